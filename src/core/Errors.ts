@@ -1,0 +1,48 @@
+/**
+ * The typed failures of gpnn. Every error names what was wrong and, where there is one, what to
+ * try instead: messages are read by people running studies, not by the code that raised them.
+ *
+ * When to use: fail an Effect with one of these (`return yield* new DataError({...})`); plain
+ * synchronous numerics throw them and the pipeline turns them into failures at the trial edge.
+ */
+import { Schema } from "effect"
+
+/** A spec, flag or override that does not validate. `field` is the dotted path of the culprit. */
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+  field: Schema.String,
+  message: Schema.String
+}) {}
+
+/** Input data that cannot be used: NaN, wrong column count, empty split. `row` is 1-based when known. */
+export class DataError extends Schema.TaggedError<DataError>()("DataError", {
+  source: Schema.String,
+  row: Schema.optional(Schema.Number),
+  message: Schema.String
+}) {}
+
+/** Arithmetic that failed: a matrix not positive definite, a non-finite log-likelihood. */
+export class NumericalError extends Schema.TaggedError<NumericalError>()("NumericalError", {
+  reason: Schema.Literals(["NotPositiveDefinite", "NonFinite", "Singular"]),
+  message: Schema.String
+}) {}
+
+/** Training whose loss became NaN or infinite. Recorded as a diverged trial; the run goes on. */
+export class DivergenceError extends Schema.TaggedError<DivergenceError>()("DivergenceError", {
+  epoch: Schema.Number,
+  message: Schema.String
+}) {}
+
+/** The result store could not read or write. */
+export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
+  path: Schema.String,
+  message: Schema.String
+}) {}
+
+/** No tfjs backend could be loaded, or the requested one is missing. */
+export class BackendError extends Schema.TaggedError<BackendError>()("BackendError", {
+  backend: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The failures a single trial can end with. */
+export type TrialError = DataError | NumericalError | DivergenceError | ConfigError | BackendError

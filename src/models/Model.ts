@@ -1,0 +1,51 @@
+/**
+ * The contract every model family implements (MLP now; GP, SVM, NNGP/NTK later): fit on a
+ * training set, then predict on new inputs. Scoring, cross-validation, AIC and the reports only
+ * ever talk to this interface, which is what lets one study put the families side by side.
+ *
+ * Conventions: a regression `variance` is the predictive variance of a new observation (noise
+ * included); classification `probabilities` is (n × classes), rows summing to one, and
+ * `decision` (binary tasks only) a real score whose ranking gives ROC-AUC (e.g. an SVM margin).
+ * `logLikelihood` is the maximised training log-likelihood on the original target scale, and
+ * `freeParameters` the k of AIC = −2 log L̂ + 2k, both absent where undefined for the family.
+ */
+import type { Effect } from "effect"
+import type { TrialError } from "../core/Errors.ts"
+import type * as Random from "../core/Random.ts"
+import type { Dataset } from "../data/Dataset.ts"
+import type { Matrix } from "../linalg/Matrix.ts"
+
+export type Prediction =
+  | { readonly kind: "regression"; readonly mean: Float64Array; readonly variance?: Float64Array }
+  | { readonly kind: "classification"; readonly probabilities: Matrix; readonly decision?: Float64Array }
+
+/** One epoch of an iterative fit: mean training loss over the epoch and validation loss after it. */
+export interface EpochRecord {
+  readonly epoch: number
+  readonly trainLoss: number
+  readonly validLoss?: number
+}
+
+export interface Fitted {
+  predict(X: Matrix): Prediction
+  readonly logLikelihood?: number
+  readonly freeParameters?: number
+  readonly curve?: ReadonlyArray<EpochRecord>
+  /** Facts worth a column in the results (fitted hyperparameters, backend, jitter used, warnings). */
+  readonly info: Readonly<Record<string, number | string | boolean>>
+  /** Frees what the fit holds outside the JS heap (tfjs tensors). Safe to call twice. */
+  dispose(): void
+}
+
+export interface FitOptions {
+  /** The trial's own generator: initial weights, minibatch order, optimiser restarts. */
+  readonly rng: Random.Generator
+  /** Held-out data to record a validation curve on; never used to fit. */
+  readonly validation?: Dataset
+}
+
+export interface Model<R = never> {
+  /** The family: "mlp", "gp", "svm", "nngp", "ntk". */
+  readonly family: string
+  fit(train: Dataset, options: FitOptions): Effect.Effect<Fitted, TrialError, R>
+}
