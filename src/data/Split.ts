@@ -1,0 +1,236 @@
+/**
+ * Train / validation / test splits as index arrays into a Dataset, drawn once per run from a
+ * seed and shared by every model, so comparisons between families are paired.
+ *
+ * Conventions: a `Fold` holds row indices (Int32Array, ascending) into the full data set; the
+ * parts of one fold are disjoint and cover 0..n−1. K-fold follows scikit-learn's `KFold(shuffle)`
+ * layout (a permutation cut into k contiguous chunks, the first n mod k one longer); stratified
+ * k-fold deals each class's shuffled members round-robin over the folds, so every fold holds
+ * ⌊n_c/k⌋ or ⌈n_c/k⌉ members of class c and the fold sizes differ by at most one. Holdout sizes
+ * are round(n·test) and round(n·validation), the rest train; stratified, each class's share of
+ * each part is within one point of n_c × part size / n (a controlled rounding, Bacharach 1966).
+ *
+ * When to use: `make(spec, data, rng)` in the pipeline; the pure `kfold`, `stratifiedKfold`,
+ * `holdout` where indices are needed directly. Gotchas: an index array is not a copy of the
+ * data; gather with `Dataset.subset(data, fold.train)`.
+ */
+import { Effect } from "effect"
+import { DataError } from "../core/Errors.ts"
+import * as Random from "../core/Random.ts"
+import type { Dataset } from "./Dataset.ts"
+
+/** One split: indices of the rows to fit on, optionally to tune on, and to score on. */
+export interface Fold {
+  readonly train: Int32Array
+  readonly validation?: Int32Array
+  readonly test: Int32Array
+}
+
+/** Holdout part sizes as fractions of n; they must sum to 1. */
+export interface Fractions {
+  readonly train: number
+  readonly validation: number
+  readonly test: number
+}
+
+/**
+ * How to split: k-fold (every point scored once) or one holdout. `stratified` defaults to true
+ * for classification and must be absent or false for regression.
+ */
+export type Spec =
+  | { readonly kind: "kfold"; readonly folds: number; readonly stratified?: boolean }
+  | ({ readonly kind: "holdout"; readonly stratified?: boolean } & Fractions)
+
+/** The 70 / 20 / 10 workflow. */
+export const DEFAULT_FRACTIONS: Fractions = { train: 0.7, validation: 0.2, test: 0.1 }
+
+const SOURCE = "split"
+
+const sorted = (values: ArrayLike<number>): Int32Array => Int32Array.from(values).sort()
+
+/** Indices 0..n−1 not in `taken` (a membership mask), ascending. */
+const complement = (n: number, taken: Uint8Array): Int32Array => {
+  const out: Array<number> = []
+  for (let i = 0; i < n; i++) if (taken[i] === 0) out.push(i)
+  return Int32Array.from(out)
+}
+
+/** Folds over 0..n−1 from their test indices alone (train = the rest), e.g. folds stored by a peer. */
+export const fromTestSets = (n: number, tests: ReadonlyArray<ArrayLike<number>>): Array<Fold> =>
+  tests.map((t, f) => {
+    const mask = new Uint8Array(n)
+    for (let i = 0; i < t.length; i++) {
+      if (!(Number.isInteger(t[i]) && t[i] >= 0 && t[i] < n)) {
+        throw new DataError({ source: SOURCE, message: `test set ${f} holds index ${t[i]}, outside 0..${n - 1}` })
+      }
+      mask[t[i]] = 1
+    }
+    return { train: complement(n, mask), test: sorted(t) }
+  })
+
+const checkK = (n: number, k: number): void => {
+  if (!Number.isInteger(k) || k < 2) {
+    throw new DataError({ source: SOURCE, message: `k-fold needs an integer number of folds ≥ 2, got ${k}` })
+  }
+  if (k > n) {
+    throw new DataError({ source: SOURCE, message: `${k}-fold split of only ${n} points leaves empty test folds; use at most ${n} folds or more data` })
+  }
+}
+
+/** Shuffled k-fold over n points (scikit-learn `KFold(k, shuffle=True)` layout, our generator). */
+export const kfold = (n: number, k: number, rng: Random.Generator): Array<Fold> => {
+  checkK(n, k)
+  const perm = Random.permutation(rng, n)
+  const tests: Array<Int32Array> = []
+  let start = 0
+  for (let f = 0; f < k; f++) {
+    const size = Math.floor(n / k) + (f < n % k ? 1 : 0)
+    tests.push(perm.subarray(start, start + size))
+    start += size
+  }
+  return fromTestSets(n, tests)
+}
+
+const checkLabels = (y: ArrayLike<number>, classes: number): void => {
+  for (let i = 0; i < y.length; i++) {
+    if (!(Number.isInteger(y[i]) && y[i] >= 0 && y[i] < classes)) {
+      throw new DataError({ source: SOURCE, row: i + 1, message: `stratification needs class indices in 0..${classes - 1}; label ${y[i]} at row ${i + 1}` })
+    }
+  }
+}
+
+/** Each class's members, shuffled, in class order. */
+const shuffledByClass = (y: ArrayLike<number>, classes: number, rng: Random.Generator): Array<Array<number>> => {
+  const members: Array<Array<number>> = Array.from({ length: classes }, () => [])
+  for (let i = 0; i < y.length; i++) members[y[i]].push(i)
+  return members.map((m) => Array.from(Random.permutation(rng, m.length), (j) => m[j]))
+}
+
+/**
+ * Stratified shuffled k-fold: labels `y` are class indices 0..classes−1. Each class's members
+ * are shuffled and dealt round-robin (continuing across classes), so fold f holds ⌊n_c/k⌋ or
+ * ⌈n_c/k⌉ of class c. A class smaller than k is absent from some test folds.
+ */
+export const stratifiedKfold = (y: ArrayLike<number>, classes: number, k: number, rng: Random.Generator): Array<Fold> => {
+  checkK(y.length, k)
+  checkLabels(y, classes)
+  const tests: Array<Array<number>> = Array.from({ length: k }, () => [])
+  let position = 0
+  for (const members of shuffledByClass(y, classes, rng)) for (const i of members) tests[position++ % k].push(i)
+  return fromTestSets(y.length, tests)
+}
+
+/** Part sizes [train, validation, test] for n points. */
+const partSizes = (n: number, fractions: Fractions): [number, number, number] => {
+  const { train, validation, test } = fractions
+  const valid = [train, validation, test].every((f) => Number.isFinite(f) && f >= 0) && Math.abs(train + validation + test - 1) < 1e-9
+  if (!valid) {
+    throw new DataError({ source: SOURCE, message: `holdout fractions must be ≥ 0 and sum to 1, got train ${train}, validation ${validation}, test ${test}` })
+  }
+  const nTest = Math.round(n * test)
+  const nValidation = Math.round(n * validation)
+  const nTrain = n - nTest - nValidation
+  if (nTrain < 1 || nTest < 1 || (validation > 0 && nValidation < 1)) {
+    throw new DataError({
+      source: SOURCE,
+      message: `holdout of ${n} points into ${nTrain} / ${nValidation} / ${nTest} (train / validation / test) leaves a part empty; use more data or larger fractions`
+    })
+  }
+  return [nTrain, nValidation, nTest]
+}
+
+const foldFromParts = (train: ArrayLike<number>, validation: ArrayLike<number>, test: ArrayLike<number>): Fold =>
+  validation.length > 0 ? { train: sorted(train), validation: sorted(validation), test: sorted(test) } : { train: sorted(train), test: sorted(test) }
+
+/** One shuffled holdout split of n points; the validation part is absent when its fraction is 0. */
+export const holdout = (n: number, fractions: Fractions, rng: Random.Generator): Fold => {
+  const [nTrain, nValidation] = partSizes(n, fractions)
+  const perm = Random.permutation(rng, n)
+  return foldFromParts(perm.subarray(0, nTrain), perm.subarray(nTrain, nTrain + nValidation), perm.subarray(nTrain + nValidation))
+}
+
+/**
+ * Round the table v[c][s] = rowTotal[c] · colTotal[s] / n to integers, each entry its floor or
+ * ceiling, keeping every row and column total (controlled rounding; always feasible). The +1s
+ * are placed by augmenting paths (Ford–Fulkerson) with rows visited in `rowOrder`.
+ */
+const controlledRounding = (rowTotals: ReadonlyArray<number>, colTotals: ReadonlyArray<number>, rowOrder: ArrayLike<number>): Array<Array<number>> => {
+  const n = rowTotals.reduce((a, b) => a + b, 0)
+  const R = rowTotals.length
+  const C = colTotals.length
+  const table = rowTotals.map((r) => colTotals.map((c) => Math.floor((r * c) / n)))
+  const fractional = rowTotals.map((r) => colTotals.map((c) => (r * c) % n !== 0))
+  const rowNeed = rowTotals.map((r, i) => r - table[i].reduce((a, b) => a + b, 0))
+  const colNeed = colTotals.map((c, j) => c - table.reduce((a, row) => a + row[j], 0))
+  const raised = table.map((row) => row.map(() => false))
+  // An augmenting path from row i: raise a free fractional cell (i, j); if column j has no need
+  // left, lower a raised cell (i2, j) and continue from row i2.
+  const augment = (i: number, seen: Array<boolean>): boolean => {
+    for (let j = 0; j < C; j++) {
+      if (!fractional[i][j] || raised[i][j] || seen[j]) continue
+      seen[j] = true
+      if (colNeed[j] > 0) {
+        colNeed[j]--
+        raised[i][j] = true
+        return true
+      }
+      for (let i2 = 0; i2 < R; i2++) {
+        if (i2 !== i && raised[i2][j] && augment(i2, seen)) {
+          raised[i2][j] = false
+          raised[i][j] = true
+          return true
+        }
+      }
+    }
+    return false
+  }
+  for (let k = 0; k < rowOrder.length; k++) {
+    const i = rowOrder[k]
+    while (rowNeed[i] > 0) {
+      if (!augment(i, new Array<boolean>(C).fill(false))) throw new Error("Split: controlled rounding found no augmenting path")
+      rowNeed[i]--
+    }
+  }
+  return table.map((row, i) => row.map((v, j) => v + (raised[i][j] ? 1 : 0)))
+}
+
+/**
+ * One stratified holdout split: part sizes as in `holdout`, and each class's count in each part
+ * within one of its proportional share (n_c × part size / n), the +1s placed in a random class
+ * order.
+ */
+export const stratifiedHoldout = (y: ArrayLike<number>, classes: number, fractions: Fractions, rng: Random.Generator): Fold => {
+  checkLabels(y, classes)
+  const sizes = partSizes(y.length, fractions)
+  const members = shuffledByClass(y, classes, rng)
+  const counts = controlledRounding(members.map((m) => m.length), sizes, Random.permutation(rng, classes))
+  const parts: [Array<number>, Array<number>, Array<number>] = [[], [], []]
+  members.forEach((m, c) => {
+    let start = 0
+    for (let s = 0; s < 3; s++) {
+      parts[s].push(...m.slice(start, start + counts[c][s]))
+      start += counts[c][s]
+    }
+  })
+  return foldFromParts(parts[0], parts[1], parts[2])
+}
+
+/**
+ * The folds of a data set for a split spec, drawn from `rng`: k folds for "kfold", one for
+ * "holdout". Stratifies classification data unless `stratified: false`. Fails with a DataError
+ * for too few points, fractions that do not sum to 1, or stratification of regression data.
+ */
+export const make = (spec: Spec, data: Dataset, rng: Random.Generator): Effect.Effect<ReadonlyArray<Fold>, DataError> =>
+  Effect.try({
+    try: (): ReadonlyArray<Fold> => {
+      const n = data.X.rows
+      const stratified = spec.stratified ?? data.kind === "classification"
+      if (stratified && data.kind !== "classification") {
+        throw new DataError({ source: data.name, message: `stratified splits need class labels, but ${data.name} is a regression task; drop "stratified"` })
+      }
+      if (spec.kind === "kfold") return stratified ? stratifiedKfold(data.y, data.classes, spec.folds, rng) : kfold(n, spec.folds, rng)
+      const fractions = { train: spec.train, validation: spec.validation, test: spec.test }
+      return [stratified ? stratifiedHoldout(data.y, data.classes, fractions, rng) : holdout(n, fractions, rng)]
+    },
+    catch: (e) => (e instanceof DataError ? e : new DataError({ source: data.name, message: `split failed: ${String(e)}` }))
+  })
