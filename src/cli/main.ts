@@ -1,0 +1,126 @@
+/**
+ * The gpnn command line: `gpnn list`, `gpnn run <name>`, `gpnn report <name>`,
+ * `gpnn conformance <dir>`. The Makefile wraps these; `npx gpnn --help` documents them.
+ */
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Console, Effect, Layer, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import * as os from "node:os"
+import { ConfigError } from "../core/Errors.ts"
+import { backendNames, NnBackend } from "../models/mlp/Backend.ts"
+import { Executor } from "../pipeline/Executor.ts"
+import * as Experiment from "../pipeline/Experiment.ts"
+import * as Experiments from "../pipeline/Experiments.ts"
+import { Progress } from "../pipeline/Progress.ts"
+import * as Report from "../pipeline/Report.ts"
+import * as Run from "../pipeline/Run.ts"
+import { ResultStore } from "../results/Store.ts"
+
+const resultsDir = Flag.String("results").pipe(
+  Flag.withDescription("Directory of stored results (results/<experiment>/<run-id>/)"),
+  Flag.withDefault("results")
+)
+const reportsDir = Flag.String("reports").pipe(
+  Flag.withDescription("Directory reports are written to (reports/<experiment>/)"),
+  Flag.withDefault("reports")
+)
+const runIdFlag = Flag.String("run").pipe(Flag.withDescription("A run id under results/<experiment>/"), Flag.optional)
+
+const list = Command.make("list", {}, () =>
+  Effect.gen(function*() {
+    for (const e of yield* Experiments.all) {
+      yield* Console.log(`${e.name.padEnd(18)} ${e.title}`)
+      yield* Console.log(`${"".padEnd(18)} profiles: quick, default, full · parameters: ${Object.keys(e.defaults).join(", ")}`)
+    }
+  })
+).pipe(Command.withDescription("List the known experiments"))
+
+const run = Command.make(
+  "run",
+  {
+    name: Argument.String("experiment").pipe(Argument.withDescription("Experiment name (see `gpnn list`)")),
+    profile: Flag.Literals("profile", Experiment.profiles).pipe(
+      Flag.withDescription("quick: smoke run (<1 min); default: the study (≤15 min on 2 cores); full: paper-grade (hours)"),
+      Flag.withDefault("default")
+    ),
+    seed: Flag.Int("seed").pipe(Flag.withDescription("Run seed (default: the experiment's)"), Flag.optional),
+    backend: Flag.Literals("backend", backendNames).pipe(
+      Flag.withDescription("tfjs backend; auto takes the first that loads of tensorflow-gpu, tensorflow, wasm, cpu"),
+      Flag.withDefault("auto")
+    ),
+    jobs: Flag.Int("jobs").pipe(Flag.withDescription("Trials run at once, in worker threads (default: the core count)"), Flag.optional),
+    resume: Flag.Boolean("resume").pipe(Flag.withDescription("Finish the newest unfinished run (or --run <id>) without redoing stored trials"), Flag.withDefault(false)),
+    runId: runIdFlag,
+    set: Flag.String("set").pipe(
+      Flag.withDescription("Override a parameter, validated by the experiment's schema: --set widths=8,64,512 (repeatable)"),
+      Flag.atLeast(0)
+    ),
+    noReport: Flag.Boolean("no-report").pipe(Flag.withDescription("Store results but do not write the report"), Flag.withDefault(false)),
+    results: resultsDir,
+    reports: reportsDir
+  },
+  Effect.fn(function*(args) {
+    const experiment = yield* Experiments.find(args.name)
+    const jobs = Option.getOrElse(args.jobs, () => os.availableParallelism())
+    if (!Number.isInteger(jobs) || jobs < 1) {
+      return yield* new ConfigError({ field: "--jobs", message: `--jobs must be a whole number ≥ 1, got ${jobs}` })
+    }
+    const backend = NnBackend.layer(args.backend)
+    const executor = jobs === 1 ? Executor.inProcess : Executor.workers(jobs, args.backend)
+    const runId = yield* Run.run({
+      experiment,
+      profile: args.profile,
+      seed: Option.getOrUndefined(args.seed),
+      overrides: args.set,
+      resume: args.resume,
+      runId: Option.getOrUndefined(args.runId),
+      report: !args.noReport,
+      reportsDir: args.reports
+    }).pipe(
+      Effect.provide(Layer.mergeAll(ResultStore.layer(args.results), Progress.layer, executor.pipe(Layer.provideMerge(backend))))
+    )
+    yield* Console.log(`results: ${args.results}/${experiment.name}/${runId}`)
+    if (!args.noReport) yield* Console.log(`report: ${args.reports}/${experiment.name}/README.md and index.html`)
+  })
+).pipe(Command.withDescription("Run an experiment: trials → results/ → reports/"))
+
+const report = Command.make(
+  "report",
+  {
+    name: Argument.String("experiment"),
+    runId: runIdFlag,
+    results: resultsDir,
+    reports: reportsDir
+  },
+  Effect.fn(function*(args) {
+    const experiment = yield* Experiments.find(args.name)
+    const written = yield* Report.write(experiment, Option.getOrUndefined(args.runId), args.reports).pipe(
+      Effect.provide(ResultStore.layer(args.results))
+    )
+    yield* Console.log(`report of run ${written.runId}: ${written.dir}/README.md and index.html`)
+  })
+).pipe(Command.withDescription("Regenerate an experiment's report from stored results alone (byte-identical)"))
+
+const gpnn = Command.make("gpnn").pipe(
+  Command.withDescription("gpnn: Gaussian processes, SVMs and neural-tangent kernels beside over-parameterised MLPs"),
+  Command.withSubcommands([list, run, report])
+)
+
+const program = Command.run(gpnn, { version: "0.1.0" }).pipe(
+  Effect.catchTags({
+    ConfigError: (e: { message: string }) => failWith(e.message),
+    DataError: (e: { message: string; source: string; row?: number }) =>
+      failWith(`${e.source}${e.row !== undefined ? ` line ${e.row}` : ""}: ${e.message}`),
+    StoreError: (e: { message: string; path: string }) => failWith(`${e.path}: ${e.message}`),
+    BackendError: (e: { message: string }) => failWith(e.message)
+  } as never),
+  Effect.provide(NodeServices.layer)
+)
+
+function failWith(message: string) {
+  return Effect.andThen(Console.error(`gpnn: ${message}`), Effect.sync(() => {
+    process.exitCode = 1
+  }))
+}
+
+NodeRuntime.runMain(program as Effect.Effect<void>)

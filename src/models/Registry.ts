@@ -1,0 +1,39 @@
+/**
+ * The model families a study can name, by `family`: how to validate a config and build the
+ * model, and whether the family is stochastic (gets `seeds` runs per fold) or deterministic
+ * (runs once). GP, SVM and NNGP/NTK families register here as they arrive.
+ */
+import { Effect } from "effect"
+import { ConfigError } from "../core/Errors.ts"
+import type { NnBackend } from "./mlp/Backend.ts"
+import * as Mlp from "./mlp/Mlp.ts"
+import type { Model } from "./Model.ts"
+
+export interface Family {
+  readonly name: string
+  /** True when a fit depends on its seed (initial weights, minibatch order). */
+  readonly stochastic: boolean
+  make(config: unknown): Effect.Effect<Model<NnBackend>, ConfigError>
+}
+
+export const families: ReadonlyArray<Family> = [
+  { name: "mlp", stochastic: true, make: (config) => Effect.map(Mlp.decodeConfig(config), Mlp.model) }
+]
+
+const byName = new Map(families.map((f) => [f.name, f]))
+
+export const isStochastic = (family: string): boolean => byName.get(family)?.stochastic ?? true
+
+/** The model of a study entry, or a ConfigError naming the entry and the known families. */
+export const make = (entry: { readonly id: string; readonly family: string; readonly config: unknown }) => {
+  const family = byName.get(entry.family)
+  if (family === undefined) {
+    return Effect.fail(new ConfigError({
+      field: `models.${entry.id}.family`,
+      message: `unknown model family "${entry.family}" in ${entry.id}; known families: ${families.map((f) => f.name).join(", ")}`
+    }))
+  }
+  return family.make(entry.config).pipe(
+    Effect.mapError((e) => new ConfigError({ field: `models.${entry.id}`, message: `${entry.id}: ${e.message}` }))
+  )
+}

@@ -1,0 +1,84 @@
+/**
+ * An experiment is one file in `experiments/`: a typed parameter schema, three profiles
+ * (quick: tests and smoke runs; default: what `make experiment` runs, ≤ ~15 min on 2 cores;
+ * full: the paper-grade study), a function from parameters to the study, and a function from
+ * stored results to the report. Command-line overrides (`--set widths=8,64,512`) are parsed by
+ * the type of the field they name and validated by the same schema as the profiles.
+ */
+import { Effect, Predicate, Schema } from "effect"
+import { ConfigError } from "../core/Errors.ts"
+import type { Document } from "../report/Document.ts"
+import type { Study } from "./Study.ts"
+import type { RunRecord } from "../results/Run.ts"
+
+export const profiles = ["quick", "default", "full"] as const
+export type Profile = (typeof profiles)[number]
+
+export interface Definition<P extends Record<string, unknown>> {
+  readonly name: string
+  readonly title: string
+  /** One paragraph: the question the study answers. Shown by `gpnn list` and atop the report. */
+  readonly description: string
+  readonly params: Schema.Codec<P, unknown>
+  /** The default profile's parameters; quick and full override some of them. */
+  readonly defaults: P
+  readonly profiles: { readonly quick: Partial<P>; readonly full: Partial<P> }
+  /** The default run seed (`--seed` overrides it). */
+  readonly seed: number
+  readonly study: (params: P) => Study
+  /** The report, computed from a stored run alone (so regenerating it is byte-identical). */
+  readonly report: (run: RunRecord) => Effect.Effect<Document, ConfigError>
+}
+
+/** Any experiment, with its parameter type forgotten (the registry holds many). */
+export type Any = Definition<any>
+
+export const define = <P extends Record<string, unknown>>(definition: Definition<P>): Definition<P> => definition
+
+/** Parses one `key=value` override by the type the field has in the defaults. */
+const parseOverride = (
+  experiment: Any,
+  assignment: string
+): Effect.Effect<readonly [string, unknown], ConfigError> => {
+  const eq = assignment.indexOf("=")
+  const known = Object.keys(experiment.defaults)
+  if (eq <= 0) {
+    return Effect.fail(new ConfigError({ field: "--set", message: `--set expects key=value, got "${assignment}". Known keys of ${experiment.name}: ${known.join(", ")}` }))
+  }
+  const key = assignment.slice(0, eq).trim()
+  const raw = assignment.slice(eq + 1).trim()
+  if (!known.includes(key)) {
+    return Effect.fail(new ConfigError({ field: key, message: `--set ${key}: ${experiment.name} has no parameter "${key}". Known: ${known.join(", ")}` }))
+  }
+  const current = experiment.defaults[key]
+  const scalar = (text: string, like: unknown): unknown => {
+    if (Predicate.isNumber(like)) return text === "" ? Number.NaN : Number(text)
+    if (Predicate.isBoolean(like)) return text === "true" ? true : text === "false" ? false : text
+    return text
+  }
+  const value = Array.isArray(current)
+    ? raw === "" ? [] : raw.split(",").map((part) => scalar(part.trim(), current[0] ?? 0))
+    : scalar(raw, current)
+  return Effect.succeed([key, value] as const)
+}
+
+/** The parameters of a run: defaults, then the profile, then `--set` overrides, all validated. */
+export const resolve = Effect.fn("Experiment.resolve")(function*(
+  experiment: Any,
+  profile: Profile,
+  overrides: ReadonlyArray<string>
+) {
+  const merged: Record<string, unknown> = {
+    ...experiment.defaults,
+    ...(profile === "default" ? {} : experiment.profiles[profile])
+  }
+  for (const assignment of overrides) {
+    const [key, value] = yield* parseOverride(experiment, assignment)
+    merged[key] = value
+  }
+  return yield* Schema.decodeUnknownEffect(experiment.params)(merged, { errors: "all" }).pipe(
+    Effect.mapError((error) =>
+      new ConfigError({ field: experiment.name, message: `invalid parameters for ${experiment.name} (profile ${profile}):\n${error.message}` })
+    )
+  )
+})

@@ -1,0 +1,86 @@
+/**
+ * A study is what an experiment spec resolves to: the tasks, the shared split, the models with
+ * their hyperparameters, and how many seeds each stochastic model gets. `trials` expands it into
+ * the serialisable units of work (task × model × fold × seed) that executors run in any order.
+ *
+ * Reproducibility: the data and the folds of a task are drawn from seeds derived from the run seed
+ * and the task's name alone, so every model sees identical splits (paired comparisons); a trial's
+ * own seed derives from the run seed and the trial's key, so results do not depend on execution
+ * order or on how many workers ran them.
+ */
+import * as Random from "../core/Random.ts"
+import type * as Split from "../data/Split.ts"
+import type * as Task from "../data/Task.ts"
+
+/** How each task is split. K-fold scores every point once; holdout keeps the 70/20/10 workflow. */
+export type SplitSpec = Split.Spec
+
+/** One model of a study: a family, its config (validated by the family), and the axes it varies on. */
+export interface ModelEntry {
+  /** Unique within the study, e.g. "mlp-w64". Part of every trial key. */
+  readonly id: string
+  readonly family: string
+  readonly config: Readonly<Record<string, unknown>>
+  /** The study's independent variables for this model (e.g. `{ width: 64 }`), one column each in results. */
+  readonly axes: Readonly<Record<string, number | string>>
+}
+
+/** A task of a study: its data-generating spec under a name unique within the study. */
+export interface TaskEntry {
+  readonly name: string
+  readonly spec: Task.Spec
+}
+
+export interface Study {
+  readonly tasks: ReadonlyArray<TaskEntry>
+  readonly split: SplitSpec
+  readonly models: ReadonlyArray<ModelEntry>
+  /** Seeds per (task, model, fold) for stochastic families; deterministic ones run once. */
+  readonly seeds: number
+}
+
+/** Everything a worker needs to run one trial, and nothing it must look up elsewhere. */
+export interface TrialSpec {
+  /** Position in the plan; results are stored in this order. */
+  readonly order: number
+  readonly key: string
+  readonly runSeed: number
+  readonly task: TaskEntry
+  readonly split: SplitSpec
+  readonly fold: number
+  readonly model: ModelEntry
+  readonly seedIndex: number
+  readonly seed: number
+}
+
+export const foldCount = (split: SplitSpec): number => (split.kind === "kfold" ? split.folds : 1)
+
+export const trialKey = (taskName: string, modelId: string, fold: number, seedIndex: number): string =>
+  `${taskName}/${modelId}/fold=${fold}/seed=${seedIndex}`
+
+/** The seed a task's data are drawn from: depends on the run seed and the task's name only. */
+export const dataSeed = (runSeed: number, taskName: string): number => Random.derive(runSeed, `data/${taskName}`)
+
+/** The seed a task's split is drawn from, shared by every model of the run. */
+export const splitSeed = (runSeed: number, taskName: string): number => Random.derive(runSeed, `split/${taskName}`)
+
+/** Trials in a stable order: task, then fold, then model, then seed (cheap folds finish first). */
+export const trials = (
+  study: Study,
+  runSeed: number,
+  isStochastic: (family: string) => boolean
+): ReadonlyArray<TrialSpec> => {
+  const out: Array<TrialSpec> = []
+  for (const task of study.tasks) {
+    for (let fold = 0; fold < foldCount(study.split); fold++) {
+      for (const model of study.models) {
+        const seeds = isStochastic(model.family) ? study.seeds : 1
+        for (let seedIndex = 0; seedIndex < seeds; seedIndex++) {
+          const key = trialKey(task.name, model.id, fold, seedIndex)
+          out.push({ order: out.length, key, runSeed, task, split: study.split, fold, model, seedIndex, seed: Random.derive(runSeed, key) })
+        }
+      }
+    }
+  }
+  return out
+}

@@ -1,0 +1,120 @@
+/**
+ * One trial, start to finish: draw the task's data and folds (from seeds that depend on the run
+ * seed and the task name only), standardise on the training part, fit the model with the trial's
+ * own generator, score on the held-out part on the original scale, and return the row.
+ *
+ * A trial never fails: divergence becomes a `diverged` row, any other typed error or defect a
+ * `failed` row naming it, so one bad trial cannot lose the rest of a run.
+ */
+import { Cause, Clock, Effect } from "effect"
+import * as Random from "../core/Random.ts"
+import { NumericalError, type TrialError } from "../core/Errors.ts"
+import * as Dataset from "../data/Dataset.ts"
+import * as Split from "../data/Split.ts"
+import * as Standardise from "../data/Standardise.ts"
+import * as Task from "../data/Task.ts"
+import * as InformationCriteria from "../scoring/InformationCriteria.ts"
+import * as Score from "../scoring/Score.ts"
+import type { NnBackend } from "../models/mlp/Backend.ts"
+import * as Models from "../models/Registry.ts"
+import type { TrialResult, TrialRow } from "../results/Run.ts"
+import * as Study from "./Study.ts"
+
+/** Data and folds are the same for every trial of a task: build them once per process. */
+const dataCache = new Map<string, { data: Dataset.Dataset; folds: ReadonlyArray<Split.Fold> }>()
+
+const taskData = (trial: Study.TrialSpec) => {
+  const cacheKey = `${trial.runSeed}/${trial.task.name}/${JSON.stringify(trial.task.spec)}/${JSON.stringify(trial.split)}`
+  const cached = dataCache.get(cacheKey)
+  if (cached !== undefined) return Effect.succeed(cached)
+  return Task.load(trial.task.spec, Random.make(Study.dataSeed(trial.runSeed, trial.task.name))).pipe(
+    Effect.flatMap((data) =>
+      Effect.map(Split.make(trial.split, data, Random.make(Study.splitSeed(trial.runSeed, trial.task.name))), (folds) => {
+        const entry = { data, folds }
+        dataCache.set(cacheKey, entry)
+        return entry
+      })
+    )
+  )
+}
+
+const baseRow = (trial: Study.TrialSpec): Omit<TrialRow, "status" | "nTrain" | "nTest" | "metrics" | "info" | "fitSeconds"> => ({
+  order: trial.order,
+  key: trial.key,
+  task: trial.task.name,
+  model: trial.model.id,
+  family: trial.model.family,
+  axes: trial.model.axes,
+  fold: trial.fold,
+  seedIndex: trial.seedIndex,
+  seed: trial.seed
+})
+
+/** The row of a trial that could not run at all (e.g. its worker died). */
+export const failedResult = (trial: Study.TrialSpec, message: string, backend: string): TrialResult => ({
+  row: { ...baseRow(trial), status: "failed", error: message, nTrain: 0, nTest: 0, metrics: {}, info: { backend }, fitSeconds: 0 }
+})
+
+const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
+  const { data, folds } = yield* taskData(trial)
+  const fold = folds[trial.fold]
+  const train = Dataset.subset(data, fold.train)
+  const test = Dataset.subset(data, fold.test)
+  const validation = fold.validation !== undefined ? Dataset.subset(data, fold.validation) : test
+  const scaler = Standardise.fit(train)
+  const model = yield* Models.make(trial.model)
+  const started = yield* Clock.currentTimeMillis
+  const fitted = yield* model.fit(scaler.apply(train), { rng: Random.make(trial.seed), validation: scaler.apply(validation) })
+  const fitSeconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+  const scored = yield* Effect.try({
+    try: () => {
+      const metrics: Record<string, number> = { ...Score.score(scaler.invert(fitted.predict(scaler.applyX(test.X))), test) }
+      const onTrain = Score.score(scaler.invert(fitted.predict(scaler.applyX(train.X))), train)
+      if (onTrain.rmse !== undefined) metrics.trainRmse = onTrain.rmse
+      if (onTrain.accuracy !== undefined) metrics.trainAccuracy = onTrain.accuracy
+      if (fitted.logLikelihood !== undefined) {
+        metrics.logLik = fitted.logLikelihood + scaler.logJacobian(train.X.rows)
+        if (fitted.freeParameters !== undefined) {
+          metrics.k = fitted.freeParameters
+          metrics.aic = InformationCriteria.aic(metrics.logLik, fitted.freeParameters)
+        }
+      }
+      return metrics
+    },
+    catch: (error) =>
+      error instanceof NumericalError ? error : new NumericalError({ reason: "NonFinite", message: `scoring ${trial.model.id}: ${String(error)}` })
+  }).pipe(Effect.ensuring(Effect.sync(() => fitted.dispose())))
+  const row: TrialRow = {
+    ...baseRow(trial),
+    status: "ok",
+    nTrain: train.X.rows,
+    nTest: test.X.rows,
+    metrics: scored,
+    info: fitted.info,
+    fitSeconds
+  }
+  return fitted.curve === undefined ? { row } : { row, curve: fitted.curve }
+})
+
+const errorRow = (trial: Study.TrialSpec, error: TrialError): TrialResult => ({
+  row: {
+    ...baseRow(trial),
+    status: error._tag === "DivergenceError" ? "diverged" : "failed",
+    error: `${error._tag}: ${error.message}`,
+    nTrain: 0,
+    nTest: 0,
+    metrics: {},
+    info: error._tag === "DivergenceError" ? { divergedAtEpoch: error.epoch } : {},
+    fitSeconds: 0
+  }
+})
+
+export const run = (trial: Study.TrialSpec): Effect.Effect<TrialResult, never, NnBackend> =>
+  fitAndScore(trial).pipe(
+    Effect.catch((error: TrialError) => Effect.succeed(errorRow(trial, error))),
+    Effect.catchCause((cause) =>
+      Effect.succeed<TrialResult>({
+        row: { ...baseRow(trial), status: "failed", error: `defect: ${Cause.pretty(cause).split("\n")[0]}`, nTrain: 0, nTest: 0, metrics: {}, info: {}, fitSeconds: 0 }
+      })
+    )
+  )

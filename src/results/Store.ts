@@ -1,0 +1,164 @@
+/**
+ * The result store: `results/<experiment>/<run-id>/` holding `manifest.json`, one JSON file per
+ * finished trial under `trials/`, and the tidy tables `trials.csv` and `curves.csv` rebuilt from
+ * them. Every write is atomic (temporary file, then rename), so a run killed at any instant keeps
+ * each finished trial intact and `--resume` redoes only the missing ones.
+ *
+ * When to use: the pipeline writes through it, the reports read `load` alone. Provide
+ * `ResultStore.layer(root)`; tests point `root` at a temporary directory.
+ */
+import { Context, Effect, Layer, Schema } from "effect"
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { StoreError } from "../core/Errors.ts"
+import * as Csv from "./Csv.ts"
+import { Manifest, type RunRecord, TrialResult, type TrialRow } from "./Run.ts"
+
+let tmpCounter = 0
+
+const writeAtomic = (file: string, content: string): Effect.Effect<void, StoreError> =>
+  Effect.tryPromise({
+    try: async () => {
+      await fs.mkdir(path.dirname(file), { recursive: true })
+      const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`
+      await fs.writeFile(tmp, content)
+      await fs.rename(tmp, file)
+    },
+    catch: (cause) => new StoreError({ path: file, message: `cannot write: ${String(cause)}` })
+  })
+
+const readText = (file: string): Effect.Effect<string, StoreError> =>
+  Effect.tryPromise({
+    try: () => fs.readFile(file, "utf8"),
+    catch: (cause) => new StoreError({ path: file, message: `cannot read: ${String(cause)}` })
+  })
+
+const listDir = (dir: string): Effect.Effect<ReadonlyArray<string>> =>
+  Effect.promise(() => fs.readdir(dir).catch(() => [] as Array<string>)).pipe(Effect.map((names) => [...names].sort()))
+
+const decodeJson = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, file: string) =>
+  (text: string): Effect.Effect<S["Type"], StoreError> =>
+    Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (cause) => new StoreError({ path: file, message: `not JSON: ${String(cause)}` })
+    }).pipe(
+      Effect.flatMap((json) => Schema.decodeUnknownEffect(schema)(json)),
+      Effect.mapError((e) => e._tag === "StoreError" ? e : new StoreError({ path: file, message: `unexpected content: ${e.message}` }))
+    ) as Effect.Effect<S["Type"], StoreError>
+
+/** A trial key as a file name: `task/model/fold=1/seed=0` → `task__model__fold-1__seed-0.json`. */
+const trialFile = (key: string): string => key.replace(/\//g, "__").replace(/=/g, "-").replace(/[^A-Za-z0-9._-]/g, "_") + ".json"
+
+const metricOrder = ["rmse", "nll", "r2", "accuracy", "logLoss", "auc", "trainRmse", "trainAccuracy", "logLik", "k", "aic"]
+
+/** The tidy trial table: fixed columns, then axes, then metrics (known ones first), then `info.*`. */
+export const trialTable = (rows: ReadonlyArray<TrialRow>): string => {
+  const axes = [...new Set(rows.flatMap((r) => Object.keys(r.axes)))].sort()
+  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))]
+    .sort((a, b) => (metricOrder.indexOf(a) + 1 || 99) - (metricOrder.indexOf(b) + 1 || 99) || a.localeCompare(b))
+  const info = [...new Set(rows.flatMap((r) => Object.keys(r.info)))].sort()
+  const columns = ["key", "task", "model", "family", ...axes, "fold", "seed_index", "seed", "status", "n_train", "n_test", ...metrics, "fit_s", ...info.map((k) => `info.${k}`), "error"]
+  return Csv.format(columns, rows.map((r) => ({
+    key: r.key, task: r.task, model: r.model, family: r.family, ...r.axes,
+    fold: r.fold, seed_index: r.seedIndex, seed: r.seed, status: r.status, n_train: r.nTrain, n_test: r.nTest,
+    ...r.metrics, fit_s: r.fitSeconds, ...Object.fromEntries(Object.entries(r.info).map(([k, v]) => [`info.${k}`, v])),
+    error: r.error
+  })))
+}
+
+const curveTable = (results: ReadonlyArray<TrialResult>): string =>
+  Csv.format(
+    ["key", "model", "fold", "seed_index", "epoch", "train_loss", "valid_loss"],
+    results.flatMap(({ row, curve }) =>
+      (curve ?? []).map((e) => ({ key: row.key, model: row.model, fold: row.fold, seed_index: row.seedIndex, epoch: e.epoch, train_loss: e.trainLoss, valid_loss: e.validLoss }))
+    )
+  )
+
+export class ResultStore extends Context.Service<ResultStore, {
+  readonly root: string
+  runDir(experiment: string, runId: string): string
+  writeManifest(manifest: Manifest): Effect.Effect<void, StoreError>
+  readManifest(experiment: string, runId: string): Effect.Effect<Manifest, StoreError>
+  saveTrial(experiment: string, runId: string, result: TrialResult): Effect.Effect<void, StoreError>
+  readTrials(experiment: string, runId: string): Effect.Effect<ReadonlyArray<TrialResult>, StoreError>
+  /** Rebuilds trials.csv and curves.csv from the stored trials. */
+  writeTables(experiment: string, runId: string): Effect.Effect<void, StoreError>
+  writeExtra(experiment: string, runId: string, name: string, value: unknown): Effect.Effect<void, StoreError>
+  /** Run ids of an experiment, oldest first (ids start with their UTC start time). */
+  runs(experiment: string): Effect.Effect<ReadonlyArray<string>>
+  load(experiment: string, runId: string): Effect.Effect<RunRecord, StoreError>
+}>()("gpnn/results/ResultStore") {
+  static layer(root: string) {
+    return Layer.succeed(ResultStore, makeFileStore(path.resolve(root)))
+  }
+}
+
+const makeFileStore = (root: string): ResultStore["Service"] => {
+  const runDir = (experiment: string, runId: string) => path.join(root, experiment, runId)
+  const readManifest = (experiment: string, runId: string) => {
+    const file = path.join(runDir(experiment, runId), "manifest.json")
+    return readText(file).pipe(Effect.flatMap(decodeJson(Manifest, file)))
+  }
+  const readTrials = (experiment: string, runId: string) => {
+    const dir = path.join(runDir(experiment, runId), "trials")
+    return listDir(dir).pipe(
+      Effect.flatMap((names) =>
+        Effect.forEach(names.filter((n) => n.endsWith(".json")), (name) => {
+          const file = path.join(dir, name)
+          return readText(file).pipe(Effect.flatMap(decodeJson(TrialResult, file)))
+        })
+      ),
+      Effect.map((results) => [...results].sort((a, b) => a.row.order - b.row.order))
+    )
+  }
+  const readExtras = (experiment: string, runId: string) => {
+    const dir = path.join(runDir(experiment, runId), "extras")
+    return listDir(dir).pipe(
+      Effect.flatMap((names) =>
+        Effect.forEach(names.filter((n) => n.endsWith(".json")), (name) =>
+          readText(path.join(dir, name)).pipe(Effect.map((text) => [name.replace(/\.json$/, ""), JSON.parse(text) as unknown] as const)))
+      ),
+      Effect.map((entries) => new Map(entries))
+    )
+  }
+  return ResultStore.of({
+    root,
+    runDir,
+    writeManifest: (manifest) =>
+      writeAtomic(path.join(runDir(manifest.experiment, manifest.runId), "manifest.json"), JSON.stringify(manifest, null, 2) + "\n"),
+    readManifest,
+    saveTrial: (experiment, runId, result) =>
+      writeAtomic(path.join(runDir(experiment, runId), "trials", trialFile(result.row.key)), JSON.stringify(result) + "\n"),
+    readTrials,
+    writeTables: (experiment, runId) =>
+      readTrials(experiment, runId).pipe(
+        Effect.flatMap((results) =>
+          Effect.andThen(
+            writeAtomic(path.join(runDir(experiment, runId), "trials.csv"), trialTable(results.map((r) => r.row))),
+            writeAtomic(path.join(runDir(experiment, runId), "curves.csv"), curveTable(results))
+          )
+        )
+      ),
+    writeExtra: (experiment, runId, name, value) =>
+      writeAtomic(path.join(runDir(experiment, runId), "extras", `${name}.json`), JSON.stringify(value, null, 2) + "\n"),
+    runs: (experiment) =>
+      listDir(path.join(root, experiment)).pipe(
+        Effect.flatMap((names) =>
+          Effect.filter(names, (name) => Effect.promise(() => fs.access(path.join(root, experiment, name, "manifest.json")).then(() => true, () => false)))
+        )
+      ),
+    load: (experiment, runId) =>
+      Effect.all({
+        manifest: readManifest(experiment, runId),
+        results: readTrials(experiment, runId),
+        extras: readExtras(experiment, runId)
+      }).pipe(
+        Effect.map(({ manifest, results, extras }) => ({
+          manifest,
+          rows: results.map((r) => r.row),
+          curves: new Map(results.filter((r) => r.curve !== undefined).map((r) => [r.row.key, r.curve!])),
+          extras
+        }))
+      )
+  })
+}
