@@ -1,0 +1,223 @@
+/**
+ * The over-parameterised MLP as a gpnn model family ("mlp"): an `Arch` net trained by minibatch
+ * SGD, SGD+momentum or Adam on TensorFlow.js, implementing the `Model` contract.
+ *
+ * Conventions: inputDim and outputDim come from the data (outputDim 1 for regression, the class
+ * count for classification); losses are MSE and softmax cross-entropy (`Loss.ts`); training is
+ * float32, inputs arrive and predictions leave as float64. Initial weights are drawn from
+ * `rng.fork("init")`, minibatch orders from `rng.fork("batches")`, so one seed fixes the fit.
+ * Regression: the predictive variance is σ̂², the maximum-likelihood noise variance (mean squared
+ * training residual); log L̂ = −n/2·(log 2πσ̂² + 1) and k = weights + biases + 1 (the noise).
+ * Classification: probabilities are the softmax of the logits (computed in float64), `decision`
+ * (two classes) is logit₁ − logit₀, log L̂ = −Σ cross-entropy over the training set and
+ * k = weights + biases. The data are used as given (the pipeline standardises them).
+ *
+ * When to use: `model(config)` inside a program that provides `NnBackend`; `decodeConfig` turns a
+ * study's partial, untrusted config into an `MlpConfig` (missing fields take `defaults`).
+ * Gotchas: `dispose()` the Fitted (it holds the weights as tfjs variables).
+ */
+import * as tf from "@tensorflow/tfjs"
+import { Effect, Predicate, Schema } from "effect"
+import { ConfigError, DataError, DivergenceError } from "../../core/Errors.ts"
+import type { TrialError } from "../../core/Errors.ts"
+import type { Dataset } from "../../data/Dataset.ts"
+import * as Matrix from "../../linalg/Matrix.ts"
+import * as Arch from "../Arch.ts"
+import type { FitOptions, Fitted, Model, Prediction } from "../Model.ts"
+import { NnBackend } from "./Backend.ts"
+import * as Loss from "./Loss.ts"
+import * as Network from "./Network.ts"
+import * as Optimizer from "./Optimizer.ts"
+import * as Training from "./Training.ts"
+
+export const MlpConfig = Schema.Struct({
+  ...Arch.shapeFields,
+  init: Arch.InitSchema,
+  optimizer: Schema.Literals(Optimizer.names),
+  learningRate: Schema.Finite.check(Schema.isGreaterThan(0)),
+  /** μ of "momentum"; ignored by "sgd" and "adam". */
+  momentum: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThan(1)),
+  epochs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  batchSize: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+})
+export type MlpConfig = typeof MlpConfig.Type
+
+/** The width-sweep's reference settings (shared/peers/width_sweep_reference.py) at width 64. */
+export const defaults: MlpConfig = {
+  width: 64,
+  depth: 2,
+  activation: "relu",
+  wStd: 1.5,
+  bStd: 1.0,
+  init: "ntk-matched",
+  optimizer: "adam",
+  learningRate: 1e-3,
+  momentum: 0.9,
+  epochs: 200,
+  batchSize: 64
+}
+
+/** Validates a (partial) config; absent fields take `defaults`. */
+export const decodeConfig = (input: unknown): Effect.Effect<MlpConfig, ConfigError> =>
+  Predicate.isObject(input)
+    ? Schema.decodeUnknownEffect(MlpConfig)({ ...defaults, ...input }, { errors: "all" }).pipe(
+      Effect.mapError((error) => new ConfigError({ field: "mlp", message: `invalid MLP config: ${error.message}` }))
+    )
+    : Effect.fail(new ConfigError({ field: "mlp", message: `an MLP config is an object of ${Object.keys(defaults).join(", ")}; got ${String(input)}` }))
+
+const checkFinite = (data: Float64Array, source: string, what: string, cols: number): Effect.Effect<void, DataError> => {
+  for (let k = 0; k < data.length; k++) {
+    if (!Number.isFinite(data[k])) {
+      return Effect.fail(new DataError({ source, row: Math.floor(k / cols) + 1, message: `${what} is ${data[k]}: drop or impute non-finite values before fitting` }))
+    }
+  }
+  return Effect.void
+}
+
+const checkData = Effect.fnUntraced(function*(ds: Dataset, source: string, inputDim: number) {
+  if (ds.X.rows === 0) return yield* new DataError({ source, message: `${source} has no rows` })
+  if (ds.X.cols !== inputDim) {
+    return yield* new DataError({ source, message: `${source} has ${ds.X.cols} features, the net expects ${inputDim}` })
+  }
+  if (ds.y.length !== ds.X.rows) {
+    return yield* new DataError({ source, message: `${source} has ${ds.X.rows} rows of X but ${ds.y.length} targets` })
+  }
+  yield* checkFinite(ds.X.data, source, "a feature", ds.X.cols)
+  yield* checkFinite(ds.y, source, "a target", 1)
+  if (ds.kind === "classification") {
+    if (ds.classes < 2) return yield* new DataError({ source, message: `classification needs at least 2 classes, ${source} declares ${ds.classes}` })
+    for (let i = 0; i < ds.y.length; i++) {
+      if (!Number.isInteger(ds.y[i]) || ds.y[i] < 0 || ds.y[i] >= ds.classes) {
+        return yield* new DataError({ source, row: i + 1, message: `label ${ds.y[i]} is not a class index 0..${ds.classes - 1}` })
+      }
+    }
+  }
+})
+
+const deviceData = (ds: Dataset, loss: Loss.Kind, outputDim: number): Training.Data => ({
+  X: tf.tensor2d(Float32Array.from(ds.X.data), [ds.X.rows, ds.X.cols]),
+  target: Loss.target(loss, ds.y, ds.X.rows, outputDim)
+})
+
+/** Row-wise float64 log-softmax of (n, k) logits. */
+const logSoftmax = (logits: Float32Array, n: number, k: number): Float64Array => {
+  const out = new Float64Array(n * k)
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity
+    for (let j = 0; j < k; j++) max = Math.max(max, logits[i * k + j])
+    let sum = 0
+    for (let j = 0; j < k; j++) sum += Math.exp(logits[i * k + j] - max)
+    const logZ = max + Math.log(sum)
+    for (let j = 0; j < k; j++) out[i * k + j] = logits[i * k + j] - logZ
+  }
+  return out
+}
+
+const fit = Effect.fn("Mlp.fit")(
+  function*(config: MlpConfig, train: Dataset, options: FitOptions): Effect.fn.Return<Fitted, TrialError, NnBackend> {
+    const backend = yield* NnBackend
+    const inputDim = train.X.cols
+    yield* checkData(train, "training set", inputDim)
+    const validation = options.validation
+    if (validation !== undefined) {
+      yield* checkData(validation, "validation set", inputDim)
+      if (validation.kind !== train.kind || validation.classes !== train.classes) {
+        return yield* new DataError({ source: "validation set", message: `validation set is ${validation.kind} with ${validation.classes} classes, the training set ${train.kind} with ${train.classes}` })
+      }
+    }
+    const regression = train.kind === "regression"
+    const loss: Loss.Kind = regression ? "mse" : "ce"
+    const outputDim = regression ? 1 : train.classes
+    const arch: Arch.Arch = { inputDim, outputDim, width: config.width, depth: config.depth, activation: config.activation, wStd: config.wStd, bStd: config.bStd }
+    const net = Network.fromParams(Arch.initialize(arch, config.init, options.rng.fork("init")), config.activation)
+    const trainingOptions: Training.Options = {
+      loss,
+      optimizer: { name: config.optimizer, learningRate: config.learningRate, momentum: config.momentum },
+      epochs: config.epochs,
+      batchSize: config.batchSize
+    }
+    const { curve, outputs } = yield* Effect.acquireUseRelease(
+      Effect.sync(() => ({ train: deviceData(train, loss, outputDim), validation: validation && deviceData(validation, loss, outputDim) })),
+      (data) =>
+        Effect.map(
+          Training.train(net, data.train, trainingOptions, options.rng.fork("batches"), data.validation),
+          (curve) => ({ curve, outputs: Network.outputs(net, data.train.X) })
+        ),
+      (data) => Effect.sync(() => tf.dispose([data.train.X, data.train.target, ...(data.validation ? [data.validation.X, data.validation.target] : [])]))
+    ).pipe(Effect.onError(() => Effect.sync(() => Network.dispose(net))))
+
+    const n = train.X.rows
+    const parameters = Arch.parameterCount(arch)
+    let logLikelihood: number
+    let noiseVariance = Number.NaN
+    if (regression) {
+      let rss = 0
+      for (let i = 0; i < n; i++) rss += (train.y[i] - outputs[i]) ** 2
+      noiseVariance = rss / n
+      logLikelihood = -0.5 * n * (Math.log(2 * Math.PI * noiseVariance) + 1)
+    } else {
+      const logp = logSoftmax(outputs, n, outputDim)
+      logLikelihood = 0
+      for (let i = 0; i < n; i++) logLikelihood += logp[i * outputDim + train.y[i]]
+    }
+    const last = curve[curve.length - 1]
+    if (!Number.isFinite(logLikelihood)) {
+      Network.dispose(net)
+      return yield* new DivergenceError({
+        epoch: curve.length,
+        message: `the trained net's training-set log-likelihood is ${logLikelihood} (outputs overflowed after the last step): lower the learning rate`
+      })
+    }
+    let disposed = false
+
+    const predict = (X: Matrix.Matrix): Prediction => {
+      if (disposed) throw new Error("Mlp: predict called on a disposed fit")
+      if (X.cols !== inputDim) throw new DataError({ source: "predict", message: `inputs have ${X.cols} features, the net was fitted on ${inputDim}` })
+      const Xt = tf.tensor2d(Float32Array.from(X.data), [X.rows, X.cols])
+      let out: Float32Array
+      try {
+        out = Network.outputs(net, Xt)
+      } finally {
+        Xt.dispose()
+      }
+      if (regression) {
+        return { kind: "regression", mean: Float64Array.from(out), variance: new Float64Array(X.rows).fill(noiseVariance) }
+      }
+      const logp = logSoftmax(out, X.rows, outputDim)
+      const probabilities = Matrix.make(X.rows, outputDim, logp.map(Math.exp))
+      if (outputDim !== 2) return { kind: "classification", probabilities }
+      const decision = new Float64Array(X.rows)
+      for (let i = 0; i < X.rows; i++) decision[i] = out[2 * i + 1] - out[2 * i]
+      return { kind: "classification", probabilities, decision }
+    }
+
+    const info: Record<string, number | string | boolean> = {
+      backend: backend.name,
+      parameters,
+      finalTrainLoss: last.trainLoss,
+      epochsRun: curve.length
+    }
+    if (last.validLoss !== undefined) info.finalValidLoss = last.validLoss
+    if (regression) info.noiseVariance = noiseVariance
+
+    const fitted: Fitted = {
+      predict,
+      logLikelihood,
+      freeParameters: regression ? parameters + 1 : parameters,
+      curve,
+      info,
+      dispose: () => {
+        if (disposed) return
+        disposed = true
+        Network.dispose(net)
+      }
+    }
+    return fitted
+  }
+)
+
+/** The "mlp" model family with a fixed configuration. */
+export const model = (config: MlpConfig): Model<NnBackend> => ({
+  family: "mlp",
+  fit: (train, options) => fit(config, train, options)
+})

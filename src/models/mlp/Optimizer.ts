@@ -1,0 +1,100 @@
+/**
+ * First-order optimisers with PyTorch's update rules (torch.optim, v1.13, no weight decay,
+ * no dampening, no Nesterov), acting in place on tf.Variables.
+ *
+ * - "sgd":      w ← w − lr·g
+ * - "momentum": v ← μ·v + g (v₀ = 0, so the first step has v = g); w ← w − lr·v
+ * - "adam":     m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; t ← t+1;
+ *               w ← w − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)     (Kingma & Ba, arXiv:1412.6980,
+ *               bias-corrected, ε outside the root as in torch.optim.Adam)
+ *
+ * Conventions: state is float32 tf.Variables, one per parameter, in the order of the variables
+ * the optimiser was made for; scalar factors are computed in float64 and enter as float32.
+ * When to use: `make` once per fit, `step` inside each training step's `tf.tidy`, `dispose` after.
+ */
+import * as tf from "@tensorflow/tfjs"
+
+export const names = ["sgd", "momentum", "adam"] as const
+export type Name = (typeof names)[number]
+
+export interface Settings {
+  readonly name: Name
+  readonly learningRate: number
+  /** μ of "momentum" (ignored by the others). */
+  readonly momentum: number
+  /** Adam's β₁, β₂, ε: PyTorch's defaults 0.9, 0.999, 1e-8 when absent. */
+  readonly beta1?: number
+  readonly beta2?: number
+  readonly epsilon?: number
+}
+
+export interface Optimizer {
+  readonly settings: Settings
+  /** Updates the variables from `gradients` (same order and shapes). Call inside `tf.tidy`. */
+  step(gradients: ReadonlyArray<tf.Tensor>): void
+  /** Frees the optimiser's state. Safe to call twice. */
+  dispose(): void
+}
+
+const zeros = (v: tf.Variable): tf.Variable => tf.tidy(() => tf.variable(tf.zerosLike(v), false))
+
+export const make = (settings: Settings, variables: ReadonlyArray<tf.Variable>): Optimizer => {
+  const lr = settings.learningRate
+  const state: Array<tf.Variable> = []
+  const dispose = () => {
+    for (const s of state.splice(0)) s.dispose()
+  }
+  switch (settings.name) {
+    case "sgd":
+      return {
+        settings,
+        step: (gradients) => variables.forEach((w, i) => w.assign(tf.sub(w, tf.mul(gradients[i], lr)))),
+        dispose
+      }
+    case "momentum": {
+      const mu = settings.momentum
+      const velocity = variables.map(zeros)
+      state.push(...velocity)
+      return {
+        settings,
+        step: (gradients) =>
+          variables.forEach((w, i) => {
+            const v = tf.add(tf.mul(velocity[i], mu), gradients[i])
+            velocity[i].assign(v)
+            w.assign(tf.sub(w, tf.mul(v, lr)))
+          }),
+        dispose
+      }
+    }
+    case "adam": {
+      const beta1 = settings.beta1 ?? 0.9
+      const beta2 = settings.beta2 ?? 0.999
+      const eps = settings.epsilon ?? 1e-8
+      // Scaled moments m̃ = m/(1−β₁), ṽ = v/(1−β₂) save three full-size passes per step:
+      // m̃ ← β₁m̃ + g, ṽ ← β₂ṽ + g², and the update above becomes w ← w − m̃/(k₁√ṽ + k₂) with
+      // a = (1−β₁ᵗ)/(lr(1−β₁)), k₁ = a·√(1−β₂)/√(1−β₂ᵗ), k₂ = a·ε (the same rule, rearranged).
+      const first = variables.map(zeros)
+      const second = variables.map(zeros)
+      state.push(...first, ...second)
+      let t = 0
+      return {
+        settings,
+        step: (gradients) => {
+          t += 1
+          const a = (1 - beta1 ** t) / (lr * (1 - beta1))
+          const k1 = (a * Math.sqrt(1 - beta2)) / Math.sqrt(1 - beta2 ** t)
+          const k2 = a * eps
+          variables.forEach((w, i) => {
+            const g = gradients[i]
+            const m = tf.add(tf.mul(first[i], beta1), g)
+            const v = tf.add(tf.mul(second[i], beta2), tf.square(g))
+            first[i].assign(m)
+            second[i].assign(v)
+            w.assign(tf.sub(w, tf.div(m, tf.add(tf.mul(tf.sqrt(v), k1), k2))))
+          })
+        },
+        dispose
+      }
+    }
+  }
+}
