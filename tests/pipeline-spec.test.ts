@@ -1,6 +1,7 @@
 import { Effect, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Experiment from "../src/pipeline/Experiment.ts"
+import * as Rng from "../src/pipeline/Rng.ts"
 import * as Study from "../src/pipeline/Study.ts"
 
 const Params = Schema.Struct({
@@ -60,21 +61,21 @@ describe("Study.trials", () => {
   const stochastic = (family: string) => family === "mlp"
 
   it("expands task × fold × model × seed with unique keys, in plan order", () => {
-    const trials = Study.trials(study, 7, stochastic)
+    const trials = Study.trials(study, Rng.make(7), stochastic)
     expect(trials).toHaveLength(3 * 2 * 2)
     expect(new Set(trials.map((t) => t.key)).size).toBe(trials.length)
     expect(trials.map((t) => t.order)).toEqual(trials.map((_, i) => i))
   })
 
   it("derives each trial's seed from the run seed and its key alone", () => {
-    const a = Study.trials(study, 7, stochastic)
-    const b = Study.trials({ ...study, models: [...study.models].reverse() }, 7, stochastic)
+    const a = Study.trials(study, Rng.make(7), stochastic)
+    const b = Study.trials({ ...study, models: [...study.models].reverse() }, Rng.make(7), stochastic)
     const seedOf = new Map(b.map((t) => [t.key, t.seed]))
     for (const t of a) expect(seedOf.get(t.key)).toBe(t.seed)
-    expect(Study.trials(study, 8, stochastic)[0].seed).not.toBe(a[0].seed)
+    expect(Study.trials(study, Rng.make(8), stochastic)[0].seed).not.toBe(a[0].seed)
   })
 
   it("runs deterministic families once per fold", () => {
-    expect(Study.trials(study, 7, () => false)).toHaveLength(3 * 2)
+    expect(Study.trials(study, Rng.make(7), () => false)).toHaveLength(3 * 2)
   })
 })

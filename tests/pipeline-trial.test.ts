@@ -9,6 +9,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { NnBackend } from "../src/models/mlp/Backend.ts"
+import * as Rng from "../src/pipeline/Rng.ts"
 import * as Study from "../src/pipeline/Study.ts"
 import * as TrialRunner from "../src/pipeline/TrialRunner.ts"
 import { ResultStore } from "../src/results/Store.ts"
@@ -32,7 +33,7 @@ const study = (model: Study.ModelEntry, task: Study.TaskEntry = { name: "sine", 
 
 describe("TrialRunner.run", () => {
   it("fits, scores on the original scale and fills AIC", async () => {
-    const [trial] = Study.trials(study(mlp({})), 1, () => true)
+    const [trial] = Study.trials(study(mlp({})), Rng.make(1), () => true)
     const { row, curve } = await runTrial(trial)
     expect(row.status, row.error).toBe("ok")
     expect(row.nTrain + row.nTest).toBe(120)
@@ -45,7 +46,7 @@ describe("TrialRunner.run", () => {
   })
 
   it("records a diverged trial instead of failing the run", async () => {
-    const [trial] = Study.trials(study(mlp({ optimizer: "sgd", learningRate: 1e12, activation: "relu" })), 1, () => true)
+    const [trial] = Study.trials(study(mlp({ optimizer: "sgd", learningRate: 1e12, activation: "relu" })), Rng.make(1), () => true)
     const { row } = await runTrial(trial)
     expect(row.status).toBe("diverged")
     expect(row.error).toContain("DivergenceError")
@@ -55,14 +56,14 @@ describe("TrialRunner.run", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gpnn-trial-"))
     const file = path.join(dir, "bad.csv")
     fs.writeFileSync(file, "x,y\n1,2\n2,NaN\n3,4\n")
-    const [trial] = Study.trials(study(mlp({}), { name: "csv", spec: { task: "csv", path: file, target: "y", kind: "regression" } }), 1, () => true)
+    const [trial] = Study.trials(study(mlp({}), { name: "csv", spec: { task: "csv", path: file, target: "y", kind: "regression" } }), Rng.make(1), () => true)
     const { row } = await runTrial(trial)
     expect(row.status).toBe("failed")
     expect(row.error).toMatch(/DataError.*line 3/)
   })
 
   it("rejects an unknown model family with the known ones", async () => {
-    const [trial] = Study.trials(study({ id: "x", family: "forest", axes: {}, config: {} }), 1, () => true)
+    const [trial] = Study.trials(study({ id: "x", family: "forest", axes: {}, config: {} }), Rng.make(1), () => true)
     const { row } = await runTrial(trial)
     expect(row.status).toBe("failed")
     expect(row.error).toContain("known families: mlp")
@@ -72,7 +73,7 @@ describe("TrialRunner.run", () => {
 describe("ResultStore", () => {
   it("stores trials atomically and reads them back in plan order", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "gpnn-store-"))
-    const trials = Study.trials(study(mlp({})), 1, () => true)
+    const trials = Study.trials(study(mlp({})), Rng.make(1), () => true)
     const rows = trials.map((t) => TrialRunner.failedResult(t, "synthetic", "cpu"))
     const program = Effect.gen(function*() {
       const store = yield* ResultStore

@@ -12,6 +12,7 @@ import { Executor } from "../pipeline/Executor.ts"
 import * as Experiment from "../pipeline/Experiment.ts"
 import * as Experiments from "../pipeline/Experiments.ts"
 import { Progress } from "../pipeline/Progress.ts"
+import { Rng } from "../pipeline/Rng.ts"
 import * as Report from "../pipeline/Report.ts"
 import * as Run from "../pipeline/Run.ts"
 import { ResultStore } from "../results/Store.ts"
@@ -70,14 +71,18 @@ const run = Command.make(
     const runId = yield* Run.run({
       experiment,
       profile: args.profile,
-      seed: Option.getOrUndefined(args.seed),
       overrides: args.set,
       resume: args.resume,
       runId: Option.getOrUndefined(args.runId),
       report: !args.noReport,
       reportsDir: args.reports
     }).pipe(
-      Effect.provide(Layer.mergeAll(ResultStore.layer(args.results), Progress.layer, executor.pipe(Layer.provideMerge(backend))))
+      Effect.provide(Layer.mergeAll(
+        ResultStore.layer(args.results),
+        Progress.layer,
+        Rng.layer(Option.getOrElse(args.seed, () => experiment.seed)),
+        executor.pipe(Layer.provideMerge(backend))
+      ))
     )
     yield* Console.log(`results: ${args.results}/${experiment.name}/${runId}`)
     if (!args.noReport) yield* Console.log(`report: ${args.reports}/${experiment.name}/README.md and index.html`)

@@ -20,13 +20,13 @@ import { Executor } from "./Executor.ts"
 import type * as Experiment from "./Experiment.ts"
 import { resolve } from "./Experiment.ts"
 import { Progress } from "./Progress.ts"
+import { Rng } from "./Rng.ts"
 import * as Report from "./Report.ts"
 import * as Study from "./Study.ts"
 
 export interface Options {
   readonly experiment: Experiment.Any
   readonly profile: Experiment.Profile
-  readonly seed?: number
   readonly overrides: ReadonlyArray<string>
   readonly resume: boolean
   readonly runId?: string
@@ -57,9 +57,10 @@ export const run = Effect.fn("Run.run")(function*(options: Options) {
   const backend = yield* NnBackend
   const progress = yield* Progress
   const params = yield* resolve(experiment, profile, options.overrides)
-  const seed = options.seed ?? experiment.seed
+  const rng = yield* Rng
+  const seed = rng.runSeed
   const study = experiment.study(params)
-  const plan = Study.trials(study, seed, Models.isStochastic)
+  const plan = Study.trials(study, rng, Models.isStochastic)
   const specHash = hashSpec({ experiment: experiment.name, params, seed })
   const startedAt = DateTime.formatIso(yield* DateTime.now)
   const started = yield* Clock.currentTimeMillis

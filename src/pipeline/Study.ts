@@ -67,17 +67,18 @@ export const splitSeed = (runSeed: number, taskName: string): number => Random.d
 /** Trials in a stable order: task, then fold, then model, then seed (cheap folds finish first). */
 export const trials = (
   study: Study,
-  runSeed: number,
+  seeds: { readonly runSeed: number; seedFor(key: string): number },
   isStochastic: (family: string) => boolean
 ): ReadonlyArray<TrialSpec> => {
+  const runSeed = seeds.runSeed
   const out: Array<TrialSpec> = []
   for (const task of study.tasks) {
     for (let fold = 0; fold < foldCount(study.split); fold++) {
       for (const model of study.models) {
-        const seeds = isStochastic(model.family) ? study.seeds : 1
-        for (let seedIndex = 0; seedIndex < seeds; seedIndex++) {
+        const repeats = isStochastic(model.family) ? study.seeds : 1
+        for (let seedIndex = 0; seedIndex < repeats; seedIndex++) {
           const key = trialKey(task.name, model.id, fold, seedIndex)
-          out.push({ order: out.length, key, runSeed, task, split: study.split, fold, model, seedIndex, seed: Random.derive(runSeed, key) })
+          out.push({ order: out.length, key, runSeed, task, split: study.split, fold, model, seedIndex, seed: seeds.seedFor(key) })
         }
       }
     }
