@@ -23,11 +23,12 @@ endif
 
 GPNN := node src/cli/main.ts
 
-.PHONY: help experiment report list test typecheck bench conformance peers clean install
+.PHONY: help experiment report peer list test typecheck bench conformance clean install
 
 help:
 	@echo "make experiment NAME=width-sweep [PROFILE=quick|default|full] [JOBS=n] [ARGS='--seed 1']"
 	@echo "make report NAME=width-sweep [RUN=<run-id>]   regenerate the report from stored results"
+	@echo "make peer NAME=width-sweep [RUN=<run-id>]     run the Python peer at a stored run's settings, add it to the report"
 	@echo "make list                                      the known experiments"
 	@echo "make test                                      type check + the test suite"
 	@echo "make bench                                     benchmarks, with ratios to the Python peers"
@@ -48,6 +49,9 @@ experiment: install
 
 report: install
 	$(GPNN) report $(NAME) $(if $(RUN),--run $(RUN)) $(ARGS)
+
+peer: install
+	$(GPNN) peer $(NAME) $(if $(RUN),--run $(RUN)) $(ARGS)
 
 list: install
 	@$(GPNN) list

@@ -9,6 +9,7 @@
  * (same task, folds drawn the same way, same architecture and init, Adam, batch 64).
  */
 import { Effect, Schema } from "effect"
+import { ConfigError } from "../src/core/Errors.ts"
 import * as Experiment from "../src/pipeline/Experiment.ts"
 import * as Chart from "../src/report/Chart.ts"
 import * as Document from "../src/report/Document.ts"
@@ -104,7 +105,7 @@ const report = (run: RunRecord) =>
     const diverged = rows.filter((r) => r.status === "diverged").length
     const failed = rows.filter((r) => r.status === "failed").length
     const wall = RunFacts.wallSeconds(manifest)
-    const peer = run.extras.get("peer") as PeerTiming | undefined
+    const peer = peerFigures(run)
 
     const findings = [
       bestCv === undefined ? "No trial finished: see the trial table for errors." :
@@ -115,8 +116,8 @@ const report = (run: RunRecord) =>
       `Training RMSE at the widest net is ${Format.number(last.trainRmse, 4)} against ${Format.number(last.rmse, 4)} held out; the noise sd of the task is ${params.noise}, the floor any model's RMSE should approach.`,
       `${diverged} trial(s) diverged and ${failed} failed out of ${rows.length}.`,
       `The run took ${Format.duration(wall * 1000)} of wall time with ${manifest.sessions.map((s) => s.jobs).join("/")} worker(s) on the ${manifest.sessions[0]?.backend} backend.` +
-        (peer === undefined ? " No timing of the Python peer at the same settings is stored with this run." :
-          ` The Python peer (PyTorch + scikit-learn, ${peer.threads} thread) took ${Format.duration(peer.mlpSeconds * 1000)} for its MLP fits at the same settings (\`${peer.command}\`): a ratio of ${Format.significant(sumFit(rows) / peer.mlpSeconds, 3)} in summed fit time.`)
+        (peer === undefined ? " The Python peer has not been run for this run (`make peer NAME=width-sweep`)." :
+          ` The PyTorch peer, 1 thread, spent ${Format.duration(peer.mlpSeconds * 1000)} fitting the same MLPs (${Format.duration(peer.wallSeconds * 1000)} wall); gpnn spent ${Format.duration(sumFit(rows) * 1000)} of fit time over its workers: ${Format.significant(sumFit(rows) / peer.mlpSeconds, 3)}× the peer's.`)
     ].filter((f) => f !== "")
 
     return Document.make({
@@ -153,6 +154,7 @@ const report = (run: RunRecord) =>
           Document.figure({ name: "aic-vs-width", svg: aicChart, caption: "AIC against width." }),
           Document.figure({ name: "loss-curves", svg: curveChart, caption: "Training and held-out loss per epoch, one panel per width." })
         ]),
+        peerSection(summaries, peer),
         Document.section("Why parameter counting fails here", [
           Document.paragraph("AIC estimates expected out-of-sample log-likelihood by charging 2 per fitted parameter. The charge is exact for regular models fitted by maximum likelihood with n ≫ k, where every parameter is identified and moves the fit. An over-parameterised MLP is none of these: k exceeds n by orders of magnitude, most directions in weight space leave the function unchanged, and gradient descent from a small random initialisation (not the maximum-likelihood fit, which would interpolate the noise) is implicitly regularised towards smooth functions. The effective number of parameters — what the penalty should count — stays bounded as width grows, which is why held-out error does not follow AIC.")
         ]),
@@ -173,11 +175,52 @@ const trend = (values: ReadonlyArray<number>): string => {
   return change < -0.02 ? `falls by ${Format.percent(-change)}` : change > 0.02 ? `rises by ${Format.percent(change)}` : "is flat within 2%"
 }
 
-interface PeerTiming {
+interface PeerFigures {
   readonly command: string
-  readonly threads: number
   readonly mlpSeconds: number
+  readonly wallSeconds: number
+  /** Peer CV RMSE / NLL / AIC means by width. */
+  readonly byWidth: ReadonlyMap<number, { readonly rmse: number; readonly nll: number; readonly aic: number }>
 }
+
+/** The peer's figures stored with the run by `gpnn peer`, if any. */
+const peerFigures = (run: RunRecord): PeerFigures | undefined => {
+  const stored = run.extras.get("peer") as { command: string; records: ReadonlyArray<Record<string, any>> } | undefined
+  if (stored === undefined) return undefined
+  const timing = stored.records.find((r) => r.record === "timing")
+  if (timing === undefined) return undefined
+  const byWidth = new Map(stored.records
+    .filter((r) => r.record === "summary" && r.model === "mlp")
+    .map((r) => [Number(r.width), { rmse: r.cv_rmse_mean as number, nll: r.cv_nll_mean as number, aic: r.aic_mean as number }] as const))
+  return { command: stored.command, mlpSeconds: timing.fit_s_by_model?.mlp ?? Number.NaN, wallSeconds: timing.total_wall_s, byWidth }
+}
+
+const peerSection = (summaries: ReadonlyArray<Summary.ModelSummary>, peer: PeerFigures | undefined): Document.Section =>
+  Document.section("Side by side with the Python peer", peer === undefined
+    ? [Document.paragraph("`make peer NAME=width-sweep` runs `../shared/peers/width_sweep_reference.py` (PyTorch + scikit-learn) with this run's parameters and seed and adds its numbers here. It has not been run for this run.")]
+    : [
+      Document.paragraph(`The same study in PyTorch (\`${peer.command}\`): same task law, folds drawn the same way (the draws differ: numpy's generator is not gpnn's), same architecture, init, optimiser and epochs. Equal numbers are not expected; equal behaviour with width is.`),
+      Document.table({
+        columns: [
+          { key: "width", title: "width" },
+          { key: "rmse", title: "CV RMSE gpnn" },
+          { key: "peerRmse", title: "CV RMSE peer" },
+          { key: "nll", title: "CV NLL gpnn" },
+          { key: "peerNll", title: "CV NLL peer" },
+          { key: "aic", title: "AIC gpnn" },
+          { key: "peerAic", title: "AIC peer" }
+        ],
+        rows: summaries.map((s) => {
+          const p = peer.byWidth.get(Number(s.axes.width))
+          return {
+            width: s.axes.width,
+            rmse: Format.number(s.mean.rmse, 4), peerRmse: Format.number(p?.rmse, 4),
+            nll: Format.number(s.mean.nll, 4), peerNll: Format.number(p?.nll, 4),
+            aic: Format.number(s.mean.aic, 5), peerAic: Format.number(p?.aic, 5)
+          }
+        })
+      })
+    ])
 
 const sumFit = (rows: RunRecord["rows"]): number =>
   rows.filter((r) => r.family === "mlp").reduce((t, r) => t + r.fitSeconds, 0)
@@ -215,7 +258,9 @@ export default Experiment.define({
     depth: 2,
     activation: "relu",
     seeds: 3,
-    epochs: 200,
+    // 60 epochs (the peer's default is 200) keeps the default study, width 2048 × 3 seeds × 5 folds
+    // included, inside ~15 min on 2 cores; the full profile trains for 200.
+    epochs: 60,
     batchSize: 64,
     optimizer: "adam",
     learningRate: 1e-3,
@@ -225,9 +270,21 @@ export default Experiment.define({
   },
   profiles: {
     quick: { widths: [8, 32, 128], seeds: 1, epochs: 20 },
-    full: { widths: [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096], seeds: 5 }
+    full: { widths: [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096], seeds: 5, epochs: 200 }
   },
   seed: 0,
+  peer: {
+    script: "width_sweep_reference.py",
+    args: (p, seed) =>
+      p.depth !== 2 || p.activation !== "relu" || p.optimizer !== "adam"
+        ? Effect.fail(new ConfigError({ field: "peer", message: `the Python peer implements 2-hidden-layer ReLU nets trained with Adam only; this run has depth ${p.depth}, ${p.activation}, ${p.optimizer}` }))
+        : Effect.succeed([
+          "--n", String(p.n), "--noise", String(p.noise), "--folds", String(p.folds),
+          "--widths", p.widths.join(","), "--seeds", String(p.seeds), "--epochs", String(p.epochs),
+          "--batch", String(p.batchSize), "--lr", String(p.learningRate), "--mlp-init", p.init,
+          "--w-std", String(p.wStd), "--b-std", String(p.bStd), "--models", "mlp", "--seed", String(seed), "--threads", "1"
+        ])
+  },
   study: (p) => ({
     tasks: [{ name: "sine-quadratic", spec: { task: "sine-quadratic", n: p.n, noise: p.noise } }],
     split: { kind: "kfold", folds: p.folds },

@@ -13,6 +13,7 @@ import * as Experiment from "../pipeline/Experiment.ts"
 import * as Experiments from "../pipeline/Experiments.ts"
 import { Progress } from "../pipeline/Progress.ts"
 import { Rng } from "../pipeline/Rng.ts"
+import * as Peer from "../pipeline/Peer.ts"
 import * as Report from "../pipeline/Report.ts"
 import * as Run from "../pipeline/Run.ts"
 import { ResultStore } from "../results/Store.ts"
@@ -106,9 +107,28 @@ const report = Command.make(
   })
 ).pipe(Command.withDescription("Regenerate an experiment's report from stored results alone (byte-identical)"))
 
+const peer = Command.make(
+  "peer",
+  {
+    name: Argument.String("experiment"),
+    runId: runIdFlag,
+    peers: Flag.String("peers").pipe(Flag.withDescription("Directory of the Python peer scripts"), Flag.withDefault("../shared/peers")),
+    python: Flag.String("python").pipe(Flag.withDescription("Python with torch and scikit-learn"), Flag.withDefault("/usr/bin/python3")),
+    results: resultsDir,
+    reports: reportsDir
+  },
+  Effect.fn(function*(args) {
+    const experiment = yield* Experiments.find(args.name)
+    const written = yield* Peer.run(experiment, Option.getOrUndefined(args.runId), { peersDir: args.peers, python: args.python, reportsDir: args.reports }).pipe(
+      Effect.provide(ResultStore.layer(args.results))
+    )
+    yield* Console.log(`peer stored with run ${written.runId}; report: ${written.dir}/README.md`)
+  })
+).pipe(Command.withDescription("Run the experiment's Python peer with a stored run's parameters and add it to the report"))
+
 const gpnn = Command.make("gpnn").pipe(
   Command.withDescription("gpnn: Gaussian processes, SVMs and neural-tangent kernels beside over-parameterised MLPs"),
-  Command.withSubcommands([list, run, report])
+  Command.withSubcommands([list, run, report, peer])
 )
 
 const program = Command.run(gpnn, { version: "0.1.0" }).pipe(

@@ -28,6 +28,15 @@ export interface Definition<P extends Record<string, unknown>> {
   readonly study: (params: P) => Study
   /** The report, computed from a stored run alone (so regenerating it is byte-identical). */
   readonly report: (run: RunRecord) => Effect.Effect<Document, ConfigError>
+  /**
+   * The same study in the Python stack (`../shared/peers/<script>`), for `gpnn peer`: the
+   * arguments that reproduce a run's parameters and seed, or a ConfigError when the peer cannot
+   * (e.g. an architecture it does not implement). Its JSON lines are stored with the run.
+   */
+  readonly peer?: {
+    readonly script: string
+    readonly args: (params: P, seed: number) => Effect.Effect<ReadonlyArray<string>, ConfigError>
+  }
 }
 
 /** Any experiment, with its parameter type forgotten (the registry holds many). */
