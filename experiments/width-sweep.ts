@@ -16,6 +16,7 @@ import * as Document from "../src/report/Document.ts"
 import * as Format from "../src/report/Format.ts"
 import * as RunFacts from "../src/report/RunFacts.ts"
 import * as Summary from "../src/report/Summary.ts"
+import type { ModelEntry } from "../src/pipeline/Study.ts"
 import type { RunRecord } from "../src/results/Run.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
@@ -35,7 +36,9 @@ const Params = Schema.Struct({
   learningRate: Positive,
   init: Schema.Literals(["ntk-matched", "torch"]),
   wStd: Positive,
-  bStd: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
+  bStd: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
+  /** Add the width → ∞ limits of the same architecture: the NNGP posterior and the NTK-GP. */
+  infinite: Schema.Boolean
 })
 type Params = typeof Params.Type
 
@@ -46,6 +49,12 @@ const report = (run: RunRecord) =>
     const { manifest, rows } = run
     const params = manifest.params as unknown as Params
     const summaries = Summary.byModel(rows.filter((r) => r.family === "mlp"), metrics)
+    const limits = Summary.byModel(rows.filter((r) => r.family !== "mlp"), metrics)
+    const widthRange = summaries.map((s) => Number(s.axes.width)).filter(Number.isFinite)
+    const [minWidth, maxWidth] = [Math.min(...widthRange), Math.max(...widthRange)]
+    /** A limit drawn as a flat line across the width range: the asymptote of the MLP curves. */
+    const flat = (metric: string) =>
+      limits.flatMap((l) => [minWidth, maxWidth].map((width) => ({ width, value: l.mean[metric], lo: null, hi: null, series: label(l.model) })))
     const points = summaries.map((s) => ({
       width: Number(s.axes.width),
       rmse: s.mean.rmse, rmseLo: s.mean.rmse - s.sd.rmse, rmseHi: s.mean.rmse + s.sd.rmse,
@@ -53,33 +62,47 @@ const report = (run: RunRecord) =>
       nll: s.mean.nll, nllLo: s.mean.nll - s.sd.nll, nllHi: s.mean.nll + s.sd.nll,
       aic: s.mean.aic, k: s.mean.k
     }))
-    const errorRows = points.flatMap((p) => [
-      { width: p.width, rmse: p.trainRmse, lo: null, hi: null, split: "train" },
-      { width: p.width, rmse: p.rmse, lo: p.rmseLo, hi: p.rmseHi, split: "held-out" }
-    ])
+    const errorRows = [
+      ...points.flatMap((p) => [
+        { width: p.width, value: p.trainRmse, lo: null, hi: null, series: "MLP, train" },
+        { width: p.width, value: p.rmse, lo: p.rmseLo, hi: p.rmseHi, series: "MLP, held-out" }
+      ]),
+      ...flat("rmse")
+    ]
+    const seriesOrder = ["MLP, train", "MLP, held-out", "MLP", ...limits.map((l) => label(l.model))]
+    /** The legend order of the series present in `data` (listing an absent one would show it). */
+    const seriesOf = (data: ReadonlyArray<{ readonly series: string }>) => ({
+      field: "series",
+      title: "",
+      order: seriesOrder.filter((name) => data.some((d) => d.series === name))
+    })
     const rmseChart = yield* Chart.render(Chart.line({
       title: "Error vs width",
       subtitle: `mean ± sd over ${params.folds} folds × ${params.seeds} seed(s)`,
       data: errorRows,
       x: { field: "width", title: "hidden width", log: true },
-      y: { field: "rmse", title: "RMSE" },
-      series: { field: "split", title: "", order: ["train", "held-out"] },
+      y: { field: "value", title: "RMSE" },
+      series: seriesOf(errorRows),
       interval: { lo: "lo", hi: "hi", style: "bars" }
     }))
+    const nllRows = [...points.map((p) => ({ width: p.width, value: p.nll, lo: p.nllLo, hi: p.nllHi, series: "MLP" })), ...flat("nll")]
+    const aicRows = [...points.map((p) => ({ width: p.width, value: p.aic, series: "MLP" })), ...flat("aic")]
     const nllChart = yield* Chart.render(Chart.line({
       title: "Held-out negative log-likelihood vs width",
       subtitle: "Gaussian NLL per point with the MLE noise variance of the training residuals",
-      data: points,
+      data: nllRows,
       x: { field: "width", title: "hidden width", log: true },
-      y: { field: "nll", title: "CV NLL" },
-      interval: { lo: "nllLo", hi: "nllHi", style: "bars" }
+      y: { field: "value", title: "CV NLL" },
+      series: seriesOf(nllRows),
+      interval: { lo: "lo", hi: "hi", style: "bars" }
     }))
     const aicChart = yield* Chart.render(Chart.line({
       title: "AIC vs width",
-      subtitle: "AIC = −2 log L̂ + 2k, k = weights + biases + 1 (log scale)",
-      data: points,
+      subtitle: "AIC = −2 log L̂ + 2k; MLP k = weights + biases + 1, NNGP k = 2 (amplitude, noise); log scale",
+      data: aicRows.filter((r) => Number.isFinite(r.value)),
       x: { field: "width", title: "hidden width", log: true },
-      y: { field: "aic", title: "AIC", log: true }
+      y: { field: "value", title: "AIC", log: true },
+      series: seriesOf(aicRows.filter((r) => Number.isFinite(r.value)))
     }))
     const curveRows = meanCurves(run)
     const curveChart = yield* Chart.render(Chart.facet({
@@ -113,6 +136,8 @@ const report = (run: RunRecord) =>
       bestAic === undefined ? "" :
         `AIC picks width **${bestAic.axes.width}**: with k = ${Format.count(first.k)} at width ${first.width} and ${Format.count(last.k)} at width ${last.width}, the penalty 2k grows ${Format.significant(last.k / first.k, 3)}-fold while the fit term −2 log L̂ moves by ${Format.significant(Math.abs((last.aic - 2 * last.k) - (first.aic - 2 * first.k)), 3)}.`,
       `From width ${first.width} to ${last.width} the CV RMSE goes ${Format.number(first.rmse, 4)} → ${Format.number(last.rmse, 4)} (${trend(ordered.map((p) => p.rmse))}) while AIC goes ${Format.number(first.aic, 4)} → ${Format.number(last.aic, 4)}: ${bestAic !== undefined && bestCv !== undefined && bestAic.model !== bestCv.model ? "the two criteria disagree, and held-out error is the one that measures prediction" : "here the two criteria agree"}.`,
+      ...limits.map((l) =>
+        `${label(l.model)}: CV RMSE ${Format.meanSd(l.mean.rmse, l.sd.rmse)}, NLL ${Format.number(l.mean.nll, 4)}, against ${Format.number(last.rmse, 4)} and ${Format.number(last.nll, 4)} for the widest MLP (${last.width}).`),
       `Training RMSE at the widest net is ${Format.number(last.trainRmse, 4)} against ${Format.number(last.rmse, 4)} held out; the noise sd of the task is ${params.noise}, the floor any model's RMSE should approach.`,
       `${diverged} trial(s) diverged and ${failed} failed out of ${rows.length}.`,
       `The run took ${Format.duration(wall * 1000)} of wall time with ${manifest.sessions.map((s) => s.jobs).join("/")} worker(s) on the ${manifest.sessions[0]?.backend} backend.` +
@@ -127,7 +152,7 @@ const report = (run: RunRecord) =>
         Document.section("Findings", [Document.bullets(findings)]),
         Document.section("Results by width", [
           Document.table({
-            caption: "Mean ± sd over folds and seeds. k counts every weight and bias plus the noise variance.",
+            caption: "Mean ± sd over folds and seeds. For an MLP k counts every weight and bias plus the noise variance; the NNGP posterior fits 2 (amplitude, noise); the NTK-GP fits no likelihood, so has no AIC.",
             columns: [
               { key: "width", title: "width" },
               { key: "k", title: "k" },
@@ -138,8 +163,8 @@ const report = (run: RunRecord) =>
               { key: "trials", title: "ok / trials" },
               { key: "time", title: "fit time" }
             ],
-            rows: summaries.map((s) => ({
-              width: s.axes.width,
+            rows: [...summaries, ...limits].map((s) => ({
+              width: s.family === "mlp" ? s.axes.width : `∞ (${label(s.model)})`,
               k: s.mean.k,
               rmse: Format.meanSd(s.mean.rmse, s.sd.rmse),
               nll: Format.meanSd(s.mean.nll, s.sd.nll),
@@ -154,7 +179,7 @@ const report = (run: RunRecord) =>
           Document.figure({ name: "aic-vs-width", svg: aicChart, caption: "AIC against width." }),
           Document.figure({ name: "loss-curves", svg: curveChart, caption: "Training and held-out loss per epoch, one panel per width." })
         ]),
-        peerSection(summaries, peer),
+        peerSection([...summaries, ...limits], peer),
         Document.section("Why parameter counting fails here", [
           Document.paragraph("AIC estimates expected out-of-sample log-likelihood by charging 2 per fitted parameter. The charge is exact for regular models fitted by maximum likelihood with n ≫ k, where every parameter is identified and moves the fit. An over-parameterised MLP is none of these: k exceeds n by orders of magnitude, most directions in weight space leave the function unchanged, and gradient descent from a small random initialisation (not the maximum-likelihood fit, which would interpolate the noise) is implicitly regularised towards smooth functions. The effective number of parameters — what the penalty should count — stays bounded as width grows, which is why held-out error does not follow AIC.")
         ]),
@@ -179,8 +204,8 @@ interface PeerFigures {
   readonly command: string
   readonly mlpSeconds: number
   readonly wallSeconds: number
-  /** Peer CV RMSE / NLL / AIC means by width. */
-  readonly byWidth: ReadonlyMap<number, { readonly rmse: number; readonly nll: number; readonly aic: number }>
+  /** Peer CV RMSE / NLL / AIC means by gpnn model id. */
+  readonly byModel: ReadonlyMap<string, { readonly rmse: number; readonly nll: number; readonly aic: number }>
 }
 
 /** The peer's figures stored with the run by `gpnn peer`, if any. */
@@ -189,11 +214,15 @@ const peerFigures = (run: RunRecord): PeerFigures | undefined => {
   if (stored === undefined) return undefined
   const timing = stored.records.find((r) => r.record === "timing")
   if (timing === undefined) return undefined
-  const byWidth = new Map(stored.records
-    .filter((r) => r.record === "summary" && r.model === "mlp")
-    .map((r) => [Number(r.width), { rmse: r.cv_rmse_mean as number, nll: r.cv_nll_mean as number, aic: r.aic_mean as number }] as const))
-  return { command: stored.command, mlpSeconds: timing.fit_s_by_model?.mlp ?? Number.NaN, wallSeconds: timing.total_wall_s, byWidth }
+  const byModel = new Map(stored.records
+    .filter((r) => r.record === "summary")
+    .map((r) => [r.model === "mlp" ? `mlp-w${r.width}` : String(r.model), { rmse: r.cv_rmse_mean as number, nll: r.cv_nll_mean as number, aic: r.aic_mean as number }] as const))
+  return { command: stored.command, mlpSeconds: timing.fit_s_by_model?.mlp ?? Number.NaN, wallSeconds: timing.total_wall_s, byModel }
 }
+
+/** How a model is named in charts and tables. */
+const label = (model: string): string =>
+  model === "nngp" ? "NNGP posterior" : model === "ntk" ? "NTK-GP, t = ∞" : model
 
 const peerSection = (summaries: ReadonlyArray<Summary.ModelSummary>, peer: PeerFigures | undefined): Document.Section =>
   Document.section("Side by side with the Python peer", peer === undefined
@@ -211,9 +240,9 @@ const peerSection = (summaries: ReadonlyArray<Summary.ModelSummary>, peer: PeerF
           { key: "peerAic", title: "AIC peer" }
         ],
         rows: summaries.map((s) => {
-          const p = peer.byWidth.get(Number(s.axes.width))
+          const p = peer.byModel.get(s.model)
           return {
-            width: s.axes.width,
+            width: s.family === "mlp" ? s.axes.width : `∞ (${label(s.model)})`,
             rmse: Format.number(s.mean.rmse, 4), peerRmse: Format.number(p?.rmse, 4),
             nll: Format.number(s.mean.nll, 4), peerNll: Format.number(p?.nll, 4),
             aic: Format.number(s.mean.aic, 5), peerAic: Format.number(p?.aic, 5)
@@ -266,7 +295,8 @@ export default Experiment.define({
     learningRate: 1e-3,
     init: "ntk-matched",
     wStd: 1.5,
-    bStd: 1.0
+    bStd: 1.0,
+    infinite: true
   },
   profiles: {
     quick: { widths: [8, 32, 128], seeds: 1, epochs: 20 },
@@ -282,14 +312,15 @@ export default Experiment.define({
           "--n", String(p.n), "--noise", String(p.noise), "--folds", String(p.folds),
           "--widths", p.widths.join(","), "--seeds", String(p.seeds), "--epochs", String(p.epochs),
           "--batch", String(p.batchSize), "--lr", String(p.learningRate), "--mlp-init", p.init,
-          "--w-std", String(p.wStd), "--b-std", String(p.bStd), "--models", "mlp", "--seed", String(seed), "--threads", "1"
+          "--w-std", String(p.wStd), "--b-std", String(p.bStd), "--models", p.infinite ? "mlp,nngp,ntk" : "mlp",
+          "--seed", String(seed), "--threads", "1"
         ])
   },
   study: (p) => ({
     tasks: [{ name: "sine-quadratic", spec: { task: "sine-quadratic", n: p.n, noise: p.noise } }],
     split: { kind: "kfold", folds: p.folds },
     seeds: p.seeds,
-    models: p.widths.map((width) => ({
+    models: p.widths.map((width): ModelEntry => ({
       id: `mlp-w${width}`,
       family: "mlp",
       axes: { width },
@@ -305,7 +336,14 @@ export default Experiment.define({
         epochs: p.epochs,
         batchSize: p.batchSize
       }
-    }))
+    })).concat(p.infinite
+      ? (["nngp", "ntk"] as const).map((family): ModelEntry => ({
+        id: family,
+        family,
+        axes: { width: "inf" },
+        config: { depth: p.depth, activation: p.activation, wStd: p.wStd, bStd: p.bStd, ridge: "grid" }
+      }))
+      : [])
   }),
   report
 })

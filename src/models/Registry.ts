@@ -7,6 +7,7 @@ import { Effect } from "effect"
 import { ConfigError } from "../core/Errors.ts"
 import type { NnBackend } from "./mlp/Backend.ts"
 import * as Mlp from "./mlp/Mlp.ts"
+import * as Infinite from "./ntk/Infinite.ts"
 import type { Model } from "./Model.ts"
 
 export interface Family {
@@ -17,7 +18,9 @@ export interface Family {
 }
 
 export const families: ReadonlyArray<Family> = [
-  { name: "mlp", stochastic: true, make: (config) => Effect.map(Mlp.decodeConfig(config), Mlp.model) }
+  { name: "mlp", stochastic: true, make: (config) => Effect.map(Mlp.decodeConfig(config), Mlp.model) },
+  { name: "nngp", stochastic: false, make: (config) => Effect.map(Infinite.decodeConfig(config), Infinite.nngp) },
+  { name: "ntk", stochastic: false, make: (config) => Effect.map(Infinite.decodeConfig(config), Infinite.ntk) }
 ]
 
 const byName = new Map(families.map((f) => [f.name, f]))
