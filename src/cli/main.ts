@@ -6,7 +6,7 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as os from "node:os"
-import { ConfigError } from "../core/Errors.ts"
+import { BackendError, ConfigError, DataError, NumericalError, StoreError } from "../core/Errors.ts"
 import { backendNames, NnBackend } from "../models/mlp/Backend.ts"
 import { Executor } from "../pipeline/Executor.ts"
 import * as Experiment from "../pipeline/Experiment.ts"
@@ -131,21 +131,25 @@ const gpnn = Command.make("gpnn").pipe(
   Command.withSubcommands([list, run, report, peer])
 )
 
+/** The one line a user sees for a typed failure; undefined for CLI parse errors, already printed. */
+const describeFailure = (error: unknown): string | undefined => {
+  if (error instanceof DataError) return `${error.source}${error.row !== undefined ? ` line ${error.row}` : ""}: ${error.message}`
+  if (error instanceof StoreError) return `${error.path}: ${error.message}`
+  if (error instanceof ConfigError || error instanceof BackendError || error instanceof NumericalError) return error.message
+  return undefined
+}
+
 const program = Command.run(gpnn, { version: "0.1.0" }).pipe(
-  Effect.catchTags({
-    ConfigError: (e: { message: string }) => failWith(e.message),
-    DataError: (e: { message: string; source: string; row?: number }) =>
-      failWith(`${e.source}${e.row !== undefined ? ` line ${e.row}` : ""}: ${e.message}`),
-    StoreError: (e: { message: string; path: string }) => failWith(`${e.path}: ${e.message}`),
-    BackendError: (e: { message: string }) => failWith(e.message)
-  } as never),
+  Effect.catch((error: unknown) => {
+    const message = describeFailure(error)
+    return Effect.andThen(
+      message === undefined ? Effect.void : Console.error(`gpnn: ${message}`),
+      Effect.sync(() => {
+        process.exitCode = 1
+      })
+    )
+  }),
   Effect.provide(NodeServices.layer)
 )
 
-function failWith(message: string) {
-  return Effect.andThen(Console.error(`gpnn: ${message}`), Effect.sync(() => {
-    process.exitCode = 1
-  }))
-}
-
-NodeRuntime.runMain(program as Effect.Effect<void>)
+NodeRuntime.runMain(program)
