@@ -10,6 +10,7 @@
  */
 import { Effect, Schema } from "effect"
 import { ConfigError } from "../src/core/Errors.ts"
+import * as GpRegression from "../src/models/gp/GpRegression.ts"
 import * as Experiment from "../src/pipeline/Experiment.ts"
 import * as Chart from "../src/report/Chart.ts"
 import * as Document from "../src/report/Document.ts"
@@ -38,7 +39,14 @@ const Params = Schema.Struct({
   wStd: Positive,
   bStd: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
   /** Add the width → ∞ limits of the same architecture: the NNGP posterior and the NTK-GP. */
-  infinite: Schema.Boolean
+  infinite: Schema.Boolean,
+  /** GP regression baselines (amplitude·kernel + white noise, hyperparameters by marginal likelihood). */
+  gpKernels: Schema.Array(Schema.Literals(GpRegression.kernelFamilies)),
+  gpRestarts: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  /** An ε-SVR baseline (RBF, γ = 1/(d·Var x), on standardised y); false leaves it out. */
+  svr: Schema.Boolean,
+  svrC: Positive,
+  svrEpsilon: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
 })
 type Params = typeof Params.Type
 
@@ -49,12 +57,16 @@ const report = (run: RunRecord) =>
     const { manifest, rows } = run
     const params = manifest.params as unknown as Params
     const summaries = Summary.byModel(rows.filter((r) => r.family === "mlp"), metrics)
-    const limits = Summary.byModel(rows.filter((r) => r.family !== "mlp"), metrics)
+    const baselines = Summary.byModel(rows.filter((r) => r.family !== "mlp"), metrics)
     const widthRange = summaries.map((s) => Number(s.axes.width)).filter(Number.isFinite)
     const [minWidth, maxWidth] = [Math.min(...widthRange), Math.max(...widthRange)]
-    /** A limit drawn as a flat line across the width range: the asymptote of the MLP curves. */
+    /**
+     * A width-free model drawn as a flat line across the width range: for the NNGP and NTK-GP the
+     * asymptote of the MLP curves, for the GP and SVR the baselines to beat.
+     */
     const flat = (metric: string) =>
-      limits.flatMap((l) => [minWidth, maxWidth].map((width) => ({ width, value: l.mean[metric], lo: null, hi: null, series: label(l.model) })))
+      baselines.filter((b) => Number.isFinite(b.mean[metric]))
+        .flatMap((b) => [minWidth, maxWidth].map((width) => ({ width, value: b.mean[metric], lo: null, hi: null, series: label(b.model) })))
     const points = summaries.map((s) => ({
       width: Number(s.axes.width),
       rmse: s.mean.rmse, rmseLo: s.mean.rmse - s.sd.rmse, rmseHi: s.mean.rmse + s.sd.rmse,
@@ -69,7 +81,7 @@ const report = (run: RunRecord) =>
       ]),
       ...flat("rmse")
     ]
-    const seriesOrder = ["MLP, train", "MLP, held-out", "MLP", ...limits.map((l) => label(l.model))]
+    const seriesOrder = ["MLP, train", "MLP, held-out", "MLP", ...baselines.map((l) => label(l.model))]
     /** The legend order of the series present in `data` (listing an absent one would show it). */
     const seriesOf = (data: ReadonlyArray<{ readonly series: string }>) => ({
       field: "series",
@@ -136,8 +148,15 @@ const report = (run: RunRecord) =>
       bestAic === undefined ? "" :
         `AIC picks width **${bestAic.axes.width}**: with k = ${Format.count(first.k)} at width ${first.width} and ${Format.count(last.k)} at width ${last.width}, the penalty 2k grows ${Format.significant(last.k / first.k, 3)}-fold while the fit term −2 log L̂ moves by ${Format.significant(Math.abs((last.aic - 2 * last.k) - (first.aic - 2 * first.k)), 3)}.`,
       `From width ${first.width} to ${last.width} the CV RMSE goes ${Format.number(first.rmse, 4)} → ${Format.number(last.rmse, 4)} (${trend(ordered.map((p) => p.rmse))}) while AIC goes ${Format.number(first.aic, 4)} → ${Format.number(last.aic, 4)}: ${bestAic !== undefined && bestCv !== undefined && bestAic.model !== bestCv.model ? "the two criteria disagree, and held-out error is the one that measures prediction" : "here the two criteria agree"}.`,
-      ...limits.map((l) =>
-        `${label(l.model)}: CV RMSE ${Format.meanSd(l.mean.rmse, l.sd.rmse)}, NLL ${Format.number(l.mean.nll, 4)}, against ${Format.number(last.rmse, 4)} and ${Format.number(last.nll, 4)} for the widest MLP (${last.width}).`),
+      ...baselines.map((l) =>
+        `${label(l.model)}: CV RMSE ${Format.meanSd(l.mean.rmse, l.sd.rmse)}${Number.isFinite(l.mean.nll) ? `, NLL ${Format.number(l.mean.nll, 4)}` : " (no predictive variance, so no NLL)"}, against ${Format.number(last.rmse, 4)} and ${Format.number(last.nll, 4)} for the widest MLP (${last.width}).`),
+      (() => {
+        const everyModel = [...summaries, ...baselines]
+        const cv = Summary.best(everyModel, "rmse")
+        const aic = Summary.best(everyModel, "aic")
+        return cv === undefined || aic === undefined ? "" :
+          `Over every model of the run, CV RMSE picks **${label(cv.model)}** and AIC picks **${label(aic.model)}**: between models with a handful of fitted hyperparameters, AIC and held-out error can agree; it is the weight-counting k of the MLPs that breaks AIC.`
+      })(),
       `Training RMSE at the widest net is ${Format.number(last.trainRmse, 4)} against ${Format.number(last.rmse, 4)} held out; the noise sd of the task is ${params.noise}, the floor any model's RMSE should approach.`,
       `${diverged} trial(s) diverged and ${failed} failed out of ${rows.length}.`,
       `The run took ${Format.duration(wall * 1000)} of wall time with ${manifest.sessions.map((s) => s.jobs).join("/")} worker(s) on the ${manifest.sessions[0]?.backend} backend.` +
@@ -163,8 +182,8 @@ const report = (run: RunRecord) =>
               { key: "trials", title: "ok / trials" },
               { key: "time", title: "fit time" }
             ],
-            rows: [...summaries, ...limits].map((s) => ({
-              width: s.family === "mlp" ? s.axes.width : `∞ (${label(s.model)})`,
+            rows: [...summaries, ...baselines].map((s) => ({
+              width: rowName(s),
               k: s.mean.k,
               rmse: Format.meanSd(s.mean.rmse, s.sd.rmse),
               nll: Format.meanSd(s.mean.nll, s.sd.nll),
@@ -179,7 +198,7 @@ const report = (run: RunRecord) =>
           Document.figure({ name: "aic-vs-width", svg: aicChart, caption: "AIC against width." }),
           Document.figure({ name: "loss-curves", svg: curveChart, caption: "Training and held-out loss per epoch, one panel per width." })
         ]),
-        peerSection([...summaries, ...limits], peer),
+        peerSection([...summaries, ...baselines], peer),
         Document.section("Why parameter counting fails here", [
           Document.paragraph("AIC estimates expected out-of-sample log-likelihood by charging 2 per fitted parameter. The charge is exact for regular models fitted by maximum likelihood with n ≫ k, where every parameter is identified and moves the fit. An over-parameterised MLP is none of these: k exceeds n by orders of magnitude, most directions in weight space leave the function unchanged, and gradient descent from a small random initialisation (not the maximum-likelihood fit, which would interpolate the noise) is implicitly regularised towards smooth functions. The effective number of parameters — what the penalty should count — stays bounded as width grows, which is why held-out error does not follow AIC.")
         ]),
@@ -216,13 +235,18 @@ const peerFigures = (run: RunRecord): PeerFigures | undefined => {
   if (timing === undefined) return undefined
   const byModel = new Map(stored.records
     .filter((r) => r.record === "summary")
-    .map((r) => [r.model === "mlp" ? `mlp-w${r.width}` : String(r.model), { rmse: r.cv_rmse_mean as number, nll: r.cv_nll_mean as number, aic: r.aic_mean as number }] as const))
+    .map((r) => [r.model === "mlp" ? `mlp-w${r.width}` : r.model === "gp" ? "gp-rbf" : String(r.model), { rmse: r.cv_rmse_mean as number, nll: r.cv_nll_mean as number, aic: r.aic_mean as number }] as const))
   return { command: stored.command, mlpSeconds: timing.fit_s_by_model?.mlp ?? Number.NaN, wallSeconds: timing.total_wall_s, byModel }
 }
 
 /** How a model is named in charts and tables. */
 const label = (model: string): string =>
-  model === "nngp" ? "NNGP posterior" : model === "ntk" ? "NTK-GP, t = ∞" : model
+  model === "nngp" ? "NNGP posterior" : model === "ntk" ? "NTK-GP, t = ∞" : model.startsWith("gp-") ? `GP, ${model.slice(3)}`
+  : model === "svr-rbf" ? "ε-SVR, RBF" : model
+
+/** The first column of a table row: the MLP's width, ∞ for the limits, else the model's name. */
+const rowName = (s: Summary.ModelSummary): string | number =>
+  s.family === "mlp" ? s.axes.width : s.family === "nngp" || s.family === "ntk" ? `∞ (${label(s.model)})` : label(s.model)
 
 const peerSection = (summaries: ReadonlyArray<Summary.ModelSummary>, peer: PeerFigures | undefined): Document.Section =>
   Document.section("Side by side with the Python peer", peer === undefined
@@ -242,7 +266,7 @@ const peerSection = (summaries: ReadonlyArray<Summary.ModelSummary>, peer: PeerF
         rows: summaries.map((s) => {
           const p = peer.byModel.get(s.model)
           return {
-            width: s.family === "mlp" ? s.axes.width : `∞ (${label(s.model)})`,
+            width: rowName(s),
             rmse: Format.number(s.mean.rmse, 4), peerRmse: Format.number(p?.rmse, 4),
             nll: Format.number(s.mean.nll, 4), peerNll: Format.number(p?.nll, 4),
             aic: Format.number(s.mean.aic, 5), peerAic: Format.number(p?.aic, 5)
@@ -296,10 +320,15 @@ export default Experiment.define({
     init: "ntk-matched",
     wStd: 1.5,
     bStd: 1.0,
-    infinite: true
+    infinite: true,
+    gpKernels: ["rbf", "matern52"],
+    gpRestarts: 5,
+    svr: true,
+    svrC: 10,
+    svrEpsilon: 0.1
   },
   profiles: {
-    quick: { widths: [8, 32, 128], seeds: 1, epochs: 20 },
+    quick: { widths: [8, 32, 128], seeds: 1, epochs: 20, gpRestarts: 1 },
     full: { widths: [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096], seeds: 5, epochs: 200 }
   },
   seed: 0,
@@ -312,7 +341,8 @@ export default Experiment.define({
           "--n", String(p.n), "--noise", String(p.noise), "--folds", String(p.folds),
           "--widths", p.widths.join(","), "--seeds", String(p.seeds), "--epochs", String(p.epochs),
           "--batch", String(p.batchSize), "--lr", String(p.learningRate), "--mlp-init", p.init,
-          "--w-std", String(p.wStd), "--b-std", String(p.bStd), "--models", p.infinite ? "mlp,nngp,ntk" : "mlp",
+          "--w-std", String(p.wStd), "--b-std", String(p.bStd), "--models", ["mlp", ...(p.infinite ? ["nngp", "ntk"] : []), ...(p.gpKernels.includes("rbf") ? ["gp"] : [])].join(","),
+          "--gp-restarts", String(p.gpRestarts),
           "--seed", String(seed), "--threads", "1"
         ])
   },
@@ -344,6 +374,15 @@ export default Experiment.define({
         config: { depth: p.depth, activation: p.activation, wStd: p.wStd, bStd: p.bStd, ridge: "grid" }
       }))
       : [])
+      .concat(p.gpKernels.map((kernel): ModelEntry => ({
+        id: `gp-${kernel}`,
+        family: "gp",
+        axes: { width: "—" },
+        config: { kernel, restarts: p.gpRestarts, normalizeY: false }
+      })))
+      .concat(p.svr
+        ? [{ id: "svr-rbf", family: "svm", axes: { width: "—" }, config: { kind: "svr", kernel: "rbf", C: p.svrC, epsilon: p.svrEpsilon } }]
+        : [])
   }),
   report
 })

@@ -1,13 +1,15 @@
 /**
  * The model families a study can name, by `family`: how to validate a config and build the
  * model, and whether the family is stochastic (gets `seeds` runs per fold) or deterministic
- * (runs once). GP, SVM and NNGP/NTK families register here as they arrive.
+ * (runs once per fold; a GP's restarts are still drawn from the trial's seed).
  */
 import { Effect } from "effect"
 import { ConfigError } from "../core/Errors.ts"
 import type { NnBackend } from "./mlp/Backend.ts"
+import * as GpRegression from "./gp/GpRegression.ts"
 import * as Mlp from "./mlp/Mlp.ts"
 import * as Infinite from "./ntk/Infinite.ts"
+import * as Svm from "./svm/Svm.ts"
 import type { Model } from "./Model.ts"
 
 export interface Family {
@@ -19,6 +21,8 @@ export interface Family {
 
 export const families: ReadonlyArray<Family> = [
   { name: "mlp", stochastic: true, make: (config) => Effect.map(Mlp.decodeConfig(config), Mlp.model) },
+  { name: "gp", stochastic: false, make: (config) => Effect.map(GpRegression.decodeConfig(config), GpRegression.model) },
+  { name: "svm", stochastic: false, make: (config) => Effect.map(Svm.decodeConfig(config), Svm.model) },
   { name: "nngp", stochastic: false, make: (config) => Effect.map(Infinite.decodeConfig(config), Infinite.nngp) },
   { name: "ntk", stochastic: false, make: (config) => Effect.map(Infinite.decodeConfig(config), Infinite.ntk) }
 ]
