@@ -155,7 +155,10 @@ const report = (run: RunRecord) =>
         const cv = Summary.best(everyModel, "rmse")
         const aic = Summary.best(everyModel, "aic")
         return cv === undefined || aic === undefined ? "" :
-          `Over every model of the run, CV RMSE picks **${label(cv.model)}** and AIC picks **${label(aic.model)}**: between models with a handful of fitted hyperparameters, AIC and held-out error can agree; it is the weight-counting k of the MLPs that breaks AIC.`
+          `Over every model of the run, CV RMSE picks **${label(cv.model)}** and AIC picks **${label(aic.model)}**` +
+          (cv.model === aic.model
+            ? ": between models with a handful of fitted hyperparameters the two agree; it is the weight-counting k of the MLPs that breaks AIC."
+            : ": they disagree even outside the MLP family, so the AIC ranking is not a guide to held-out error here.")
       })(),
       `Training RMSE at the widest net is ${Format.number(last.trainRmse, 4)} against ${Format.number(last.rmse, 4)} held out; the noise sd of the task is ${params.noise}, the floor any model's RMSE should approach.`,
       `${diverged} trial(s) diverged and ${failed} failed out of ${rows.length}.`,
