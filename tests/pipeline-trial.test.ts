@@ -45,6 +45,18 @@ describe("TrialRunner.run", () => {
     expect(curve![29].trainLoss).toBeLessThan(curve![0].trainLoss)
   })
 
+  it("predicts at the task's probe points and keeps held-out predictions when asked", async () => {
+    const probe = [[-2], [0], [2]]
+    const task: Study.TaskEntry = { name: "sine", spec: { task: "sine-quadratic", n: 120, noise: 0.1 }, probe }
+    const [trial] = Study.trials({ ...study(mlp({}), task), keepPredictions: true }, Rng.make(1), () => true)
+    const { row, probe: atProbe, heldOut } = await runTrial(trial)
+    expect(atProbe?.mean).toHaveLength(3)
+    expect(atProbe?.variance).toHaveLength(3)
+    expect(heldOut?.index).toHaveLength(row.nTest)
+    const rmse = Math.sqrt(heldOut!.y.reduce((t, y, i) => t + (y - heldOut!.prediction.mean![i]) ** 2, 0) / row.nTest)
+    expect(rmse).toBeCloseTo(row.metrics.rmse, 12)
+  })
+
   it("records a diverged trial instead of failing the run", async () => {
     const [trial] = Study.trials(study(mlp({ optimizer: "sgd", learningRate: 1e12, activation: "relu" })), Rng.make(1), () => true)
     const { row } = await runTrial(trial)

@@ -6,6 +6,7 @@
 import { Effect } from "effect"
 import { ConfigError } from "../core/Errors.ts"
 import type { NnBackend } from "./mlp/Backend.ts"
+import * as GpClassification from "./gp/GpClassification.ts"
 import * as GpRegression from "./gp/GpRegression.ts"
 import * as Mlp from "./mlp/Mlp.ts"
 import * as Infinite from "./ntk/Infinite.ts"
@@ -22,6 +23,7 @@ export interface Family {
 export const families: ReadonlyArray<Family> = [
   { name: "mlp", stochastic: true, make: (config) => Effect.map(Mlp.decodeConfig(config), Mlp.model) },
   { name: "gp", stochastic: false, make: (config) => Effect.map(GpRegression.decodeConfig(config), GpRegression.model) },
+  { name: "gpc", stochastic: false, make: (config) => Effect.map(GpClassification.decodeConfig(config), GpClassification.model) },
   { name: "svm", stochastic: false, make: (config) => Effect.map(Svm.decodeConfig(config), Svm.model) },
   { name: "nngp", stochastic: false, make: (config) => Effect.map(Infinite.decodeConfig(config), Infinite.nngp) },
   { name: "ntk", stochastic: false, make: (config) => Effect.map(Infinite.decodeConfig(config), Infinite.ntk) }

@@ -29,6 +29,11 @@ export interface ModelEntry {
 export interface TaskEntry {
   readonly name: string
   readonly spec: Task.Spec
+  /**
+   * Points (rows of original-scale features) where every model of the task also predicts, stored
+   * with each trial: posterior bands over a 1-d grid, decision boundaries over a 2-d grid.
+   */
+  readonly probe?: ReadonlyArray<ReadonlyArray<number>>
 }
 
 export interface Study {
@@ -37,6 +42,8 @@ export interface Study {
   readonly models: ReadonlyArray<ModelEntry>
   /** Seeds per (task, model, fold) for stochastic families; deterministic ones run once. */
   readonly seeds: number
+  /** Store each trial's held-out predictions (for ROC curves, calibration, residual plots). */
+  readonly keepPredictions?: boolean
 }
 
 /** Everything a worker needs to run one trial, and nothing it must look up elsewhere. */
@@ -51,6 +58,7 @@ export interface TrialSpec {
   readonly model: ModelEntry
   readonly seedIndex: number
   readonly seed: number
+  readonly keepPredictions: boolean
 }
 
 export const foldCount = (split: SplitSpec): number => (split.kind === "kfold" ? split.folds : 1)
@@ -78,7 +86,7 @@ export const trials = (
         const repeats = isStochastic(model.family) ? study.seeds : 1
         for (let seedIndex = 0; seedIndex < repeats; seedIndex++) {
           const key = trialKey(task.name, model.id, fold, seedIndex)
-          out.push({ order: out.length, key, runSeed, task, split: study.split, fold, model, seedIndex, seed: seeds.seedFor(key) })
+          out.push({ order: out.length, key, runSeed, task, split: study.split, fold, model, seedIndex, seed: seeds.seedFor(key), keepPredictions: study.keepPredictions ?? false })
         }
       }
     }

@@ -17,7 +17,9 @@ import * as InformationCriteria from "../scoring/InformationCriteria.ts"
 import * as Score from "../scoring/Score.ts"
 import type { NnBackend } from "../models/mlp/Backend.ts"
 import * as Models from "../models/Registry.ts"
-import type { TrialResult, TrialRow } from "../results/Run.ts"
+import type { StoredPrediction, TrialResult, TrialRow } from "../results/Run.ts"
+import type { Prediction } from "../models/Model.ts"
+import * as Matrix from "../linalg/Matrix.ts"
 import * as Study from "./Study.ts"
 
 /** Data and folds are the same for every trial of a task: build them once per process. */
@@ -55,6 +57,19 @@ export const failedResult = (trial: Study.TrialSpec, message: string, backend: s
   row: { ...baseRow(trial), status: "failed", error: message, nTrain: 0, nTest: 0, metrics: {}, info: { backend }, fitSeconds: 0 }
 })
 
+/** A prediction as plain arrays for the result store. */
+const store = (prediction: Prediction): StoredPrediction =>
+  prediction.kind === "regression"
+    ? {
+      mean: Array.from(prediction.mean),
+      ...(prediction.variance === undefined ? {} : { variance: Array.from(prediction.variance) })
+    }
+    : {
+      classes: prediction.probabilities.cols,
+      probabilities: Array.from(prediction.probabilities.data),
+      ...(prediction.decision === undefined ? {} : { decision: Array.from(prediction.decision) })
+    }
+
 const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
   const { data, folds } = yield* taskData(trial)
   const fold = folds[trial.fold]
@@ -68,7 +83,8 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
   const fitSeconds = ((yield* Clock.currentTimeMillis) - started) / 1000
   const scored = yield* Effect.try({
     try: () => {
-      const metrics: Record<string, number> = { ...Score.score(scaler.invert(fitted.predict(scaler.applyX(test.X))), test) }
+      const onTest = scaler.invert(fitted.predict(scaler.applyX(test.X)))
+      const metrics: Record<string, number> = { ...Score.score(onTest, test) }
       const onTrain = Score.score(scaler.invert(fitted.predict(scaler.applyX(train.X))), train)
       if (onTrain.rmse !== undefined) metrics.trainRmse = onTrain.rmse
       if (onTrain.accuracy !== undefined) metrics.trainAccuracy = onTrain.accuracy
@@ -79,7 +95,11 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
           metrics.aic = InformationCriteria.aic(metrics.logLik, fitted.freeParameters)
         }
       }
-      return metrics
+      const probe = trial.task.probe === undefined
+        ? undefined
+        : store(scaler.invert(fitted.predict(scaler.applyX(Matrix.fromRows(trial.task.probe)))))
+      const heldOut = trial.keepPredictions ? { index: Array.from(fold.test), y: Array.from(test.y), prediction: store(onTest) } : undefined
+      return { metrics, probe, heldOut }
     },
     catch: (error) =>
       error instanceof NumericalError ? error : new NumericalError({ reason: "NonFinite", message: `scoring ${trial.model.id}: ${String(error)}` })
@@ -89,11 +109,16 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
     status: "ok",
     nTrain: train.X.rows,
     nTest: test.X.rows,
-    metrics: scored,
+    metrics: scored.metrics,
     info: fitted.info,
     fitSeconds
   }
-  return fitted.curve === undefined ? { row } : { row, curve: fitted.curve }
+  return {
+    row,
+    ...(fitted.curve === undefined ? {} : { curve: fitted.curve }),
+    ...(scored.probe === undefined ? {} : { probe: scored.probe }),
+    ...(scored.heldOut === undefined ? {} : { heldOut: scored.heldOut })
+  }
 })
 
 const errorRow = (trial: Study.TrialSpec, error: TrialError): TrialResult => ({

@@ -38,10 +38,35 @@ export const EpochRecord = Schema.Struct({
   validLoss: Schema.optional(Schema.Number)
 })
 
-/** What a trial leaves on disk: its row and, for iterative fits, its curve. */
+/**
+ * A prediction as stored (original scale): regression mean and predictive variance; class
+ * probabilities row-major (n × classes) and, for binary tasks, the decision score.
+ */
+export const StoredPrediction = Schema.Struct({
+  mean: Schema.optional(Schema.Array(Schema.Number)),
+  variance: Schema.optional(Schema.Array(Schema.Number)),
+  classes: Schema.optional(Schema.Number),
+  probabilities: Schema.optional(Schema.Array(Schema.Number)),
+  decision: Schema.optional(Schema.Array(Schema.Number))
+})
+export type StoredPrediction = typeof StoredPrediction.Type
+
+/** Held-out predictions of a trial: the rows of the task they belong to and their targets. */
+export const HeldOut = Schema.Struct({
+  index: Schema.Array(Schema.Number),
+  y: Schema.Array(Schema.Number),
+  prediction: StoredPrediction
+})
+export type HeldOut = typeof HeldOut.Type
+
+/** What a trial leaves on disk: its row and, where asked for or iterative, more. */
 export const TrialResult = Schema.Struct({
   row: TrialRow,
-  curve: Schema.optional(Schema.Array(EpochRecord))
+  curve: Schema.optional(Schema.Array(EpochRecord)),
+  /** Predictions at the task's probe points. */
+  probe: Schema.optional(StoredPrediction),
+  /** Predictions on the held-out part (when the study keeps them). */
+  heldOut: Schema.optional(HeldOut)
 })
 export type TrialResult = typeof TrialResult.Type
 
@@ -84,6 +109,10 @@ export interface RunRecord {
   readonly manifest: Manifest
   readonly rows: ReadonlyArray<TrialRow>
   readonly curves: ReadonlyMap<string, ReadonlyArray<typeof EpochRecord.Type>>
+  /** Predictions at the task's probe points, by trial key. */
+  readonly probes: ReadonlyMap<string, StoredPrediction>
+  /** Held-out predictions, by trial key. */
+  readonly heldOut: ReadonlyMap<string, HeldOut>
   /** Side data a run left for its report (e.g. the Python peer's timing), by file name. */
   readonly extras: ReadonlyMap<string, unknown>
 }

@@ -157,6 +157,8 @@ const makeFileStore = (root: string): ResultStore["Service"] => {
           manifest,
           rows: results.map((r) => r.row),
           curves: new Map(results.filter((r) => r.curve !== undefined).map((r) => [r.row.key, r.curve!])),
+          probes: new Map(results.filter((r) => r.probe !== undefined).map((r) => [r.row.key, r.probe!])),
+          heldOut: new Map(results.filter((r) => r.heldOut !== undefined).map((r) => [r.row.key, r.heldOut!])),
           extras
         }))
       )

@@ -195,17 +195,25 @@ export const MAX_EVALUATIONS = 500
 /** Log-distance (≈ relative distance) to a bound under which a fitted value counts as "at the bound". */
 const AT_BOUND = 1e-3
 
-const boundWarnings = (kernel: Kernel.Kernel): Array<string> => {
+/**
+ * One warning per fitted hyperparameter that sits at a bound: scikit-learn's L-BFGS-B stops there
+ * silently; we say so, since the likelihood still rises beyond it. `hint` says what that means
+ * for the model at hand.
+ */
+export const boundWarnings = (
+  kernel: Kernel.Kernel,
+  hint = "lower or raise the bound, or the hyperparameter is irrelevant to the data"
+): Array<string> => {
   const th = Kernel.theta(kernel)
   const bs = Kernel.bounds(kernel)
   const ns = Kernel.names(kernel)
-  const out: Array<string> = []
-  for (let j = 0; j < th.length; j++) {
+  return Array.from(th).flatMap((t, j) => {
     const [lo, hi] = bs[j]
-    if (th[j] - lo < AT_BOUND) out.push(`${ns[j]} = ${Math.exp(th[j]).toExponential(3)} sits at its lower bound ${Math.exp(lo).toExponential(0)}: the likelihood still rises beyond it; lower the bound (or the hyperparameter is irrelevant to the data)`)
-    else if (hi - th[j] < AT_BOUND) out.push(`${ns[j]} = ${Math.exp(th[j]).toExponential(3)} sits at its upper bound ${Math.exp(hi).toExponential(0)}: the likelihood still rises beyond it; raise the bound (or the hyperparameter is irrelevant to the data)`)
-  }
-  return out
+    const side = t - lo < AT_BOUND ? "lower" : hi - t < AT_BOUND ? "upper" : undefined
+    if (side === undefined) return []
+    const bound = Math.exp(side === "lower" ? lo : hi).toExponential(0)
+    return [`${ns[j]} = ${Math.exp(t).toExponential(3)} sits at its ${side} bound ${bound}: the likelihood still rises beyond it (${hint})`]
+  })
 }
 
 /**
