@@ -6,6 +6,7 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as os from "node:os"
+import * as Conformance from "../conformance/Conformance.ts"
 import { BackendError, ConfigError, DataError, NumericalError, StoreError } from "../core/Errors.ts"
 import { backendNames, NnBackend } from "../models/mlp/Backend.ts"
 import { Executor } from "../pipeline/Executor.ts"
@@ -126,9 +127,23 @@ const peer = Command.make(
   })
 ).pipe(Command.withDescription("Run the experiment's Python peer with a stored run's parameters and add it to the report"))
 
+const conformance = Command.make(
+  "conformance",
+  { dir: Argument.String("dir").pipe(Argument.withDescription("Directory of *.json reference fixtures (tests/fixtures, or another set of the same schema)")) },
+  Effect.fn(function*(args) {
+    const report = yield* Conformance.run(args.dir)
+    for (const line of Conformance.format(report)) yield* Console.log(line)
+    if (Conformance.summary(report).failed > 0) {
+      yield* Effect.sync(() => {
+        process.exitCode = 1
+      })
+    }
+  })
+).pipe(Command.withDescription("Run gpnn on every reference fixture in a directory and compare within the fixtures' tolerances"))
+
 const gpnn = Command.make("gpnn").pipe(
   Command.withDescription("gpnn: Gaussian processes, SVMs and neural-tangent kernels beside over-parameterised MLPs"),
-  Command.withSubcommands([list, run, report, peer])
+  Command.withSubcommands([list, run, report, peer, conformance])
 )
 
 /** The one line a user sees for a typed failure; undefined for CLI parse errors, already printed. */
