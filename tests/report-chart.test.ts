@@ -226,6 +226,17 @@ describe("Chart.scatter, heatmap and facet", () => {
     assertClose(Math.max(...lefts) - Math.min(...lefts), 4 * widthsPx[0], { atol: 0.05 }, "grid extent")
   })
 
+  it("wraps a subtitle wider than the figure instead of letting it shrink the plot", async () => {
+    const pts: Array<Chart.Datum> = [{ a: 0, b: 0 }, { a: 1, b: 1 }]
+    const plotWidth = (svg: string) => Number(/class="background"[^>]*d="M0\.5,0\.5h([\d.]+)v/.exec(svg)?.[1])
+    const base = { title: "t", width: 380, height: 300, data: pts, x: { field: "a" }, y: { field: "b" } }
+    const short = await render(Chart.scatter({ ...base, subtitle: "short" }))
+    const long = await render(Chart.scatter({ ...base, subtitle: "a subtitle that says a great deal about the chart, ".repeat(3).trim() }))
+    expect(plotWidth(short)).toBeGreaterThan(250)
+    // The extra subtitle lines take height, which may change the y tick labels' width a little.
+    expect(plotWidth(long)).toBeGreaterThan(0.97 * plotWidth(short))
+  })
+
   it("prints every finite heatmap value in its cell and keeps categories of missing cells", async () => {
     const data = [...heat.data, { depth: 4, width: 8, acc: null }]
     const svg = await render({ ...heat, data })

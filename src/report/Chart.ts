@@ -495,8 +495,33 @@ const placeholderDomains = (layers: ReadonlyArray<Record<string, unknown>>, axes
   }
 }
 
-const subtitleOf = (given: string | undefined, note: string | undefined, empty: boolean): Record<string, unknown> => {
-  const lines = [given, empty ? "no data to show" : note].filter((s): s is string => s !== undefined && s.length > 0)
+/**
+ * Greedy word wrap to `maxChars` per line. Under `autosize: fit` vega shrinks the plot to make
+ * room for a title wider than the figure, so a long subtitle must become several lines instead.
+ */
+const wrap = (text: string, maxChars: number): Array<string> => {
+  const lines: Array<string> = []
+  let line = ""
+  for (const word of text.split(" ")) {
+    if (line.length > 0 && line.length + 1 + word.length > maxChars) {
+      lines.push(line)
+      line = word
+    } else line = line.length === 0 ? word : `${line} ${word}`
+  }
+  if (line.length > 0) lines.push(line)
+  return lines
+}
+
+/**
+ * The subtitle (11 px, ~6 px a character by vega's estimate) starts at the plot's left edge, so it
+ * has the figure width less the y axis (~80 px with its labels and title).
+ */
+const subtitleCharsFor = (widthPx: number): number => Math.max(20, Math.floor((widthPx - 80) / 6))
+
+const subtitleOf = (given: string | undefined, note: string | undefined, empty: boolean, widthPx: number): Record<string, unknown> => {
+  const lines = [given, empty ? "no data to show" : note]
+    .filter((s): s is string => s !== undefined && s.length > 0)
+    .flatMap((s) => wrap(s, subtitleCharsFor(widthPx)))
   return lines.length === 0 ? {} : { subtitle: lines.length === 1 ? lines[0] : lines }
 }
 
@@ -524,7 +549,7 @@ export const compile = (chart: Chart): Compiled => {
     if (!(Number.isInteger(columns) && columns >= 1)) fail(ctx, "columns", `must be a positive integer, got ${columns}`)
     const note = omittedNote(body.droppedPoints, body.droppedIntervals, body.log, "point")
     const spec = {
-      title: { text: chart.title, ...subtitleOf(chart.subtitle, note, body.values.length === 0) },
+      title: { text: chart.title, ...subtitleOf(chart.subtitle, note, body.values.length === 0, panel.width * columns) },
       config: theme,
       autosize: { type: "pad" },
       data: { values: body.values },
@@ -540,7 +565,7 @@ export const compile = (chart: Chart): Compiled => {
   if (body.values.length === 0 && chart.kind !== "heatmap") placeholderDomains(body.layer, chart)
   const note = omittedNote(body.droppedPoints, body.droppedIntervals, body.log, chart.kind === "heatmap" ? "cell" : "point")
   const spec = {
-    title: { text: chart.title, ...subtitleOf(chart.subtitle, note, body.values.length === 0) },
+    title: { text: chart.title, ...subtitleOf(chart.subtitle, note, body.values.length === 0, size.width) },
     config: theme,
     width: size.width,
     height: size.height,
