@@ -88,6 +88,7 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
       const onTrain = Score.score(scaler.invert(fitted.predict(scaler.applyX(train.X))), train)
       if (onTrain.rmse !== undefined) metrics.trainRmse = onTrain.rmse
       if (onTrain.accuracy !== undefined) metrics.trainAccuracy = onTrain.accuracy
+      if (onTrain.auc !== undefined) metrics.trainAuc = onTrain.auc
       if (fitted.logLikelihood !== undefined) {
         metrics.logLik = fitted.logLikelihood + scaler.logJacobian(train.X.rows)
         if (fitted.freeParameters !== undefined) {

@@ -49,7 +49,7 @@ const decodeJson = <S extends Schema.Top & { readonly DecodingServices: never }>
 /** A trial key as a file name: `task/model/fold=1/seed=0` → `task__model__fold-1__seed-0.json`. */
 const trialFile = (key: string): string => key.replace(/\//g, "__").replace(/=/g, "-").replace(/[^A-Za-z0-9._-]/g, "_") + ".json"
 
-const metricOrder = ["rmse", "nll", "r2", "accuracy", "logLoss", "auc", "trainRmse", "trainAccuracy", "logLik", "k", "aic"]
+const metricOrder = ["rmse", "nll", "r2", "accuracy", "logLoss", "auc", "trainRmse", "trainAccuracy", "trainAuc", "logLik", "k", "aic"]
 
 /** The tidy trial table: fixed columns, then axes, then metrics (known ones first), then `info.*`. */
 export const trialTable = (rows: ReadonlyArray<TrialRow>): string => {
