@@ -10,6 +10,9 @@
  *   cross   K(X*, X), Θ(X*, X) and the test diagonals     (Kernels.cross, Kernels.diagonal)
  *   fit     Cholesky of Θ + rI and α = (Θ + rI)⁻¹y        (Predict.ntk; the peer's factor + solve)
  *   predict mean Θ*X α and the ensemble variance         (Fit.predict; the peer's mean + cov)
+ * Also the empirical NTK Θ̂ = JJᵀ (Empirical.kernel) of one width-512 net of the same
+ * architecture at initialisation on 256 points, and its distance to the analytic Θ (the peer
+ * computes the same quantity in torch under --check but does not time it).
  * Times are wall-clock `performance.now()` seconds, the minimum over `repeats` runs. The peer's
  * figures come from running it (`/usr/bin/python3` with numpy and scipy, 1 thread) when it can be
  * run, else the figures measured here and recorded in shared/peers/README.md.
@@ -19,6 +22,8 @@ import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import * as Random from "../src/core/Random.ts"
 import * as Matrix from "../src/linalg/Matrix.ts"
+import * as Arch from "../src/models/Arch.ts"
+import * as Empirical from "../src/models/ntk/Empirical.ts"
 import * as Kernels from "../src/models/ntk/Kernels.ts"
 import * as Predict from "../src/models/ntk/Predict.ts"
 
@@ -114,6 +119,29 @@ const runPeer = (sizes: ReadonlyArray<number>, nTest: number, repeats: number): 
   return best
 }
 
+export interface EmpiricalRow {
+  readonly width: number
+  readonly n: number
+  readonly seconds: number
+  /** ‖Θ̂ − Θ‖_F/‖Θ‖_F against the analytic kernel. */
+  readonly distance: number
+}
+
+/** The empirical NTK of one freshly drawn net, timed (minimum over `repeats`). */
+export const empirical = (width = 512, n = 256, repeats = 3): EmpiricalRow => {
+  const rng = Random.make(Random.derive(0, "bench/ntk/empirical"))
+  const X = data(n, rng).X
+  const params = Arch.initialize({ ...arch, inputDim: 10, outputDim: 1, width, activation: "relu" }, "ntk-matched", rng.fork("init"))
+  let best = Infinity
+  let theta = Matrix.make(0, 0)
+  for (let r = 0; r < repeats; r++) {
+    const [k, seconds] = time(() => Empirical.kernel(params, arch, X))
+    theta = k
+    best = Math.min(best, seconds)
+  }
+  return { width, n, seconds: best, distance: Empirical.relativeDistance(theta, Kernels.train(arch, X).ntk.matrix) }
+}
+
 export const run = (options: Options = {}): ReadonlyArray<Row> => {
   const sizes = options.sizes ?? [1000, 4000]
   const nTest = options.nTest ?? 1000
@@ -135,6 +163,8 @@ export const run = (options: Options = {}): ReadonlyArray<Row> => {
     }
   })
   console.log(print(rows, nTest))
+  const e = empirical()
+  console.log(`empirical NTK, width-${e.width} depth-3 ReLU net, ${e.n} points: ${fmt(e.seconds)} s; ‖Θ̂ − Θ‖/‖Θ‖ = ${e.distance.toFixed(3)} (one net at init)`)
   return rows
 }
 

@@ -12,6 +12,11 @@
  * (two classes) is logit₁ − logit₀, log L̂ = −Σ cross-entropy over the training set and
  * k = weights + biases. The data are used as given (the pipeline standardises them).
  *
+ * NTK parameterisation (`parameterization: "ntk"`): the same net and initial function, trained
+ * as if its parameters were ω in W = (wStd/√fan_in)·ω (per-layer learning rates, Optimizer.ts), so
+ * that a wide net under full-batch gradient descent tracks the NTK-GP of `ntk/Infinite.ts`;
+ * `tangentKernel: true` records how far its empirical NTK is from the analytic one (ntk/Empirical.ts).
+ *
  * When to use: `model(config)` inside a program that provides `NnBackend`; `decodeConfig` turns a
  * study's partial, untrusted config into an `MlpConfig` (missing fields take `defaults`).
  * Gotchas: `dispose()` the Fitted (it holds the weights as tfjs variables).
@@ -23,6 +28,8 @@ import type { TrialError } from "../../core/Errors.ts"
 import type { Dataset } from "../../data/Dataset.ts"
 import * as Matrix from "../../linalg/Matrix.ts"
 import * as Arch from "../Arch.ts"
+import * as Empirical from "../ntk/Empirical.ts"
+import * as Kernels from "../ntk/Kernels.ts"
 import type { FitOptions, Fitted, Model, Prediction } from "../Model.ts"
 import { NnBackend } from "./Backend.ts"
 import * as Loss from "./Loss.ts"
@@ -38,7 +45,21 @@ export const MlpConfig = Schema.Struct({
   /** μ of "momentum"; ignored by "sgd" and "adam". */
   momentum: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThan(1)),
   epochs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
-  batchSize: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+  batchSize: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  /**
+   * What the optimiser treats as the parameters: "standard" the weights W themselves (PyTorch's
+   * nn.Linear); "ntk" the ω of W = (wStd/√fan_in)·ω, b = bStd·β (neural-tangents' default), under
+   * which a wide net trained by gradient descent follows the NTK-GP (see Optimizer's scales).
+   * Both start from the same function (ntk-matched init); only the training dynamics differ.
+   */
+  parameterization: Schema.Literals(["standard", "ntk"]),
+  /**
+   * Measure the empirical NTK (NTK parameterisation, output 0) on the training inputs at
+   * initialisation and after training, against the analytic Θ of the same architecture:
+   * info.ntkInitDistance, info.ntkTrainedDistance (‖Θ̂ − Θ‖_F/‖Θ‖_F) and info.ntkMovement
+   * (‖Θ̂_T − Θ̂₀‖_F/‖Θ̂₀‖_F). Costs two float64 forward+backward passes over the training set.
+   */
+  tangentKernel: Schema.Boolean
 })
 export type MlpConfig = typeof MlpConfig.Type
 
@@ -54,7 +75,9 @@ export const defaults: MlpConfig = {
   learningRate: 1e-3,
   momentum: 0.9,
   epochs: 200,
-  batchSize: 64
+  batchSize: 64,
+  parameterization: "standard",
+  tangentKernel: false
 }
 
 /** Validates a (partial) config; absent fields take `defaults`. */
@@ -113,6 +136,30 @@ const logSoftmax = (logits: Float32Array, n: number, k: number): Float64Array =>
   return out
 }
 
+/**
+ * Learning-rate multipliers that make the optimiser act on ω rather than W (Optimizer's scales):
+ * c² per layer for sgd and momentum, c for Adam, with c = wStd/√fan_in for weights, bStd for
+ * biases (0 when bStd = 0: the biases then stay at their zero init, as in the NTK net).
+ */
+const ntkScales = (arch: Arch.Arch, optimizer: Optimizer.Name): Array<number> => {
+  const sizes = Arch.layerSizes(arch)
+  const power = optimizer === "adam" ? 1 : 2
+  return sizes.slice(0, -1).flatMap((fanIn) => [(arch.wStd / Math.sqrt(fanIn)) ** power, arch.bStd ** power])
+}
+
+/** The empirical NTK's distance to the analytic Θ before and after training, and its movement. */
+const tangentKernelDistances = (arch: Arch.Arch, initial: Arch.Params, trained: Arch.Params, X: Matrix.Matrix) => {
+  const scaling = { activation: arch.activation, wStd: arch.wStd, bStd: arch.bStd }
+  const analytic = Kernels.train({ depth: arch.depth, activation: arch.activation, wStd: arch.wStd, bStd: arch.bStd }, X).ntk.matrix
+  const before = Empirical.kernel(initial, scaling, X)
+  const after = Empirical.kernel(trained, scaling, X)
+  return {
+    ntkInitDistance: Empirical.relativeDistance(before, analytic),
+    ntkTrainedDistance: Empirical.relativeDistance(after, analytic),
+    ntkMovement: Empirical.relativeDistance(after, before)
+  }
+}
+
 const fit = Effect.fn("Mlp.fit")(
   function*(config: MlpConfig, train: Dataset, options: FitOptions): Effect.fn.Return<Fitted, TrialError, NnBackend> {
     const backend = yield* NnBackend
@@ -129,10 +176,19 @@ const fit = Effect.fn("Mlp.fit")(
     const loss: Loss.Kind = regression ? "mse" : "ce"
     const outputDim = regression ? 1 : train.classes
     const arch: Arch.Arch = { inputDim, outputDim, width: config.width, depth: config.depth, activation: config.activation, wStd: config.wStd, bStd: config.bStd }
-    const net = Network.fromParams(Arch.initialize(arch, config.init, options.rng.fork("init")), config.activation)
+    if (config.parameterization === "ntk" && config.init !== "ntk-matched") {
+      return yield* new ConfigError({ field: "mlp.parameterization", message: `parameterization "ntk" needs init "ntk-matched" (got "${config.init}"): ω ~ N(0, 1) is what the NTK parameterisation scales` })
+    }
+    const initial = Arch.initialize(arch, config.init, options.rng.fork("init"))
+    const net = Network.fromParams(initial, config.activation)
     const trainingOptions: Training.Options = {
       loss,
-      optimizer: { name: config.optimizer, learningRate: config.learningRate, momentum: config.momentum },
+      optimizer: {
+        name: config.optimizer,
+        learningRate: config.learningRate,
+        momentum: config.momentum,
+        ...(config.parameterization === "ntk" ? { scales: ntkScales(arch, config.optimizer) } : {})
+      },
       epochs: config.epochs,
       batchSize: config.batchSize
     }
@@ -199,6 +255,7 @@ const fit = Effect.fn("Mlp.fit")(
     }
     if (last.validLoss !== undefined) info.finalValidLoss = last.validLoss
     if (regression) info.noiseVariance = noiseVariance
+    if (config.tangentKernel) Object.assign(info, tangentKernelDistances(arch, initial, Network.toParams(net), train.X))
 
     const fitted: Fitted = {
       predict,

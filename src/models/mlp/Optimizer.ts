@@ -8,6 +8,12 @@
  *               w ← w − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)     (Kingma & Ba, arXiv:1412.6980,
  *               bias-corrected, ε outside the root as in torch.optim.Adam)
  *
+ * Per-variable learning rates: `scales[i]` multiplies lr for variable i (default 1). This is how
+ * a net held in the standard parameterisation W = c·ω is trained as if its parameters were ω
+ * (the NTK parameterisation; see `Mlp.ts`): gradient descent on ω moves W by −lr·c²·∂L/∂W, so
+ * sgd and momentum take scales c²; Adam's step is invariant to the gradient's scale, so it
+ * takes scale c (its ε then acts as ε/c: immaterial at ε = 1e-8).
+ *
  * Conventions: state is float32 tf.Variables, one per parameter, in the order of the variables
  * the optimiser was made for; scalar factors are computed in float64 and enter as float32.
  * When to use: `make` once per fit, `step` inside each training step's `tf.tidy`, `dispose` after.
@@ -26,6 +32,8 @@ export interface Settings {
   readonly beta1?: number
   readonly beta2?: number
   readonly epsilon?: number
+  /** Per-variable learning-rate multipliers ≥ 0, in the order of the variables (default all 1). */
+  readonly scales?: ReadonlyArray<number>
 }
 
 export interface Optimizer {
@@ -40,6 +48,11 @@ const zeros = (v: tf.Variable): tf.Variable => tf.tidy(() => tf.variable(tf.zero
 
 export const make = (settings: Settings, variables: ReadonlyArray<tf.Variable>): Optimizer => {
   const lr = settings.learningRate
+  const scales = settings.scales ?? variables.map(() => 1)
+  if (scales.length !== variables.length || scales.some((s) => !(s >= 0) || !Number.isFinite(s))) {
+    throw new Error(`Optimizer.make: ${scales.length} learning-rate scales for ${variables.length} variables, each must be finite and ≥ 0 (0 freezes the variable)`)
+  }
+  const rates = scales.map((s) => lr * s)
   const state: Array<tf.Variable> = []
   const dispose = () => {
     for (const s of state.splice(0)) s.dispose()
@@ -48,7 +61,7 @@ export const make = (settings: Settings, variables: ReadonlyArray<tf.Variable>):
     case "sgd":
       return {
         settings,
-        step: (gradients) => variables.forEach((w, i) => w.assign(tf.sub(w, tf.mul(gradients[i], lr)))),
+        step: (gradients) => variables.forEach((w, i) => w.assign(tf.sub(w, tf.mul(gradients[i], rates[i])))),
         dispose
       }
     case "momentum": {
@@ -61,7 +74,7 @@ export const make = (settings: Settings, variables: ReadonlyArray<tf.Variable>):
           variables.forEach((w, i) => {
             const v = tf.add(tf.mul(velocity[i], mu), gradients[i])
             velocity[i].assign(v)
-            w.assign(tf.sub(w, tf.mul(v, lr)))
+            w.assign(tf.sub(w, tf.mul(v, rates[i])))
           }),
         dispose
       }
@@ -81,10 +94,11 @@ export const make = (settings: Settings, variables: ReadonlyArray<tf.Variable>):
         settings,
         step: (gradients) => {
           t += 1
-          const a = (1 - beta1 ** t) / (lr * (1 - beta1))
-          const k1 = (a * Math.sqrt(1 - beta2)) / Math.sqrt(1 - beta2 ** t)
-          const k2 = a * eps
           variables.forEach((w, i) => {
+            if (rates[i] === 0) return
+            const a = (1 - beta1 ** t) / (rates[i] * (1 - beta1))
+            const k1 = (a * Math.sqrt(1 - beta2)) / Math.sqrt(1 - beta2 ** t)
+            const k2 = a * eps
             const g = gradients[i]
             const m = tf.add(tf.mul(first[i], beta1), g)
             const v = tf.add(tf.mul(second[i], beta2), tf.square(g))

@@ -8,7 +8,7 @@
  *   The predictive variance is a·(latent variance + r), for a new observation.
  * - "ntk": the NTK-GP at t = ∞ (an infinite ensemble of infinitely wide nets trained to
  *   convergence by gradient descent on the MSE), ridge r on Θ chosen by exact leave-one-out CV
- *   (or fixed). Its predictive variance is the ensemble variance plus the MLE noise variance of
+ *   (or fixed); or, with a finite `time`, the same ensemble after training time t (ridge fixed). Its predictive variance is the ensemble variance plus the MLE noise variance of
  *   the training residuals; it has no likelihood, so no `logLikelihood` or `freeParameters`.
  *
  * This is the width-sweep peer's `fit_infinite` (shared/peers/width_sweep_reference.py) in the
@@ -44,12 +44,20 @@ export const Config = Schema.Struct({
   wStd: Schema.Finite.check(Schema.isGreaterThan(0)),
   bStd: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
   /** "grid": choose on Ridge.grid (LML for nngp, LOO for ntk); a number: that relative ridge. */
-  ridge: Schema.Union([Schema.Literal("grid"), Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))])
+  ridge: Schema.Union([Schema.Literal("grid"), Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))]),
+  /**
+   * ntk only: the gradient-descent training time t of the NTK-GP, in neural-tangents' units
+   * (learning rate 1 on ½·mean squared error), or "infinity" (trained to convergence). An MLP
+   * trained full-batch in the NTK parameterisation for T steps of rate η on the mean squared
+   * error (PyTorch's MSELoss, no ½) has t = 2ηT. A finite t needs a numeric ridge (0: the
+   * exact dynamics).
+   */
+  time: Schema.Union([Schema.Literal("infinity"), Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))])
 })
 export type Config = typeof Config.Type
 
 /** The width-sweep peer's settings: `fit_infinite` with a depth-2 ReLU net, W_std 1.5, b_std 1. */
-export const defaults: Config = { depth: 2, activation: "relu", wStd: 1.5, bStd: 1.0, ridge: "grid" }
+export const defaults: Config = { depth: 2, activation: "relu", wStd: 1.5, bStd: 1.0, ridge: "grid", time: "infinity" }
 
 /** Validates a (partial) config; absent fields take `defaults`; unknown keys (e.g. width) are ignored. */
 export const decodeConfig = (input: unknown): Effect.Effect<Config, ConfigError> =>
@@ -136,7 +144,32 @@ const fitNngp = (config: Config, train: Dataset): Fitted => {
   }
 }
 
+/** The NTK-GP after finite training time `time` (config.time), ridge fixed by the config. */
+const fitNtkAtTime = (config: Config, train: Dataset, time: number): Fitted => {
+  checkData(train)
+  if (config.ridge === "grid") {
+    throw new ConfigError({ field: "ntk.ridge", message: `a finite training time (time = ${time}) needs a numeric ridge, e.g. 0 for the exact dynamics; "grid" chooses one for t = ∞ only` })
+  }
+  const spec = arch(config, train.X.cols)
+  const Z = targets(train)
+  const kernels = Kernels.train(spec, train.X)
+  const trajectory = Predict.ntkGradientDescent(kernels, Z, { diagReg: config.ridge })
+  // MLE noise variance of the training residuals of the mean at time t
+  const onTrain = trajectory.predict(Kernels.cross(spec, train.X, train.X), Kernels.diagonal(spec, train.X), time).mean
+  let rss = 0
+  for (let k = 0; k < Z.data.length; k++) rss += (Z.data[k] - onTrain.data[k]) ** 2
+  const noiseVariance = rss / Z.data.length
+  const info: Record<string, number | string | boolean> = { time, ridge: trajectory.ridge, ridgeRelative: config.ridge, noiseVariance, truncation: kernels.ntk.truncation }
+  const predict = (X: Matrix.Matrix): Prediction => {
+    const post = trajectory.predict(Kernels.cross(spec, X, train.X), Kernels.diagonal(spec, X), time)
+    const variance = post.variance.map((v) => Math.max(v, 0) + noiseVariance)
+    return toPrediction(train, post.mean, variance)
+  }
+  return { predict, info, dispose: () => {} }
+}
+
 const fitNtk = (config: Config, train: Dataset): Fitted => {
+  if (config.time !== "infinity") return fitNtkAtTime(config, train, config.time)
   checkData(train)
   const spec = arch(config, train.X.cols)
   const Z = targets(train)
