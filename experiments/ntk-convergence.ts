@@ -1,0 +1,343 @@
+/**
+ * ntk-convergence: how finite MLPs approach their infinite-width limit (Jacot et al. 2018; Lee et
+ * al. 2019). For each width, an ensemble of nets (one per seed) is trained by full-batch gradient
+ * descent on the MSE in the NTK parameterisation, from the ntk-matched initialisation, on the
+ * same folds as the NTK-GP of the same architecture at the same training time t = 2ηT. Three
+ * questions, each answered from the stored rows:
+ *   (a) the empirical NTK at initialisation approaches the analytic Θ: ‖Θ̂₀ − Θ‖_F/‖Θ‖_F against
+ *       width on log-log axes, slope fitted by least squares (theory: −½);
+ *   (b) the ensemble's mean prediction approaches the NTK-GP mean (over a probe grid and on the
+ *       held-out folds), down to the Monte Carlo floor of a finite ensemble;
+ *   (c) the kernel moves less during training as the width grows: ‖Θ̂_T − Θ̂₀‖_F/‖Θ̂₀‖_F (lazy
+ *       training; theory: −½ as well).
+ * Kernels are measured on each fold's (standardised) training inputs, for output 0.
+ */
+import { Effect, Schema } from "effect"
+import * as Experiment from "../src/pipeline/Experiment.ts"
+import type * as Study from "../src/pipeline/Study.ts"
+import * as Chart from "../src/report/Chart.ts"
+import * as Document from "../src/report/Document.ts"
+import * as Format from "../src/report/Format.ts"
+import * as RunFacts from "../src/report/RunFacts.ts"
+import type { RunRecord, TrialRow } from "../src/results/Run.ts"
+
+const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
+const Positive = Schema.Finite.check(Schema.isGreaterThan(0))
+
+const Params = Schema.Struct({
+  n: Schema.Int.check(Schema.isGreaterThanOrEqualTo(8)),
+  noise: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
+  folds: Schema.Int.check(Schema.isGreaterThanOrEqualTo(2)),
+  widths: Schema.Array(PositiveInt).check(Schema.isMinLength(2)),
+  /** Nets per (width, fold): the ensemble. */
+  seeds: Schema.Int.check(Schema.isGreaterThanOrEqualTo(2)),
+  depth: PositiveInt,
+  activation: Schema.Literals(["relu", "erf", "tanh"]),
+  wStd: Positive,
+  bStd: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
+  /** η of full-batch gradient descent on the mean squared error. */
+  learningRate: Positive,
+  /** T: full-batch steps. */
+  steps: PositiveInt,
+  /** Probe grid points over the inputs' range. */
+  probeSteps: Schema.Int.check(Schema.isGreaterThanOrEqualTo(5))
+})
+type Params = typeof Params.Type
+
+const TASK = "smooth"
+
+const probeGrid = (steps: number): Array<Array<number>> =>
+  Array.from({ length: steps }, (_, i) => [-3.5 + (7 * i) / (steps - 1)])
+
+/** neural-tangents time of T steps of rate η on mean((f − y)²): t = 2ηT (Infinite.ts). */
+const ntkTime = (p: Params): number => 2 * p.learningRate * p.steps
+
+const architecture = (p: Params) => ({ depth: p.depth, activation: p.activation, wStd: p.wStd, bStd: p.bStd })
+
+const study = (p: Params): Study.Study => ({
+  tasks: [{ name: TASK, spec: { task: "smooth", n: p.n, noise: p.noise }, probe: probeGrid(p.probeSteps) }],
+  split: { kind: "kfold", folds: p.folds },
+  seeds: p.seeds,
+  keepPredictions: true,
+  models: [
+    ...p.widths.map((width) => ({
+      id: `mlp-w${width}`,
+      family: "mlp",
+      axes: { width },
+      config: {
+        ...architecture(p),
+        width,
+        init: "ntk-matched",
+        parameterization: "ntk",
+        optimizer: "sgd",
+        learningRate: p.learningRate,
+        epochs: p.steps,
+        batchSize: p.n,
+        tangentKernel: true
+      }
+    })),
+    { id: "ntk-gp", family: "ntk", axes: { width: "∞" }, config: { ...architecture(p), ridge: 0, time: ntkTime(p) } }
+  ]
+})
+
+/** Least-squares slope and intercept of log y on log x, with the slope's standard error. */
+export const logLogSlope = (x: ReadonlyArray<number>, y: ReadonlyArray<number>) => {
+  const points = x.map((xi, i) => [Math.log(xi), Math.log(y[i])] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b))
+  const n = points.length
+  if (n < 3) return { slope: Number.NaN, intercept: Number.NaN, se: Number.NaN, n }
+  const mx = points.reduce((s, [a]) => s + a, 0) / n
+  const my = points.reduce((s, [, b]) => s + b, 0) / n
+  let sxx = 0
+  let sxy = 0
+  for (const [a, b] of points) {
+    sxx += (a - mx) ** 2
+    sxy += (a - mx) * (b - my)
+  }
+  const slope = sxy / sxx
+  const intercept = my - slope * mx
+  let rss = 0
+  for (const [a, b] of points) rss += (b - intercept - slope * a) ** 2
+  return { slope, intercept, se: Math.sqrt(rss / (n - 2) / sxx), n }
+}
+
+const mean = (values: ReadonlyArray<number>): number => values.reduce((a, b) => a + b, 0) / values.length
+const sd = (values: ReadonlyArray<number>): number => {
+  if (values.length < 2) return Number.NaN
+  const m = mean(values)
+  return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1))
+}
+
+interface WidthFacts {
+  readonly width: number
+  readonly initDistance: ReadonlyArray<number>
+  readonly trainedDistance: ReadonlyArray<number>
+  readonly movement: ReadonlyArray<number>
+  /** RMS over the probe grid of (ensemble mean − NTK-GP mean), averaged over folds. */
+  readonly probeGap: number
+  /** The Monte Carlo part of that gap: √(mean over the grid of between-seed variance / seeds). */
+  readonly probeFloor: number
+  /** Held-out RMSE of the ensemble's mean prediction, pooled over folds. */
+  readonly ensembleRmse: number
+  /** Held-out RMSE of the single nets, pooled over nets and folds (≥ ensembleRmse by convexity). */
+  readonly singleRmse: number
+  readonly ok: number
+  readonly trials: number
+}
+
+const info = (rows: ReadonlyArray<TrialRow>, key: string): Array<number> =>
+  rows.map((r) => r.info[key]).filter((v): v is number => typeof v === "number" && Number.isFinite(v))
+
+const widthFacts = (run: RunRecord, p: Params, width: number): WidthFacts => {
+  const all = run.rows.filter((r) => r.model === `mlp-w${width}`)
+  const rows = all.filter((r) => r.status === "ok")
+  const ntkRows = run.rows.filter((r) => r.model === "ntk-gp" && r.status === "ok")
+  let gapSq = 0
+  let floorSq = 0
+  let foldsSeen = 0
+  const pooled: Array<number> = []
+  const singles: Array<number> = []
+  for (let fold = 0; fold < p.folds; fold++) {
+    const nets = rows.filter((r) => r.fold === fold)
+    const reference = ntkRows.find((r) => r.fold === fold)
+    const referenceProbe = reference === undefined ? undefined : run.probes.get(reference.key)?.mean
+    const probes = nets.map((r) => run.probes.get(r.key)?.mean).filter((m): m is ReadonlyArray<number> => m !== undefined)
+    if (referenceProbe !== undefined && probes.length >= 2) {
+      let gap = 0
+      let floor = 0
+      for (let j = 0; j < referenceProbe.length; j++) {
+        const values = probes.map((m) => m[j])
+        gap += (mean(values) - referenceProbe[j]) ** 2
+        floor += sd(values) ** 2 / values.length
+      }
+      gapSq += gap / referenceProbe.length
+      floorSq += floor / referenceProbe.length
+      foldsSeen++
+    }
+    const held = nets.map((r) => run.heldOut.get(r.key)).filter((h) => h !== undefined)
+    if (held.length > 0) {
+      const y = held[0].y
+      for (let i = 0; i < y.length; i++) {
+        const predictions = held.map((h) => h.prediction.mean?.[i]).filter((v): v is number => v !== undefined)
+        pooled.push((mean(predictions) - y[i]) ** 2)
+        for (const v of predictions) singles.push((v - y[i]) ** 2)
+      }
+    }
+  }
+  return {
+    width,
+    initDistance: info(rows, "ntkInitDistance"),
+    trainedDistance: info(rows, "ntkTrainedDistance"),
+    movement: info(rows, "ntkMovement"),
+    probeGap: foldsSeen === 0 ? Number.NaN : Math.sqrt(gapSq / foldsSeen),
+    probeFloor: foldsSeen === 0 ? Number.NaN : Math.sqrt(floorSq / foldsSeen),
+    ensembleRmse: pooled.length === 0 ? Number.NaN : Math.sqrt(mean(pooled)),
+    singleRmse: singles.length === 0 ? Number.NaN : Math.sqrt(mean(singles)),
+    ok: rows.length,
+    trials: all.length
+  }
+}
+
+const pooledRmse = (run: RunRecord, model: string): number => {
+  const squares: Array<number> = []
+  for (const r of run.rows.filter((r) => r.model === model && r.status === "ok")) {
+    const held = run.heldOut.get(r.key)
+    held?.y.forEach((y, i) => squares.push(((held.prediction.mean?.[i] ?? Number.NaN) - y) ** 2))
+  }
+  return squares.length === 0 ? Number.NaN : Math.sqrt(mean(squares))
+}
+
+const slopeText = (fit: ReturnType<typeof logLogSlope>): string =>
+  `${Format.fixed(fit.slope, 2)} ± ${Format.fixed(fit.se, 2)}`
+
+/** Whether a fitted slope is consistent with −½ (within two standard errors, or 0.15). */
+const nearHalf = (fit: ReturnType<typeof logLogSlope>): boolean => Math.abs(fit.slope + 0.5) <= Math.max(2 * fit.se, 0.15)
+
+const report = (run: RunRecord) =>
+  Effect.gen(function*() {
+    const { manifest } = run
+    const p = manifest.params as unknown as Params
+    const facts = p.widths.map((w) => widthFacts(run, p, w))
+    const widths = facts.map((f) => f.width)
+    const initFit = logLogSlope(widths, facts.map((f) => mean(f.initDistance)))
+    const movementFit = logLogSlope(widths, facts.map((f) => mean(f.movement)))
+    const gapFit = logLogSlope(widths, facts.map((f) => f.probeGap))
+    const ntkRmse = pooledRmse(run, "ntk-gp")
+    const time = ntkTime(p)
+
+    const band = (values: ReadonlyArray<number>) => ({ m: mean(values), lo: mean(values) - sd(values), hi: mean(values) + sd(values) })
+    const distanceRows = facts.flatMap((f) => [
+      { width: f.width, what: "init: ‖Θ̂₀−Θ‖/‖Θ‖", ...band(f.initDistance) },
+      { width: f.width, what: "moved: ‖Θ̂_T−Θ̂₀‖/‖Θ̂₀‖", ...band(f.movement) }
+    ])
+    const fitLine = (fit: ReturnType<typeof logLogSlope>, what: string) =>
+      Number.isFinite(fit.slope) ? [widths[0], widths[widths.length - 1]].map((w) => ({ width: w, what, m: Math.exp(fit.intercept) * w ** fit.slope })) : []
+    const kernelChart = yield* Chart.render(Chart.line({
+      title: "Empirical NTK against width",
+      subtitle: `mean ± sd over ${p.seeds} seeds × ${p.folds} folds; fitted slopes ${slopeText(initFit)} at init, ${slopeText(movementFit)} for movement (theory −0.5)`,
+      data: [...distanceRows, ...fitLine(initFit, "fit (init)"), ...fitLine(movementFit, "fit (moved)")],
+      x: { field: "width", title: "width", log: true },
+      y: { field: "m", title: "relative Frobenius distance", log: true },
+      series: { field: "what", title: "" },
+      interval: { lo: "lo", hi: "hi", style: "bars" }
+    }))
+
+    const gapChart = yield* Chart.render(Chart.line({
+      title: "Ensemble mean against the NTK-GP mean",
+      subtitle: `RMS over the probe grid, mean over folds; the floor is the ensemble's own Monte Carlo error (${p.seeds} nets)`,
+      data: facts.flatMap((f) => [
+        { width: f.width, what: "ensemble − NTK-GP", v: f.probeGap },
+        { width: f.width, what: "Monte Carlo floor", v: f.probeFloor }
+      ]),
+      x: { field: "width", title: "width", log: true },
+      y: { field: "v", title: "RMS difference of mean predictions", log: true },
+      series: { field: "what", title: "" }
+    }))
+
+    // Fold 0: the probe predictions of the NTK-GP and of the ensembles of a few widths.
+    const ntkFold0 = run.rows.find((r) => r.model === "ntk-gp" && r.fold === 0 && r.status === "ok")
+    const grid = probeGrid(p.probeSteps).map(([x]) => x)
+    const shown = [...new Set([widths[0], widths[Math.floor(widths.length / 2)], widths[widths.length - 1]])]
+    const curveRows: Array<Chart.Datum> = []
+    if (ntkFold0 !== undefined) {
+      const probe = run.probes.get(ntkFold0.key)
+      grid.forEach((x, j) => curveRows.push({ x, series: `NTK-GP (t = ${Format.number(time, 3)})`, f: probe?.mean?.[j] }))
+    }
+    for (const w of shown) {
+      const probes = run.rows.filter((r) => r.model === `mlp-w${w}` && r.fold === 0 && r.status === "ok").map((r) => run.probes.get(r.key)?.mean).filter((m): m is ReadonlyArray<number> => m !== undefined)
+      if (probes.length > 0) grid.forEach((x, j) => curveRows.push({ x, series: `ensemble, width ${w}`, f: mean(probes.map((m) => m[j])) }))
+    }
+    const curveChart = yield* Chart.render(Chart.line({
+      title: "Mean predictions on fold 0",
+      subtitle: `${p.seeds}-net ensembles of width ${shown.join(", ")} and the NTK-GP of the same architecture at the same training time`,
+      data: curveRows,
+      x: { field: "x", title: "x" },
+      y: { field: "f", title: "mean prediction" },
+      series: { field: "series", title: "" },
+      points: false
+    }))
+
+    const first = facts[0]
+    const last = facts[facts.length - 1]
+    const failed = run.rows.filter((r) => r.status !== "ok")
+    const findings = [
+      `(a) At initialisation the empirical NTK's relative distance to the analytic Θ falls from ${Format.fixed(mean(first.initDistance), 3)} at width ${first.width} to ${Format.fixed(mean(last.initDistance), 3)} at width ${last.width}; the log-log slope is **${slopeText(initFit)}**, ${nearHalf(initFit) ? "consistent with" : "not consistent with"} the −½ of the central limit theorem.`,
+      `(b) The ensemble mean's RMS distance to the NTK-GP mean over the probe grid goes from ${Format.fixed(first.probeGap, 3)} (width ${first.width}) to ${Format.fixed(last.probeGap, 3)} (width ${last.width}), against a Monte Carlo floor of ${Format.fixed(last.probeFloor, 3)} for ${p.seeds} nets (log-log slope ${slopeText(gapFit)}). ${last.probeGap <= 2 * last.probeFloor ? "At the largest width the gap is within twice that floor: more seeds, not more width, would shrink it." : "At the largest width the gap is still above twice that floor: finite-width effects remain visible."}`,
+      `Held-out RMSE: ensemble mean ${Format.fixed(last.ensembleRmse, 3)} and single nets ${Format.fixed(last.singleRmse, 3)} at width ${last.width}, ${Format.fixed(first.ensembleRmse, 3)} and ${Format.fixed(first.singleRmse, 3)} at width ${first.width}; the NTK-GP mean scores ${Format.fixed(ntkRmse, 3)}.`,
+      `(c) Training moves the kernel by ${Format.percent(mean(first.movement))} at width ${first.width} and ${Format.percent(mean(last.movement))} at width ${last.width} (slope ${slopeText(movementFit)}): ${movementFit.slope < 0 ? "wider nets train lazily, as the NTK picture assumes" : "no lazy-training trend in this run"}.`,
+      `${failed.length} of ${run.rows.length} trials did not finish${failed.length === 0 ? "" : ` (${failed.map((r) => r.key).slice(0, 3).join(", ")}${failed.length > 3 ? ", …" : ""})`}. The run took ${Format.duration(RunFacts.wallSeconds(manifest) * 1000)}.`
+    ]
+
+    return Document.make({
+      title: "ntk-convergence: finite nets approaching their neural tangent kernel",
+      intro: `Smooth 1-d regression, n = ${p.n}, noise sd ${p.noise}, ${p.folds} folds. Depth-${p.depth} ${p.activation} MLPs (W_std ${p.wStd}, b_std ${p.bStd}) of widths ${p.widths.join(", ")}, ${p.seeds} seeds each, trained by full-batch gradient descent (η = ${p.learningRate}, T = ${p.steps} steps) on the mean squared error in the NTK parameterisation, against the NTK-GP of the same architecture at time t = 2ηT = ${Format.number(time, 4)} (neural-tangents' units). Kernels are measured on each fold's training inputs.`,
+      sections: [
+        Document.section("Findings", [Document.bullets(findings)]),
+        Document.section("(a) and (c): the kernel", [
+          Document.figure({ name: "kernel-distance", svg: kernelChart, caption: "Relative Frobenius distances against width, log-log, with least-squares fits." })
+        ]),
+        Document.section("(b): the predictions", [
+          Document.figure({ name: "ensemble-gap", svg: gapChart, caption: "How far the ensemble mean is from the NTK-GP mean, and how far it could be from chance alone." }),
+          Document.figure({ name: "mean-predictions", svg: curveChart, caption: "Mean predictions over the probe grid (original units)." })
+        ]),
+        Document.section("Every width", [
+          Document.table({
+            caption: "Means ± sd over seeds and folds; RMSE on the held-out folds (original units).",
+            columns: [
+              { key: "width", title: "width" },
+              { key: "init", title: "‖Θ̂₀ − Θ‖/‖Θ‖", align: "right" },
+              { key: "trained", title: "‖Θ̂_T − Θ‖/‖Θ‖", align: "right" },
+              { key: "movement", title: "‖Θ̂_T − Θ̂₀‖/‖Θ̂₀‖", align: "right" },
+              { key: "gap", title: "ensemble − NTK-GP (RMS)", align: "right" },
+              { key: "floor", title: "MC floor", align: "right" },
+              { key: "ensemble", title: "ensemble RMSE", align: "right" },
+              { key: "single", title: "single-net RMSE", align: "right" },
+              { key: "ok", title: "ok / trials", align: "right" }
+            ],
+            rows: [
+              ...facts.map((f) => ({
+                width: f.width,
+                init: Format.meanSd(mean(f.initDistance), sd(f.initDistance)),
+                trained: Format.meanSd(mean(f.trainedDistance), sd(f.trainedDistance)),
+                movement: Format.meanSd(mean(f.movement), sd(f.movement)),
+                gap: Format.fixed(f.probeGap, 4),
+                floor: Format.fixed(f.probeFloor, 4),
+                ensemble: Format.fixed(f.ensembleRmse, 4),
+                single: Format.fixed(f.singleRmse, 4),
+                ok: `${f.ok} / ${f.trials}`
+              })),
+              { width: "∞ (NTK-GP)", init: "0", trained: "0", movement: "0", gap: "0", floor: Document.missing, ensemble: Format.fixed(ntkRmse, 4), single: Document.missing, ok: Document.missing }
+            ]
+          })
+        ]),
+        RunFacts.section(manifest)
+      ]
+    })
+  })
+
+export default Experiment.define({
+  name: "ntk-convergence",
+  title: "Finite MLPs approaching the NTK: kernel at init, ensemble predictions, kernel movement",
+  description: "Ensembles of MLPs of growing width trained by gradient descent in the NTK parameterisation, against the analytic NTK and the NTK-GP at the same training time.",
+  params: Params,
+  defaults: {
+    n: 64,
+    noise: 0.1,
+    folds: 2,
+    widths: [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096],
+    seeds: 8,
+    depth: 1,
+    activation: "relu",
+    wStd: 1.0,
+    bStd: 0.5,
+    learningRate: 0.1,
+    steps: 1000,
+    probeSteps: 71
+  },
+  profiles: {
+    quick: { n: 32, widths: [16, 128, 1024], seeds: 3, steps: 200, probeSteps: 21 },
+    full: { n: 128, folds: 4, widths: [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192], seeds: 32, depth: 2, steps: 2000 }
+  },
+  seed: 0,
+  study,
+  report
+})
