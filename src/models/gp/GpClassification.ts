@@ -374,23 +374,15 @@ export const fitBinary = (kernel: Kernel.Kernel, X: Matrix.Matrix, y: Float64Arr
         throw error
       }
     }
-    const froms = restarts > 0 ? [th0, ...Gp.restartPoints(bs, restarts, options.rng!)] : [th0]
-    let bestValue = Number.POSITIVE_INFINITY
-    for (const from of froms) {
-      const res = Optimizer.minimize(objective, from, bs, { maxEvaluations: Gp.MAX_EVALUATIONS, ...options.optimizer })
-      const lml = Number.isFinite(res.value) ? -res.value : Number.NEGATIVE_INFINITY
-      starts.push({ from, to: res.x, lml, evaluations: res.evaluations, converged: res.converged, message: res.message })
-      if (res.value < bestValue) {
-        bestValue = res.value
-        best = Kernel.withTheta(kernel, res.x)
-      }
-    }
-    if (bestValue === Number.POSITIVE_INFINITY) {
+    const search = Gp.minimizeWithRestarts(objective, th0, bs, restarts, options.rng, options.optimizer)
+    starts.push(...search.starts)
+    if (search.best === undefined) {
       throw new NumericalError({
         reason: "NonFinite",
-        message: `GP classifier fit: the Laplace approximation failed at all ${froms.length} starting points of ${Kernel.describe(kernel)}; check X for huge values or narrow the hyperparameter bounds`
+        message: `GP classifier fit: the Laplace approximation failed at all ${search.starts.length} starting points of ${Kernel.describe(kernel)}; check X for huge values or narrow the hyperparameter bounds`
       })
     }
+    best = Kernel.withTheta(kernel, search.best)
   }
   const mode = posteriorMode(Kernel.matrix(best, X), y)
   return {

@@ -192,6 +192,35 @@ export const restartPoints = (
  */
 export const MAX_EVALUATIONS = 500
 
+/**
+ * Bounded quasi-Newton minimisation of `objective` (a negative log marginal likelihood) from θ₀
+ * and from `restarts` stratified points (`restartPoints`), recording every start. Returns the
+ * best θ, or undefined when the objective was infinite at every start (each caller names why).
+ */
+export const minimizeWithRestarts = (
+  objective: Optimizer.Objective,
+  theta0: Float64Array,
+  bounds: ReadonlyArray<readonly [number, number]>,
+  restarts: number,
+  rng: Random.Generator | undefined,
+  optimizer: Optimizer.MinimizeOptions | undefined
+): { readonly best: Float64Array | undefined; readonly starts: ReadonlyArray<Start> } => {
+  const froms = restarts > 0 ? [theta0, ...restartPoints(bounds, restarts, rng!)] : [theta0]
+  const starts: Array<Start> = []
+  let best: Float64Array | undefined
+  let bestValue = Number.POSITIVE_INFINITY
+  for (const from of froms) {
+    const res = Optimizer.minimize(objective, from, bounds, { maxEvaluations: MAX_EVALUATIONS, ...optimizer })
+    const lml = Number.isFinite(res.value) ? -res.value : Number.NEGATIVE_INFINITY
+    starts.push({ from, to: res.x, lml, evaluations: res.evaluations, converged: res.converged, message: res.message })
+    if (res.value < bestValue) {
+      bestValue = res.value
+      best = res.x
+    }
+  }
+  return { best, starts }
+}
+
 /** Log-distance (≈ relative distance) to a bound under which a fitted value counts as "at the bound". */
 const AT_BOUND = 1e-3
 
@@ -257,23 +286,15 @@ export const fit = (kernel: Kernel.Kernel, X: Matrix.Matrix, y: Float64Array, op
         throw error
       }
     }
-    const froms = restarts > 0 ? [th0, ...restartPoints(bs, restarts, options.rng!)] : [th0]
-    let bestValue = Number.POSITIVE_INFINITY
-    for (const from of froms) {
-      const res = Optimizer.minimize(objective, from, bs, { maxEvaluations: MAX_EVALUATIONS, ...options.optimizer })
-      const lml = Number.isFinite(res.value) ? -res.value : Number.NEGATIVE_INFINITY
-      starts.push({ from, to: res.x, lml, evaluations: res.evaluations, converged: res.converged, message: res.message })
-      if (res.value < bestValue) {
-        bestValue = res.value
-        best = Kernel.withTheta(kernel, res.x)
-      }
-    }
-    if (bestValue === Number.POSITIVE_INFINITY) {
+    const search = minimizeWithRestarts(objective, th0, bs, restarts, options.rng, options.optimizer)
+    starts.push(...search.starts)
+    if (search.best === undefined) {
       throw new NumericalError({
         reason: "NotPositiveDefinite",
-        message: `GP fit: the kernel matrix of ${Kernel.describe(kernel)} could not be factored at any of ${froms.length} starting points; add a White noise term or raise its lower bound`
+        message: `GP fit: the kernel matrix of ${Kernel.describe(kernel)} could not be factored at any of ${search.starts.length} starting points; add a White noise term or raise its lower bound`
       })
     }
+    best = Kernel.withTheta(kernel, search.best)
   }
   const f = factorAndSolve(best, X, yt, alpha)
   return {
