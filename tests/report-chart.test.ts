@@ -226,6 +226,19 @@ describe("Chart.scatter, heatmap and facet", () => {
     assertClose(Math.max(...lefts) - Math.min(...lefts), 4 * widthsPx[0], { atol: 0.05 }, "grid extent")
   })
 
+  it("draws overlay points over a line chart, unconnected and out of the legend", async () => {
+    const rows: Array<Chart.Datum> = [0, 1, 2].flatMap((x) => [{ x, y: x, s: "a" }, { x, y: 2 * x, s: "b" }])
+    const overlay = [{ px: 0.5, py: 1 }, { px: 1.5, py: 2 }, { px: 1, py: Number.NaN }]
+    const base = { title: "with data", data: rows, x: { field: "x" }, y: { field: "y" }, series: { field: "s" }, points: false }
+    const plain = await render(Chart.line(base))
+    const chart = Chart.line({ ...base, overlay: { data: overlay, x: "px", y: "py" } })
+    expect(Chart.compile(chart).droppedPoints).toBe(1)
+    const svg = await render(chart)
+    expect(marks(plain, "symbol")).toHaveLength(0)
+    expect(marks(svg, "symbol")).toHaveLength(2)
+    expect(marks(svg, "line")).toHaveLength(marks(plain, "line").length)
+  })
+
   it("wraps a subtitle wider than the figure instead of letting it shrink the plot", async () => {
     const pts: Array<Chart.Datum> = [{ a: 0, b: 0 }, { a: 1, b: 1 }]
     const plotWidth = (svg: string) => Number(/class="background"[^>]*d="M0\.5,0\.5h([\d.]+)v/.exec(svg)?.[1])

@@ -83,6 +83,11 @@ export interface Line extends Common {
   readonly interval?: { readonly lo: string; readonly hi: string; readonly style?: "bars" | "band" }
   /** Draw a point at each datum. Default true. */
   readonly points?: boolean
+  /**
+   * Unconnected points drawn over the lines, in grey and out of the legend: the observations
+   * under a posterior band. In a facet each row needs the facet field too.
+   */
+  readonly overlay?: { readonly data: ReadonlyArray<Datum>; readonly x: string; readonly y: string }
 }
 
 /** A grid of cells under a scatter plot: a classifier's probability or predicted class. */
@@ -314,6 +319,24 @@ const lineLayers = (ctx: Ctx, c: Line, facetField: string | undefined): Layered 
     }
     values.push(out)
   }
+  const overlay = c.overlay
+  // Kept apart until the colour domain is known: overlay rows have no series.
+  const overlayValues: Array<Record<string, Value>> = []
+  if (overlay !== undefined) {
+    checkFields(ctx, overlay.data, [["overlay.x", overlay.x], ["overlay.y", overlay.y], ...(facetField !== undefined ? [["by.field", facetField] as [string, string]] : [])])
+    for (const row of overlay.data) {
+      const ox = quantity(ctx, "overlay.x", row[overlay.x], c.x.log)
+      const oy = quantity(ctx, "overlay.y", row[overlay.y], c.y.log)
+      const f = facetValue(row, facetField)
+      if (ox === undefined || oy === undefined || (facetField !== undefined && f.f === undefined)) {
+        droppedPoints++
+        continue
+      }
+      overlayValues.push({ k: "ov", x: ox, y: oy, ...f })
+    }
+  }
+  // Only charts with an overlay get the filters, so the spec of every other chart is unchanged.
+  const notOverlay = overlay === undefined ? [] : [{ filter: "datum.k !== 'ov'" }]
   const x = axisEncoding("x", c.x)
   const y = axisEncoding("y", c.y)
   const yTitle = c.y.title ?? c.y.field
@@ -330,6 +353,7 @@ const lineLayers = (ctx: Ctx, c: Line, facetField: string | undefined): Layered 
         legend: { symbolOpacity: 1 }
       }
     }
+  values.push(...overlayValues)
   const layer: Array<Record<string, unknown>> = []
   if (c.interval !== undefined) {
     const yLo = { ...y, field: "lo", title: yTitle }
@@ -337,11 +361,14 @@ const lineLayers = (ctx: Ctx, c: Line, facetField: string | undefined): Layered 
     const valid = { filter: { field: "lo", valid: true } }
     layer.push(
       c.interval.style === "band"
-        ? { transform: [valid], mark: { type: "area", opacity: 0.2, clip, aria: false, ...(c.series === undefined ? { color: "#4c78a8" } : {}) }, encoding: { x, y: yLo, y2: yHi, ...colour } }
-        : { transform: [valid], mark: { type: "errorbar", ticks: { aria: false }, rule: { aria: false }, clip, ...(c.series === undefined ? { color: "#4c78a8" } : {}) }, encoding: { x, y: yLo, y2: yHi, ...colour } }
+        ? { transform: [...notOverlay, valid], mark: { type: "area", opacity: 0.2, clip, aria: false, ...(c.series === undefined ? { color: "#4c78a8" } : {}) }, encoding: { x, y: yLo, y2: yHi, ...colour } }
+        : { transform: [...notOverlay, valid], mark: { type: "errorbar", ticks: { aria: false }, rule: { aria: false }, clip, ...(c.series === undefined ? { color: "#4c78a8" } : {}) }, encoding: { x, y: yLo, y2: yHi, ...colour } }
     )
   }
-  layer.push({ mark: { type: "line", point: c.points ?? true, clip }, encoding: { x, y: { ...y, title: yTitle }, ...colour } })
+  if (overlay !== undefined) {
+    layer.push({ transform: [{ filter: "datum.k === 'ov'" }], mark: { type: "circle", size: 12, opacity: 0.55, color: "#57606a", clip, aria: false }, encoding: { x, y: { ...y, title: yTitle } } })
+  }
+  layer.push({ ...(overlay === undefined ? {} : { transform: notOverlay }), mark: { type: "line", point: c.points ?? true, clip }, encoding: { x, y: { ...y, title: yTitle }, ...colour } })
   return { values, layer, droppedPoints, droppedIntervals, log: c.x.log === true || c.y.log === true }
 }
 
