@@ -44,12 +44,37 @@ export const reportFiles = (dir: string): Map<string, string> => {
   return new Map(["README.md", "index.html", ...figures].map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]))
 }
 
-/** trials.csv as records of strings (the store writes no quoted commas in numeric columns). */
+/** Rows of cells of a CSV text, RFC 4180 quoting (commas, quotes and newlines inside quotes). */
+export const csvRows = (text: string): Array<Array<string>> => {
+  const rows: Array<Array<string>> = []
+  let row: Array<string> = []
+  let cell = ""
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"'
+        i++
+      } else if (ch === '"') quoted = false
+      else cell += ch
+    } else if (ch === '"') quoted = true
+    else if (ch === ",") {
+      row.push(cell)
+      cell = ""
+    } else if (ch === "\n") {
+      row.push(cell)
+      rows.push(row)
+      row = []
+      cell = ""
+    } else if (ch !== "\r") cell += ch
+  }
+  if (cell.length > 0 || row.length > 0) rows.push([...row, cell])
+  return rows
+}
+
+/** trials.csv as records of strings, one per trial. */
 export const trialRecords = (runDir: string): Array<Record<string, string>> => {
-  const [header, ...lines] = fs.readFileSync(path.join(runDir, "trials.csv"), "utf8").trim().split("\n")
-  const columns = header.split(",")
-  return lines.map((line) => {
-    const cells = line.split(",")
-    return Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? ""]))
-  })
+  const [columns, ...rows] = csvRows(fs.readFileSync(path.join(runDir, "trials.csv"), "utf8"))
+  return rows.map((cells) => Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? ""])))
 }
