@@ -1,0 +1,63 @@
+/**
+ * gp-kernels through the CLI: the quick profile runs, every (task, kernel, fold) row carries the
+ * fitted model's log marginal likelihood, AIC and CV RMSE, the report has the picks table, the
+ * per-task tables and the SVG figures, and it regenerates byte for byte from the stored run.
+ */
+import { beforeAll, describe, expect, it } from "vitest"
+import { reportFiles, sandbox, trialRecords } from "./support/cli.ts"
+
+const box = sandbox("gp-kernels")
+
+// The quick profile: tasks smooth and periodic, kernels rbf, matern12 and periodic, 3 folds.
+const tasks = ["smooth", "periodic"]
+const kernels = ["rbf", "matern12", "periodic"]
+
+describe("gp-kernels, quick profile", () => {
+  let outcome: Awaited<ReturnType<typeof box.gpnn>>
+  beforeAll(async () => {
+    outcome = await box.gpnn(["run", "gp-kernels", "--profile", "quick", "--jobs", "1", ...box.dirs("a")])
+  }, 60_000)
+
+  it("fits every kernel on every task and fold, with LML, AIC and held-out error", () => {
+    expect(outcome.code, outcome.stderr).toBe(0)
+    const rows = trialRecords(box.onlyRun("a", "gp-kernels"))
+    expect(rows).toHaveLength(tasks.length * kernels.length * 3)
+    for (const task of tasks) {
+      for (const kernel of kernels) {
+        const mine = rows.filter((r) => r.task === task && r.model === `gp-${kernel}`)
+        expect(mine.map((r) => Number(r.fold)).sort()).toEqual([0, 1, 2])
+        for (const r of mine) {
+          expect(r.status).toBe("ok")
+          for (const metric of ["logLik", "aic", "rmse", "nll"]) expect(Number.isFinite(Number(r[metric])), `${r.key} ${metric}`).toBe(true)
+          // AIC = −2·LML + 2k
+          expect(Number(r.aic)).toBeCloseTo(-2 * Number(r.logLik) + 2 * Number(r.k), 6)
+          expect(Number(r.k)).toBe(kernel === "periodic" ? 4 : 3)
+        }
+      }
+    }
+  })
+
+  it("reports which kernel each criterion picks, per-task tables and the posterior figures", () => {
+    const files = reportFiles(box.reportDir("a", "gp-kernels"))
+    const readme = files.get("README.md") ?? ""
+    expect(readme).toContain("## Which kernel each criterion picks")
+    expect(readme).toMatch(/\| task \| max LML \| min AIC \| min CV RMSE \| min CV NLL \|/)
+    for (const task of tasks) {
+      expect(readme).toContain(`## Task: ${task}`)
+      expect(readme).toMatch(new RegExp(`^\\| ${task} \\| `, "m"))
+    }
+    expect(readme).toContain("## Warnings")
+    expect(readme).toContain("pooled out-of-fold")
+    const figures = [...files.keys()].filter((f) => f.startsWith("figures/"))
+    expect(figures).toEqual(expect.arrayContaining(tasks.flatMap((t) => [`figures/posterior-${t}.svg`, `figures/ranks-${t}.svg`, `figures/data-${t}.svg`])))
+    for (const f of figures) expect(files.get(f)?.startsWith("<svg")).toBe(true)
+    expect(files.get("index.html")).toContain("<svg")
+  })
+
+  it("regenerates the report byte for byte", async () => {
+    const before = reportFiles(box.reportDir("a", "gp-kernels"))
+    const again = await box.gpnn(["report", "gp-kernels", ...box.dirs("a")])
+    expect(again.code, again.stderr).toBe(0)
+    expect(reportFiles(box.reportDir("a", "gp-kernels"))).toEqual(before)
+  }, 60_000)
+})
