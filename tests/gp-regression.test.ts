@@ -180,3 +180,15 @@ describe("GP regression properties", () => {
     expect(() => Gp.logMarginalLikelihood(kernel, X, y.subarray(1))).toThrow(/25 rows but y has 24/)
   })
 })
+
+describe("boundWarnings", () => {
+  it("says what a hyperparameter at a bound usually means", () => {
+    const boundWarnings = Gp.boundWarnings
+    const rq = Kernel.rationalQuadratic({ alpha: 1e5, alphaBounds: [1e-5, 1e5] })
+    expect(boundWarnings(rq).join("\n")).toMatch(/alpha = 1\.000e\+5 sits at its upper bound .*has become an RBF/)
+    const periodic = Kernel.periodic({ period: 1e5, periodBounds: [1e-2, 1e5] })
+    expect(boundWarnings(periodic).join("\n")).toMatch(/period .* upper bound .*no period within the data's span/)
+    expect(boundWarnings(Kernel.rbf({ lengthScale: 0.5, lengthScaleBounds: [0.5, 2] }), "custom hint").join("\n")).toMatch(/lower bound .*every point as unrelated/)
+    expect(boundWarnings(Kernel.rbf({ lengthScale: 1, lengthScaleBounds: [0.5, 2] }))).toEqual([])
+  })
+})

@@ -229,6 +229,18 @@ const AT_BOUND = 1e-3
  * silently; we say so, since the likelihood still rises beyond it. `hint` says what that means
  * for the model at hand.
  */
+/** What a hyperparameter at a bound usually means, where that is known; else the caller's hint. */
+const boundMeaning = (name: string, side: "lower" | "upper"): string | undefined => {
+  const last = name.split(".").pop() ?? name
+  if (last.startsWith("alpha") && side === "upper") return "the rational quadratic has become an RBF (α → ∞): an RBF says the same with one parameter fewer"
+  if (last.startsWith("period") && side === "upper") return "no period within the data's span: the periodic kernel acts as a smooth kernel"
+  if (last.startsWith("lengthScale") && side === "upper") return "the function barely varies along this input: the kernel is nearly constant there"
+  if (last.startsWith("lengthScale") && side === "lower") return "the kernel treats every point as unrelated to its neighbours: more noise than signal at this scale"
+  if (last.startsWith("noise") && side === "lower") return "the fit interpolates the data as if they were noise-free"
+  if (last.startsWith("sigma0") && side === "lower") return "no offset is needed: the linear kernel passes through the origin"
+  return undefined
+}
+
 export const boundWarnings = (
   kernel: Kernel.Kernel,
   hint = "lower or raise the bound, or the hyperparameter is irrelevant to the data"
@@ -241,7 +253,7 @@ export const boundWarnings = (
     const side = t - lo < AT_BOUND ? "lower" : hi - t < AT_BOUND ? "upper" : undefined
     if (side === undefined) return []
     const bound = Math.exp(side === "lower" ? lo : hi).toExponential(0)
-    return [`${ns[j]} = ${Math.exp(t).toExponential(3)} sits at its ${side} bound ${bound}: the likelihood still rises beyond it (${hint})`]
+    return [`${ns[j]} = ${Math.exp(t).toExponential(3)} sits at its ${side} bound ${bound}: the likelihood still rises beyond it (${boundMeaning(ns[j], side) ?? hint})`]
   })
 }
 
