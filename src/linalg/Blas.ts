@@ -11,11 +11,15 @@
  * sixteen scalar accumulators, reading eight packed values per 32 flops from two sequential
  * streams. On V8 (no SIMD for scalar JS) this reaches about 3.5 GFLOP/s on one core, ten times a
  * naive triple loop; 4×2, 4×3 and 8×2 tiles and a 2× k-unrolled 4×4 were measured no faster.
+ * `updateNT` dispatches calls of at least 16³ multiply-adds to the WebAssembly SIMD (f64x2) version
+ * of the same 4×4 kernel in `WasmKernel` (3–5× faster), and keeps this scalar kernel, exported as
+ * `updateNTJs`, as the reference and the fallback (small calls, no SIMD, `GPNN_WASM=0`).
  *
  * Citation: Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
  * 34(3), 2008 (packing and register blocking).
  */
 import * as Matrix from "./Matrix.ts"
+import * as WasmKernel from "./WasmKernel.ts"
 
 /** Rows of an operand in the micro-kernel's layout. `depth` is the stored row length (k extent). */
 export interface Packed {
@@ -96,6 +100,27 @@ export const packTransposed = (
  *   triangular factors. B may have the same structure in `lower` mode.
  */
 export const updateNT = (
+  C: Float64Array,
+  ldc: number,
+  c0: number,
+  A: Packed,
+  B: Packed,
+  k0: number,
+  kc: number,
+  alpha: number,
+  lower = false,
+  leadingZeros?: number
+): void => {
+  if (!WasmKernel.updateNT(C, ldc, c0, A, B, k0, kc, alpha, lower, leadingZeros)) {
+    updateNTJs(C, ldc, c0, A, B, k0, kc, alpha, lower, leadingZeros)
+  }
+}
+
+/**
+ * The scalar JS micro-kernel: `updateNT`'s contract on every call, whatever its size. The
+ * reference the wasm kernel is tested against, and its fallback.
+ */
+export const updateNTJs = (
   C: Float64Array,
   ldc: number,
   c0: number,

@@ -1,0 +1,132 @@
+/**
+ * A tiny WebAssembly binary encoder: just the sections, instructions and SIMD opcodes that the
+ * `WasmKernel` micro-kernel needs (one memory, functions with i32/f64/v128 locals, structured
+ * control flow, i32 arithmetic, v128 loads/stores and f64x2 arithmetic). Not a general assembler:
+ * there is no validation here; `WebAssembly.validate` on the finished bytes is the check.
+ *
+ * Why hand-encode rather than commit a `.wat` source plus wabt-compiled bytes: the kernel is about
+ * a hundred instructions, so a few dozen lines of encoder keep the module readable as TypeScript
+ * (each instruction a named helper), make it regenerate itself on every load, and keep the build
+ * free of a devDependency and a generated artefact that can drift from its source.
+ *
+ * Reference: WebAssembly Core Specification 2.0, §5 (binary format), and the fixed-width SIMD
+ * proposal's opcode table (all SIMD instructions are 0xFD followed by a LEB128 u32 opcode).
+ */
+
+/** Value types. */
+export const i32 = 0x7f
+export const f64 = 0x7c
+export const v128 = 0x7b
+export type ValType = typeof i32 | typeof f64 | typeof v128
+
+/** Unsigned LEB128. */
+export const u32 = (v: number): Array<number> => {
+  const out: Array<number> = []
+  let x = v >>> 0
+  do {
+    let byte = x & 0x7f
+    x >>>= 7
+    if (x !== 0) byte |= 0x80
+    out.push(byte)
+  } while (x !== 0)
+  return out
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+export const s32 = (v: number): Array<number> => {
+  const out: Array<number> = []
+  let x = v | 0
+  for (;;) {
+    const byte = x & 0x7f
+    x >>= 7
+    const done = (x === 0 && (byte & 0x40) === 0) || (x === -1 && (byte & 0x40) !== 0)
+    out.push(done ? byte : byte | 0x80)
+    if (done) return out
+  }
+}
+
+const utf8 = (s: string): Array<number> => {
+  const bytes = Array.from(new TextEncoder().encode(s))
+  return [...u32(bytes.length), ...bytes]
+}
+
+const vec = (items: ReadonlyArray<ReadonlyArray<number>>): Array<number> => [...u32(items.length), ...items.flat()]
+
+const section = (id: number, body: ReadonlyArray<number>): Array<number> => [id, ...u32(body.length), ...body]
+
+/** Instructions: each returns its bytes; a function body is the concatenation. */
+export const op = {
+  block: (): Array<number> => [0x02, 0x40],
+  loop: (): Array<number> => [0x03, 0x40],
+  if: (): Array<number> => [0x04, 0x40],
+  else: (): Array<number> => [0x05],
+  end: (): Array<number> => [0x0b],
+  br: (depth: number): Array<number> => [0x0c, ...u32(depth)],
+  brIf: (depth: number): Array<number> => [0x0d, ...u32(depth)],
+  select: (): Array<number> => [0x1b],
+  get: (local: number): Array<number> => [0x20, ...u32(local)],
+  set: (local: number): Array<number> => [0x21, ...u32(local)],
+  tee: (local: number): Array<number> => [0x22, ...u32(local)],
+  i32Const: (v: number): Array<number> => [0x41, ...s32(v)],
+  i32Eqz: (): Array<number> => [0x45],
+  i32LtS: (): Array<number> => [0x48],
+  i32LtU: (): Array<number> => [0x49],
+  i32GtS: (): Array<number> => [0x4a],
+  i32GeS: (): Array<number> => [0x4e],
+  i32Add: (): Array<number> => [0x6a],
+  i32Sub: (): Array<number> => [0x6b],
+  i32Mul: (): Array<number> => [0x6c],
+  i32Shl: (): Array<number> => [0x74],
+  /** v128.load with natural 16-byte alignment hint and a constant byte offset. */
+  v128Load: (offset = 0): Array<number> => [0xfd, ...u32(0x00), 4, ...u32(offset)],
+  /** v128.load64_splat: one f64 from memory into both lanes. */
+  v128Load64Splat: (offset = 0): Array<number> => [0xfd, ...u32(0x0a), 3, ...u32(offset)],
+  v128Store: (offset = 0): Array<number> => [0xfd, ...u32(0x0b), 4, ...u32(offset)],
+  /** v128.const with all sixteen bytes zero. */
+  v128Zero: (): Array<number> => [0xfd, ...u32(0x0c), ...new Array<number>(16).fill(0)],
+  f64x2Splat: (): Array<number> => [0xfd, ...u32(0x14)],
+  f64x2Add: (): Array<number> => [0xfd, ...u32(0xf0)],
+  f64x2Mul: (): Array<number> => [0xfd, ...u32(0xf2)]
+} as const
+
+export interface Func {
+  readonly name: string
+  readonly params: ReadonlyArray<ValType>
+  readonly results: ReadonlyArray<ValType>
+  /** Extra locals, numbered after the parameters, in this order. */
+  readonly locals: ReadonlyArray<ValType>
+  /** The instructions, without the final `end`. */
+  readonly body: ReadonlyArray<number>
+}
+
+/**
+ * A module with one exported memory ("memory", `initialPages` × 64 KiB, growable) and the given
+ * exported functions (each its own type).
+ */
+export const module = (funcs: ReadonlyArray<Func>, initialPages = 1): Uint8Array<ArrayBuffer> => {
+  const types = funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))])
+  const bodies = funcs.map((f) => {
+    // run-length groups of equal consecutive local types
+    const groups: Array<Array<number>> = []
+    for (let i = 0; i < f.locals.length;) {
+      let j = i
+      while (j < f.locals.length && f.locals[j] === f.locals[i]) j++
+      groups.push([...u32(j - i), f.locals[i]])
+      i = j
+    }
+    const code = [...vec(groups), ...f.body, 0x0b]
+    return [...u32(code.length), ...code]
+  })
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(3, vec(funcs.map((_, i) => u32(i)))),
+    ...section(5, vec([[0x00, ...u32(initialPages)]])),
+    ...section(7, vec([
+      [...utf8("memory"), 0x02, ...u32(0)],
+      ...funcs.map((f, i) => [...utf8(f.name), 0x00, ...u32(i)])
+    ])),
+    ...section(10, vec(bodies))
+  ]
+  return new Uint8Array(bytes)
+}

@@ -1,0 +1,326 @@
+/**
+ * The WebAssembly SIMD (f64x2) version of `Blas.updateNT`'s 4×4 micro-kernel, and the dispatch
+ * that copies packed operands into wasm memory, runs it, and copies C back.
+ *
+ * Design. The module is hand-encoded from TypeScript (`WasmEncoder`) at load time, not compiled
+ * from a `.wat` file by wabt: the kernel is one function of about a hundred instructions, so a
+ * tiny encoder is less machinery than a devDependency, a regeneration script and a committed
+ * generated artefact, and the instruction list below reads as the kernel's source. SIMD support is
+ * detected by `WebAssembly.validate` on these very bytes; when it fails (or `GPNN_WASM=0` is set,
+ * or `setEnabled(false)` is called) `Blas.updateNT` runs its scalar JS kernel, which stays the
+ * reference implementation.
+ *
+ * The kernel computes a 4×4 tile of C as eight f64x2 accumulators: per k step two `v128.load`s of
+ * the packed B column (b0 b1 | b2 b3) and four `v128.load64_splat`s of a_r, then c_r,01 += a_r·b01
+ * and c_r,23 += a_r·b23 (separate mul and add: wasm, like JS, never fuses). Each entry is the same
+ * sequential sum over k as the JS kernel, and C += α·sum is applied the same way, so when the k
+ * range is not split (kc ≤ `KC`) the results are bitwise equal to the JS kernel's; longer k ranges
+ * are split into `KC` chunks for cache reuse, which changes only the rounding.
+ *
+ * Memory. One instance with growable memory. Per call: B's k-range (every 4-row group, compacted to
+ * depth kc) is copied once; then A and C are processed in slabs of rows (C rows padded to a
+ * multiple of four columns, about 128 KiB per slab so it stays in cache): copy the slab's A groups and the
+ * touched part of its C rows in, run the kernel over (k chunk, B block, A block), copy C back. The
+ * copies are O(m·kc + n·kc + m·n) against m·n·kc multiply-adds, so calls below `MIN_WORK` stay in JS.
+ * Memory grows to the largest call seen (about B's n·kc doubles) and is not returned.
+ *
+ * Citation: Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
+ * 34(3), 2008 (blocking for the caches around a register-blocked micro-kernel).
+ */
+import type { Packed } from "./Blas.ts"
+import { f64, i32, module, op, v128, type ValType } from "./WasmEncoder.ts"
+
+/**
+ * Calls with m·n·kc below this many multiply-adds (halved in `lower` mode) stay in JS. Measured
+ * (wasm vs JS GFLOP/s, copies included): 16³ 3.4 vs 2.4, 32³ 8.2 vs 3.5, 64³ 12.9 vs 3.4.
+ */
+export const MIN_WORK = 16 ** 3
+/** k-chunk length: longer k ranges are split (Goto's kc) so a block of B stays in cache. */
+export const KC = 256
+/** Target bytes of one B block (rows × k chunk) reused across A groups: about half an L2. */
+const B_BLOCK_BYTES = 256 * 1024
+/** A groups (4 rows each) per kernel call. */
+const A_GROUPS_PER_CALL = 16
+/**
+ * Most doubles of C per slab (128 KiB): small enough that a slab copied in stays in L2 while the
+ * kernel updates it and is copied back from there (measured 13.5 GFLOP/s at m = n = 1000, kc = 64,
+ * against 9–11 copying all of C at once; 8192 and 32768 measured no better).
+ */
+const SLAB_DOUBLES = 1 << 14
+/** Refuse (fall back to JS) calls that would need more wasm memory than this. */
+const MAX_BYTES = 1 << 30
+
+// ---- the kernel ------------------------------------------------------------------------------
+
+// parameters
+const A = 0, AS = 1, B = 2, BS = 3, C = 4, LDC = 5, G0 = 6, G1 = 7, H0 = 8, H1 = 9
+const KBEG = 10, KEND = 11, KOFF = 12, LOWER = 13, ALPHA = 14
+// locals
+const G = 15, KS = 16, HEND = 17, H = 18, PA = 19, PB = 20, PEND = 21, CP = 22, ROWA = 23, T = 24
+const ACC = 25 // eight v128 accumulators: row r, lanes 01 at ACC + 2r, lanes 23 at ACC + 2r + 1
+const B01 = 33, B23 = 34, AV = 35, ALPHAV = 36
+
+const params: ReadonlyArray<ValType> = [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, f64]
+const locals: ReadonlyArray<ValType> = [
+  i32, i32, i32, i32, i32, i32, i32, i32, i32, i32,
+  v128, v128, v128, v128, v128, v128, v128, v128,
+  v128, v128, v128, v128
+]
+
+/**
+ * kernel(a, as, b, bs, c, ldc, g0, g1, h0, h1, kBeg, kEnd, kOff, lower, alpha), all offsets and
+ * strides in bytes: for each A group g in [g0, g1) (rows 4g..4g+3, packed k-major at a + g·as) and
+ * each B group h in [h0, min(h1, lower ? g+1 : h1)), with ks = max(kBeg, 4g + kOff) < kEnd:
+ *   C[4g + r, 4h + s] += alpha · Σ_{ks ≤ k < kEnd} A[g][k][r] · B[h][k][s],
+ * C's (4g + r, 4h + s) entry at c + (4g + r)·ldc + 8·(4h + s).
+ */
+const kernelBody = (): Array<number> => {
+  const tile: Array<number> = []
+  // zero the accumulators
+  for (let i = 0; i < 8; i++) tile.push(...op.v128Zero(), ...op.set(ACC + i))
+  // k loop (ks < kEnd, so at least one step): do { ... } while (pa < pEnd)
+  tile.push(...op.loop())
+  tile.push(...op.get(PB), ...op.v128Load(0), ...op.set(B01))
+  tile.push(...op.get(PB), ...op.v128Load(16), ...op.set(B23))
+  for (let r = 0; r < 4; r++) {
+    tile.push(...op.get(PA), ...op.v128Load64Splat(8 * r), ...op.set(AV))
+    tile.push(...op.get(ACC + 2 * r), ...op.get(AV), ...op.get(B01), ...op.f64x2Mul(), ...op.f64x2Add(), ...op.set(ACC + 2 * r))
+    tile.push(...op.get(ACC + 2 * r + 1), ...op.get(AV), ...op.get(B23), ...op.f64x2Mul(), ...op.f64x2Add(), ...op.set(ACC + 2 * r + 1))
+  }
+  tile.push(...op.get(PA), ...op.i32Const(32), ...op.i32Add(), ...op.set(PA))
+  tile.push(...op.get(PB), ...op.i32Const(32), ...op.i32Add(), ...op.set(PB))
+  tile.push(...op.get(PA), ...op.get(PEND), ...op.i32LtU(), ...op.brIf(0))
+  tile.push(...op.end())
+  // cp = c + 4g·ldc + 32h; C rows += alpha·acc
+  tile.push(
+    ...op.get(C), ...op.get(G), ...op.i32Const(2), ...op.i32Shl(), ...op.get(LDC), ...op.i32Mul(), ...op.i32Add(),
+    ...op.get(H), ...op.i32Const(5), ...op.i32Shl(), ...op.i32Add(), ...op.set(CP)
+  )
+  for (let r = 0; r < 4; r++) {
+    for (let half = 0; half < 2; half++) {
+      tile.push(
+        ...op.get(CP),
+        ...op.get(CP), ...op.v128Load(16 * half),
+        ...op.get(ALPHAV), ...op.get(ACC + 2 * r + half), ...op.f64x2Mul(),
+        ...op.f64x2Add(),
+        ...op.v128Store(16 * half)
+      )
+    }
+    if (r < 3) tile.push(...op.get(CP), ...op.get(LDC), ...op.i32Add(), ...op.set(CP))
+  }
+
+  const body: Array<number> = []
+  body.push(...op.get(ALPHA), ...op.f64x2Splat(), ...op.set(ALPHAV))
+  body.push(...op.get(G0), ...op.set(G))
+  body.push(...op.block(), ...op.loop()) // $outG, $G
+  body.push(...op.get(G), ...op.get(G1), ...op.i32GeS(), ...op.brIf(1))
+  body.push(...op.block()) // $skip
+  // ks = max(kBeg, 4g + kOff)
+  body.push(
+    ...op.get(G), ...op.i32Const(2), ...op.i32Shl(), ...op.get(KOFF), ...op.i32Add(), ...op.set(T),
+    ...op.get(KBEG), ...op.get(T), ...op.get(KBEG), ...op.get(T), ...op.i32GeS(), ...op.select(), ...op.set(KS)
+  )
+  body.push(...op.get(KS), ...op.get(KEND), ...op.i32GeS(), ...op.brIf(0))
+  // hEnd = lower && g + 1 < h1 ? g + 1 : h1
+  body.push(...op.get(H1), ...op.set(HEND))
+  body.push(...op.get(LOWER), ...op.if())
+  body.push(
+    ...op.get(G), ...op.i32Const(1), ...op.i32Add(), ...op.tee(T), ...op.get(H1), ...op.i32LtS(), ...op.if(),
+    ...op.get(T), ...op.set(HEND),
+    ...op.end()
+  )
+  body.push(...op.end())
+  // rowA = a + g·as; pEnd = rowA + 32·kEnd
+  body.push(...op.get(A), ...op.get(G), ...op.get(AS), ...op.i32Mul(), ...op.i32Add(), ...op.set(ROWA))
+  body.push(...op.get(ROWA), ...op.get(KEND), ...op.i32Const(5), ...op.i32Shl(), ...op.i32Add(), ...op.set(PEND))
+  body.push(...op.get(H0), ...op.set(H))
+  body.push(...op.block(), ...op.loop()) // $outH, $H
+  body.push(...op.get(H), ...op.get(HEND), ...op.i32GeS(), ...op.brIf(1))
+  // pa = rowA + 32·ks; pb = b + h·bs + 32·ks
+  body.push(...op.get(KS), ...op.i32Const(5), ...op.i32Shl(), ...op.set(T))
+  body.push(...op.get(ROWA), ...op.get(T), ...op.i32Add(), ...op.set(PA))
+  body.push(...op.get(B), ...op.get(H), ...op.get(BS), ...op.i32Mul(), ...op.i32Add(), ...op.get(T), ...op.i32Add(), ...op.set(PB))
+  body.push(...tile)
+  body.push(...op.get(H), ...op.i32Const(1), ...op.i32Add(), ...op.set(H), ...op.br(0))
+  body.push(...op.end(), ...op.end()) // $H, $outH
+  body.push(...op.end()) // $skip
+  body.push(...op.get(G), ...op.i32Const(1), ...op.i32Add(), ...op.set(G), ...op.br(0))
+  body.push(...op.end(), ...op.end()) // $G, $outG
+  return body
+}
+
+/** The module's bytes (exports "memory" and "kernel"). */
+export const moduleBytes = (): Uint8Array<ArrayBuffer> =>
+  module([{ name: "kernel", params, results: [], locals, body: kernelBody() }])
+
+// ---- instance and switch ---------------------------------------------------------------------
+
+type KernelFn = (
+  a: number, as: number, b: number, bs: number, c: number, ldc: number,
+  g0: number, g1: number, h0: number, h1: number, kBeg: number, kEnd: number, kOff: number,
+  lower: number, alpha: number
+) => void
+
+/** The slice of the WebAssembly JS API used here (the project's TS lib has no DOM/wasm types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer
+  grow(pages: number): number
+}
+interface WasmApi {
+  validate(bytes: Uint8Array<ArrayBuffer>): boolean
+  Module: new (bytes: Uint8Array<ArrayBuffer>) => object
+  Instance: new (module: object) => { readonly exports: Record<string, unknown> }
+}
+
+interface Instance {
+  readonly memory: WasmMemory
+  readonly kernel: KernelFn
+  heap: Float64Array
+}
+
+const load = (): Instance | undefined => {
+  try {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+    if (wasm === undefined) return undefined
+    const bytes = moduleBytes()
+    if (!wasm.validate(bytes)) return undefined
+    const instance = new wasm.Instance(new wasm.Module(bytes))
+    const memory = instance.exports.memory as WasmMemory
+    return { memory, kernel: instance.exports.kernel as KernelFn, heap: new Float64Array(memory.buffer) }
+  } catch {
+    return undefined
+  }
+}
+
+const instance = load()
+
+const envDisabled = (): boolean => {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+  return env?.GPNN_WASM === "0"
+}
+
+let enabled = instance !== undefined && !envDisabled()
+
+/** Whether this runtime validated the SIMD module (independent of the switch). */
+export const available = (): boolean => instance !== undefined
+
+/** Whether `Blas.updateNT` currently dispatches large calls to wasm. */
+export const isEnabled = (): boolean => enabled
+
+/**
+ * Turns the wasm path on or off (on only takes effect where SIMD is available); returns the
+ * previous setting. For tests and benchmarks comparing the two kernels; `GPNN_WASM=0` sets the
+ * initial value to off.
+ */
+export const setEnabled = (on: boolean): boolean => {
+  const previous = enabled
+  enabled = on && instance !== undefined
+  return previous
+}
+
+const ensureBytes = (inst: Instance, bytes: number): boolean => {
+  const have = inst.memory.buffer.byteLength
+  if (bytes <= have) return true
+  if (bytes > MAX_BYTES) return false
+  try {
+    inst.memory.grow(Math.ceil((bytes - have) / 65536))
+  } catch {
+    return false
+  }
+  inst.heap = new Float64Array(inst.memory.buffer)
+  return true
+}
+
+/** Copies groups [g0, g1) of `P`'s k-range [k0, k0 + kc) to heap[dst ..], compacted to depth kc. */
+const copyGroups = (heap: Float64Array, dst: number, P: Packed, g0: number, g1: number, k0: number, kc: number): void => {
+  const src = P.data
+  const d = 4 * P.depth
+  if (k0 === 0 && kc === P.depth) {
+    heap.set(src.subarray(g0 * d, g1 * d), dst)
+    return
+  }
+  for (let g = g0; g < g1; g++) {
+    const s = g * d + 4 * k0
+    heap.set(src.subarray(s, s + 4 * kc), dst + (g - g0) * 4 * kc)
+  }
+}
+
+/**
+ * `Blas.updateNT` on the wasm kernel, same contract (including `lower`'s whole diagonal tiles and
+ * `leadingZeros`). Returns false, having done nothing, when the wasm path is off, the call is too
+ * small to be worth the copies, or wasm memory cannot hold it; the caller then runs the JS kernel.
+ */
+export const updateNT = (
+  Cm: Float64Array,
+  ldc: number,
+  c0: number,
+  Ap: Packed,
+  Bp: Packed,
+  k0: number,
+  kc: number,
+  alpha: number,
+  lower: boolean,
+  leadingZeros: number | undefined
+): boolean => {
+  const inst = instance
+  if (!enabled || inst === undefined) return false
+  const m = Ap.rows
+  const n = Bp.rows
+  if (m <= 0 || n <= 0 || kc <= 0) return false
+  if ((lower ? 0.5 : 1) * m * n * kc < MIN_WORK) return false
+  const mg = (m + 3) >> 2
+  const ng = (n + 3) >> 2
+  const ldcP = 4 * ng
+  const shared = Ap.data === Bp.data && Ap.depth === Bp.depth
+  // heap layout (doubles): B's k-range | A slab | C slab; all offsets multiples of 4 (32 bytes)
+  const bGroups = shared ? Math.max(mg, ng) : ng
+  const bLen = bGroups * 4 * kc
+  const slabGroups = Math.max(1, Math.min(mg, Math.floor(SLAB_DOUBLES / (4 * ldcP))))
+  const aLen = shared ? 0 : slabGroups * 4 * kc
+  const cLen = slabGroups * 4 * ldcP
+  if (!ensureBytes(inst, 8 * (bLen + aLen + cLen))) return false
+  const heap = inst.heap
+  const bOff = 0
+  const aOff = bLen
+  const cOff = bLen + aLen
+  copyGroups(heap, bOff, Bp, 0, bGroups, k0, kc)
+  const kOff = leadingZeros === undefined ? -(1 << 30) : leadingZeros - k0
+  const kChunk = kc <= KC ? kc : KC
+  const hPerCall = Math.max(4, Math.floor(B_BLOCK_BYTES / (32 * kChunk)))
+  const stride = 32 * kc
+  const kernel = inst.kernel
+  for (let s0 = 0; s0 < mg; s0 += slabGroups) {
+    const s1 = Math.min(mg, s0 + slabGroups)
+    // A: the slab's groups (or, when A and B share storage, the B copy itself)
+    const aBase = shared ? 8 * (bOff + s0 * 4 * kc) : 8 * aOff
+    if (!shared) copyGroups(heap, aOff, Ap, s0, s1, k0, kc)
+    const rows = Math.min(m, 4 * s1) - 4 * s0
+    for (let i = 0; i < rows; i++) {
+      const row = 4 * s0 + i
+      const cols = lower ? Math.min(n, (row | 3) + 1) : n
+      const src = c0 + row * ldc
+      heap.set(Cm.subarray(src, src + cols), cOff + i * ldcP)
+    }
+    // the slab's C starts at row 4·s0, which the kernel addresses as group index s0
+    const cBase = 8 * cOff - s0 * 4 * 8 * ldcP
+    const aRel = aBase - s0 * stride
+    const hMax = lower ? Math.min(ng, s1) : ng
+    for (let kb = 0; kb < kc; kb += kChunk) {
+      const ke = Math.min(kc, kb + kChunk)
+      for (let h0 = 0; h0 < hMax; h0 += hPerCall) {
+        const h1 = Math.min(hMax, h0 + hPerCall)
+        for (let g0 = lower ? Math.max(s0, h0) : s0; g0 < s1; g0 += A_GROUPS_PER_CALL) {
+          const g1 = Math.min(s1, g0 + A_GROUPS_PER_CALL)
+          kernel(aRel, stride, 8 * bOff, stride, cBase, 8 * ldcP, g0, g1, h0, h1, kb, ke, kOff, lower ? 1 : 0, alpha)
+        }
+      }
+    }
+    for (let i = 0; i < rows; i++) {
+      const row = 4 * s0 + i
+      const cols = lower ? Math.min(n, (row | 3) + 1) : n
+      const dst = c0 + row * ldc
+      Cm.set(heap.subarray(cOff + i * ldcP, cOff + i * ldcP + cols), dst)
+    }
+  }
+  return true
+}
