@@ -148,7 +148,7 @@ const report = (run: RunRecord) =>
       `Cross-validated ROC-AUC picks **C = ${best.C}, σ = ${best.sigma}** (CV AUC ${Format.meanSd(best.cvAuc, best.cvSd)}, train AUC ${Format.fixed(best.trainAuc, 3)}).`,
       overfit === undefined
         ? `No cell of this grid overfits by the rule (train AUC > ${p.overfitTrainAuc} and CV AUC more than ${p.overfitGap} below the best).`
-        : `The overfitted cell of smallest σ and largest C, **C = ${overfit.C}, σ = ${overfit.sigma}**, reaches train AUC ${Format.fixed(overfit.trainAuc, 3)} but CV AUC ${Format.fixed(overfit.cvAuc, 3)}: a train–CV gap of ${Format.fixed(overfit.trainAuc - overfit.cvAuc, 3)} against ${Format.fixed(best.trainAuc - best.cvAuc, 3)} for the best cell, with ${Format.number(overfit.nSupport, 3)} support vectors against ${Format.number(best.nSupport, 3)}.`,
+        : `The overfitted cell of smallest σ and largest C, **C = ${overfit.C}, σ = ${overfit.sigma}**, reaches train AUC ${Format.fixed(overfit.trainAuc, 3)} but CV AUC ${Format.fixed(overfit.cvAuc, 3)}: a train–CV gap of ${Format.fixed(overfit.trainAuc - overfit.cvAuc, 3)} against ${Format.fixed(best.trainAuc - best.cvAuc, 3)} for the best cell, with ${Format.number(overfit.nSupport, 4)} support vectors (mean over folds) against ${Format.number(best.nSupport, 4)}.`,
       `${flagged.length} of ${cells.length} cells are flagged as overfitted; training AUC alone would have picked C = ${cells.reduce((a, b) => (b.trainAuc > a.trainAuc ? b : a)).C}, σ = ${cells.reduce((a, b) => (b.trainAuc > a.trainAuc ? b : a)).sigma}.`,
       `${rows.filter((r) => r.status !== "ok").length} trial(s) failed out of ${rows.length}. The run took ${Format.duration(RunFacts.wallSeconds(manifest) * 1000)}.`
     ]
@@ -178,7 +178,7 @@ const report = (run: RunRecord) =>
               cv: Format.meanSd(c.cvAuc, c.cvSd),
               train: Format.fixed(c.trainAuc, 3),
               accuracy: Format.fixed(c.accuracy, 3),
-              nSupport: c.nSupport,
+              nSupport: Format.number(c.nSupport, 4),
               flag: c.id === best.id ? "**best**" : flagged.includes(c) ? "overfit" : ""
             }))
           })
