@@ -75,6 +75,8 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
   const fold = folds[trial.fold]
   const train = Dataset.subset(data, fold.train)
   const test = Dataset.subset(data, fold.test)
+  // K-fold has no validation part: the held-out fold then gives the loss curve's "validation"
+  // line. Only curves read it (nothing is selected on it), so the test fold stays unseen by fits.
   const validation = fold.validation !== undefined ? Dataset.subset(data, fold.validation) : test
   const scaler = Standardise.fit(train)
   const model = yield* Models.make(trial.model)
