@@ -20,6 +20,8 @@ export interface Activation {
   readonly value: (x: number) => number
   /** φ′(x). */
   readonly slope: (x: number) => number
+  /** φ″(x) (relu: 0, its point mass at 0 meets φ = 0 in every expectation gpnn takes). */
+  readonly curvature: (x: number) => number
   /**
    * The closed-form Gaussian dual used by the kernels, or "quadrature" when there is none.
    * Quadrature handles a kink at 0 (relu-like) exactly; kinks elsewhere are not supported.
@@ -94,14 +96,18 @@ const TWO_OVER_SQRT_PI = 2 / SQRT_PI
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)))
 
 const table: Record<Name, Activation> = {
-  relu: { name: "relu", value: (x) => (x > 0 ? x : 0), slope: (x) => (x > 0 ? 1 : 0), dual: "relu" },
-  erf: { name: "erf", value: erf, slope: (x) => TWO_OVER_SQRT_PI * Math.exp(-x * x), dual: "erf" },
+  relu: { name: "relu", value: (x) => (x > 0 ? x : 0), slope: (x) => (x > 0 ? 1 : 0), curvature: () => 0, dual: "relu" },
+  erf: { name: "erf", value: erf, slope: (x) => TWO_OVER_SQRT_PI * Math.exp(-x * x), curvature: (x) => -2 * x * TWO_OVER_SQRT_PI * Math.exp(-x * x), dual: "erf" },
   tanh: {
     name: "tanh",
     value: Math.tanh,
     slope: (x) => {
       const t = Math.tanh(x)
       return 1 - t * t
+    },
+    curvature: (x) => {
+      const t = Math.tanh(x)
+      return -2 * t * (1 - t * t)
     },
     dual: "quadrature"
   },
@@ -112,12 +118,17 @@ const table: Record<Name, Activation> = {
       const s = sigmoid(x)
       return s * (1 - s)
     },
+    curvature: (x) => {
+      const s = sigmoid(x)
+      return s * (1 - s) * (1 - 2 * s)
+    },
     dual: "quadrature"
   },
   gelu: {
     name: "gelu",
     value: (x) => x * normalCdf(x),
     slope: (x) => normalCdf(x) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x),
+    curvature: (x) => INV_SQRT_2PI * Math.exp(-0.5 * x * x) * (2 - x * x),
     dual: "quadrature"
   },
   silu: {
@@ -127,15 +138,23 @@ const table: Record<Name, Activation> = {
       const s = sigmoid(x)
       return s * (1 + x * (1 - s))
     },
+    curvature: (x) => {
+      const s = sigmoid(x)
+      return s * (1 - s) * (2 + x * (1 - 2 * s))
+    },
     dual: "quadrature"
   },
   softplus: {
     name: "softplus",
     value: (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
     slope: sigmoid,
+    curvature: (x) => {
+      const s = sigmoid(x)
+      return s * (1 - s)
+    },
     dual: "quadrature"
   },
-  linear: { name: "linear", value: (x) => x, slope: () => 1, dual: "linear" }
+  linear: { name: "linear", value: (x) => x, slope: () => 1, curvature: () => 0, dual: "linear" }
 }
 
 export const isName = (name: string): name is Name => (names as ReadonlyArray<string>).includes(name)

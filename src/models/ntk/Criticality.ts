@@ -20,7 +20,7 @@
  * Expectations: closed forms for relu, erf and linear (erf: E[φ²] = (2/π)asin(2q/(1+2q)),
  * E[φ′²] = (4/π)/√(1+4q), E[φφ″] = −(8/π)q/((1+2q)√(1+4q))); every other activation by
  * Gauss–Hermite (`Quadrature.hermite`, 300 nodes) in one dimension and Dual.ts (closed forms or
- * the Mehler series) for the correlation map. φ″ is not in Activation.ts, so it is tabulated here
+ * the Mehler series) for the correlation map. φ″ comes from Activation.ts
  * (relu's φ″ is a point mass at 0 where φ = 0, so E[φφ″] = 0 for it).
  *
  * Where q* = 0 (σ_b² = 0 and χ₁ ≤ 1 at q = 0, e.g. tanh with σ_w² ≤ 1) the correlation map is its
@@ -46,34 +46,9 @@ const TINY_Q = 1e-200
 let rule: Quadrature.Rule | undefined
 const gauss = (): Quadrature.Rule => (rule ??= Quadrature.hermite(NODES))
 
-const SQRT_PI = Math.sqrt(Math.PI)
 
-/** φ″ of the activations that have one (relu: 0 almost everywhere; see the module comment). */
-const curvature: Record<Activation.Name, (x: number) => number> = {
-  relu: () => 0,
-  linear: () => 0,
-  erf: (x) => (-4 / SQRT_PI) * x * Math.exp(-x * x),
-  tanh: (x) => {
-    const t = Math.tanh(x)
-    return -2 * t * (1 - t * t)
-  },
-  sigmoid: (x) => {
-    const s = Activation.get("sigmoid").value(x)
-    return s * (1 - s) * (1 - 2 * s)
-  },
-  gelu: (x) => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI) * (2 - x * x),
-  silu: (x) => {
-    const s = Activation.get("sigmoid").value(x)
-    return s * (1 - s) * (2 + x * (1 - 2 * s))
-  },
-  softplus: (x) => {
-    const s = Activation.get("sigmoid").value(x)
-    return s * (1 - s)
-  }
-}
-
-/** φ″(x) of an activation. */
-export const secondDerivative = (act: Activation.Activation): ((x: number) => number) => curvature[act.name]
+/** φ″(x) of an activation (`Activation.curvature`). */
+export const secondDerivative = (act: Activation.Activation): ((x: number) => number) => act.curvature
 
 /** An activation by name (ConfigError on `field` when unknown) or as given. */
 const resolve = (activation: string | Activation.Activation, field = "Criticality.activation"): Activation.Activation =>
