@@ -75,7 +75,7 @@ describe("MLP in the NTK parameterisation", () => {
     expect(Math.max(...after.map((v, i) => Math.abs(v - before.grid[i])))).toBeGreaterThan(1e-3)
   })
 
-  it("records the empirical NTK's distances when asked, and refuses the ntk parameterisation with torch init", async () => {
+  it("records the empirical NTK's distances when asked, and refuses configurations it cannot compare", async () => {
     const train = data(10, 2)
     const info = await run(Effect.gen(function*() {
       const fitted = yield* Mlp.model({ ...Mlp.defaults, width: 512, depth: 1, parameterization: "ntk", optimizer: "sgd", learningRate: 0.05, epochs: 20, batchSize: 10, tangentKernel: true }).fit(train, { rng: Random.make(1) })
@@ -88,6 +88,8 @@ describe("MLP in the NTK parameterisation", () => {
     }
     const exit = await Effect.runPromiseExit(Effect.provide(Mlp.model({ ...Mlp.defaults, init: "torch", parameterization: "ntk" }).fit(train, { rng: Random.make(1) }), NnBackend.layer("auto")))
     expect(Exit.isFailure(exit) && String(exit.cause)).toMatch(/parameterization/)
+    const shallow = await Effect.runPromiseExit(Effect.provide(Mlp.model({ ...Mlp.defaults, depth: 0, tangentKernel: true }).fit(train, { rng: Random.make(1) }), NnBackend.layer("auto")))
+    expect(Exit.isFailure(shallow) && String(shallow.cause)).toMatch(/tangentKernel needs .*depth ≥ 1/)
   })
 })
 

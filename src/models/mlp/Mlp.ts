@@ -179,6 +179,9 @@ const fit = Effect.fn("Mlp.fit")(
     if (config.parameterization === "ntk" && config.init !== "ntk-matched") {
       return yield* new ConfigError({ field: "mlp.parameterization", message: `parameterization "ntk" needs init "ntk-matched" (got "${config.init}"): ω ~ N(0, 1) is what the NTK parameterisation scales` })
     }
+    if (config.tangentKernel && (config.init !== "ntk-matched" || config.depth < 1)) {
+      return yield* new ConfigError({ field: "mlp.tangentKernel", message: `tangentKernel needs init "ntk-matched" and depth ≥ 1 (got init "${config.init}", depth ${config.depth}): the analytic NTK it is compared with is that of a net with hidden layers drawn that way` })
+    }
     const initial = Arch.initialize(arch, config.init, options.rng.fork("init"))
     const net = Network.fromParams(initial, config.activation)
     const trainingOptions: Training.Options = {
