@@ -8,7 +8,8 @@
  *   The predictive variance is a·(latent variance + r), for a new observation.
  * - "ntk": the NTK-GP at t = ∞ (an infinite ensemble of infinitely wide nets trained to
  *   convergence by gradient descent on the MSE), ridge r on Θ chosen by exact leave-one-out CV
- *   (or fixed); or, with a finite `time`, the same ensemble after training time t (ridge fixed). Its predictive variance is the ensemble variance plus the MLE noise variance of
+ *   (or fixed); or, with a finite `time`, the same ensemble after training time t (ridge
+ *   fixed). Its predictive variance is the ensemble variance plus the MLE noise variance of
  *   the training residuals; it has no likelihood, so no `logLikelihood` or `freeParameters`.
  *
  * This is the width-sweep peer's `fit_infinite` (shared/peers/width_sweep_reference.py) in the
