@@ -192,3 +192,20 @@ describe("boundWarnings", () => {
     expect(boundWarnings(Kernel.rbf({ lengthScale: 1, lengthScaleBounds: [0.5, 2] }))).toEqual([])
   })
 })
+
+describe("duplicate inputs with no noise", () => {
+  it("factor with recorded jitter and a warning that names the cause, never NaN", () => {
+    const X = Matrix.make(6, 1, Float64Array.from([0, 0, 1, 1, 2, 3]))
+    const y = Float64Array.from([0, 1, 0.5, 0.7, 1, 2])
+    const f = Gp.fit(Kernel.rbf({ lengthScale: 1 }), X, y, { optimize: false, alpha: 0 })
+    expect(f.jitter).toBeGreaterThan(0)
+    expect(Number.isFinite(f.logMarginalLikelihood)).toBe(true)
+    expect(f.warnings.join("\n")).toMatch(/needed jitter .*duplicate or near-duplicate inputs.*add a White term/)
+    const p = Gp.predict(f, Matrix.make(2, 1, Float64Array.from([0.5, 2.5])))
+    for (const v of [...p.mean, ...p.variance]) expect(Number.isFinite(v)).toBe(true)
+    // with a noise term the same data need no jitter and raise no warning
+    const noisy = Gp.fit(Kernel.sum(Kernel.rbf({ lengthScale: 1 }), Kernel.white({ noise: 0.1 })), X, y, { optimize: false })
+    expect(noisy.jitter).toBe(0)
+    expect(noisy.warnings).toEqual([])
+  })
+})

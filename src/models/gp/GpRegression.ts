@@ -163,6 +163,8 @@ export interface Fitted {
   readonly freeParameters: number
   /** One line per fitted hyperparameter within 0.1% of a bound. */
   readonly atBound: ReadonlyArray<string>
+  /** `atBound`, and a line when the final kernel matrix needed jitter to factor. */
+  readonly warnings: ReadonlyArray<string>
   readonly starts: ReadonlyArray<Start>
 }
 
@@ -309,6 +311,10 @@ export const fit = (kernel: Kernel.Kernel, X: Matrix.Matrix, y: Float64Array, op
     best = Kernel.withTheta(kernel, search.best)
   }
   const f = factorAndSolve(best, X, yt, alpha)
+  const atBound = optimize ? boundWarnings(best) : []
+  const jitterWarning = f.jitter > 0
+    ? [`the kernel matrix of ${Kernel.describe(best)} needed jitter ${f.jitter.toExponential(1)} beyond alpha = ${alpha} to factor: duplicate or near-duplicate inputs with little or no noise; add a White term`]
+    : []
   return {
     kernel: best,
     X,
@@ -320,7 +326,8 @@ export const fit = (kernel: Kernel.Kernel, X: Matrix.Matrix, y: Float64Array, op
     logMarginalLikelihood: f.lml - n * Math.log(yStd),
     normalizedLml: f.lml,
     freeParameters: th0.length,
-    atBound: optimize ? boundWarnings(best) : [],
+    atBound,
+    warnings: [...atBound, ...jitterWarning],
     starts
   }
 }
@@ -430,7 +437,7 @@ const fitModel = Effect.fn("GpRegression.fit")(function*(config: GpConfig, train
     jitter: fitted.jitter,
     lml: fitted.logMarginalLikelihood,
     atBound: fitted.atBound.length > 0,
-    warning: fitted.atBound.join("; ")
+    warning: fitted.warnings.join("; ")
   }
   const hs = Kernel.hyperparameters(fitted.kernel)
   for (const h of hs) info[h.name] = h.value
