@@ -3,21 +3,9 @@ import * as Random from "../src/core/Random.ts"
 import * as Blas from "../src/linalg/Blas.ts"
 import * as Matrix from "../src/linalg/Matrix.ts"
 import { assertClose } from "./support/assertClose.ts"
+import { naiveProduct, randomMatrix } from "./support/matrices.ts"
 
-const randomMatrix = (rng: Random.Generator, rows: number, cols: number): Matrix.Matrix =>
-  Matrix.make(rows, cols, Float64Array.from({ length: rows * cols }, () => rng.normal()))
 
-const naive = (A: Matrix.Matrix, B: Matrix.Matrix): Matrix.Matrix => {
-  const out = Matrix.make(A.rows, B.cols)
-  for (let i = 0; i < A.rows; i++) {
-    for (let j = 0; j < B.cols; j++) {
-      let s = 0
-      for (let p = 0; p < A.cols; p++) s += A.data[i * A.cols + p] * B.data[p * B.cols + j]
-      out.data[i * B.cols + j] = s
-    }
-  }
-  return out
-}
 
 // shapes off the 4×4 tile grid, degenerate ones and one multi-tile one
 const shapes: ReadonlyArray<readonly [number, number, number]> = [
@@ -30,24 +18,24 @@ describe.each(shapes)("products of shape (%i × %i)·(%i cols)", (m, k, n) => {
   const B = randomMatrix(rng, k, n)
 
   it("gemm equals the triple loop", () => {
-    assertClose(Blas.gemm(A, B).data, naive(A, B).data, { rtol: 1e-12, atol: 1e-12 }, "gemm")
+    assertClose(Blas.gemm(A, B).data, naiveProduct(A, B).data, { rtol: 1e-12, atol: 1e-12 }, "gemm")
   })
 
   it("gemmNT(A, Bᵀ) equals gemm(A, B)", () => {
-    assertClose(Blas.gemmNT(A, Matrix.transpose(B)).data, naive(A, B).data, { rtol: 1e-12, atol: 1e-12 }, "gemmNT")
+    assertClose(Blas.gemmNT(A, Matrix.transpose(B)).data, naiveProduct(A, B).data, { rtol: 1e-12, atol: 1e-12 }, "gemmNT")
   })
 
   it("syrk(A) equals A·Aᵀ and is exactly symmetric", () => {
     const S = Blas.syrk(A)
-    assertClose(S.data, naive(A, Matrix.transpose(A)).data, { rtol: 1e-12, atol: 1e-12 }, "syrk")
+    assertClose(S.data, naiveProduct(A, Matrix.transpose(A)).data, { rtol: 1e-12, atol: 1e-12 }, "syrk")
     for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) expect(S.data[i * m + j]).toBe(S.data[j * m + i])
   })
 
   it("matVec and matTVec equal the products with a one-column matrix", () => {
     const x = Float64Array.from({ length: k }, () => rng.normal())
-    assertClose(Blas.matVec(A, x), naive(A, Matrix.make(k, 1, x)).data, { rtol: 1e-12, atol: 1e-12 }, "matVec")
+    assertClose(Blas.matVec(A, x), naiveProduct(A, Matrix.make(k, 1, x)).data, { rtol: 1e-12, atol: 1e-12 }, "matVec")
     const z = Float64Array.from({ length: m }, () => rng.normal())
-    assertClose(Blas.matTVec(A, z), naive(Matrix.transpose(A), Matrix.make(m, 1, z)).data, { rtol: 1e-12, atol: 1e-12 }, "matTVec")
+    assertClose(Blas.matTVec(A, z), naiveProduct(Matrix.transpose(A), Matrix.make(m, 1, z)).data, { rtol: 1e-12, atol: 1e-12 }, "matTVec")
   })
 })
 
@@ -81,7 +69,7 @@ describe("Blas.updateNT options", () => {
     const C = new Float64Array(n * n)
     Blas.updateNT(C, n, 0, P, P, 0, n, 1, true, 0)
     Blas.symmetrizeFromLower(C, n)
-    assertClose(C, naive(U, Matrix.transpose(U)).data, { rtol: 1e-13, atol: 1e-13 }, "U·Uᵀ")
+    assertClose(C, naiveProduct(U, Matrix.transpose(U)).data, { rtol: 1e-13, atol: 1e-13 }, "U·Uᵀ")
   })
 
   it("packTransposed feeds A·B to the NT kernel", () => {
@@ -90,7 +78,7 @@ describe("Blas.updateNT options", () => {
     const B = randomMatrix(rng, 9, 6)
     const C = new Float64Array(5 * 6)
     Blas.updateNT(C, 6, 0, Blas.pack(A.data, 9, 0, 5, 0, 9), Blas.packTransposed(B.data, 6, 0, 9, 0, 6), 0, 9, 1)
-    assertClose(C, naive(A, B).data, { rtol: 1e-13, atol: 1e-13 }, "A·B")
+    assertClose(C, naiveProduct(A, B).data, { rtol: 1e-13, atol: 1e-13 }, "A·B")
   })
 
   it("dot and dotAt agree with a plain sum for every remainder length", () => {

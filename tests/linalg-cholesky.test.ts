@@ -5,9 +5,8 @@ import * as Blas from "../src/linalg/Blas.ts"
 import * as Cholesky from "../src/linalg/Cholesky.ts"
 import * as Matrix from "../src/linalg/Matrix.ts"
 import { assertClose } from "./support/assertClose.ts"
+import { naiveProduct, randomMatrix } from "./support/matrices.ts"
 
-const randomMatrix = (rng: Random.Generator, rows: number, cols: number): Matrix.Matrix =>
-  Matrix.make(rows, cols, Float64Array.from({ length: rows * cols }, () => rng.normal()))
 
 /** G·Gᵀ/k + 0.05·I with G (n × (n+3)): SPD with condition number in the hundreds to thousands. */
 const randomSpd = (rng: Random.Generator, n: number): Matrix.Matrix => {
@@ -18,17 +17,6 @@ const randomSpd = (rng: Random.Generator, n: number): Matrix.Matrix => {
   return A
 }
 
-const naiveProduct = (A: Matrix.Matrix, B: Matrix.Matrix): Matrix.Matrix => {
-  const out = Matrix.make(A.rows, B.cols)
-  for (let i = 0; i < A.rows; i++) {
-    for (let j = 0; j < B.cols; j++) {
-      let s = 0
-      for (let p = 0; p < A.cols; p++) s += A.data[i * A.cols + p] * B.data[p * B.cols + j]
-      out.data[i * B.cols + j] = s
-    }
-  }
-  return out
-}
 
 const maxAbs = (a: ArrayLike<number>): number => {
   let m = 0

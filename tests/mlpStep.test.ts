@@ -16,6 +16,7 @@ import * as Network from "../src/models/mlp/Network.ts"
 import type * as Optimizer from "../src/models/mlp/Optimizer.ts"
 import * as Training from "../src/models/mlp/Training.ts"
 import { assertClose } from "./support/assertClose.ts"
+import { randomMatrix } from "./support/matrices.ts"
 
 interface Params {
   readonly W: Array<Array<Array<number>>>
@@ -139,8 +140,6 @@ const forward64 = (p: Arch.Params, activation: Arch.Activation, X: Matrix.Matrix
   return h
 }
 
-const randomMatrix = (rng: Random.Generator, rows: number, cols: number): Matrix.Matrix =>
-  Matrix.make(rows, cols, Float64Array.from({ length: rows * cols }, () => rng.normal()))
 
 // Two shapes so both formulations of dh = G·Wᵀ run: narrow layers with a large batch transpose
 // W, wide layers with a small batch transpose the activations.

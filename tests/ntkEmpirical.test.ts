@@ -13,11 +13,9 @@ import * as Activation from "../src/models/ntk/Activation.ts"
 import * as Empirical from "../src/models/ntk/Empirical.ts"
 import * as Kernels from "../src/models/ntk/Kernels.ts"
 import { assertClose } from "./support/assertClose.ts"
+import { naiveProduct, randomMatrix } from "./support/matrices.ts"
 
-const points = (n: number, d: number, seed: number): Matrix.Matrix => {
-  const rng = Random.make(seed)
-  return Matrix.make(n, d, Float64Array.from({ length: n * d }, () => rng.normal()))
-}
+const points = (n: number, d: number, seed: number): Matrix.Matrix => randomMatrix(Random.make(seed), n, d)
 
 /** The net's output `output` at row x, straight from the definition (float64). */
 const evaluate = (params: Arch.Params, activation: string, x: ArrayLike<number>, output: number): number => {
@@ -64,15 +62,8 @@ const jacobian = (params: Arch.Params, scaling: Empirical.Scaling, X: Matrix.Mat
   return J
 }
 
-const gram = (A: Matrix.Matrix, B: Matrix.Matrix): Matrix.Matrix => {
-  const out = Matrix.make(A.rows, B.rows)
-  for (let i = 0; i < A.rows; i++) for (let j = 0; j < B.rows; j++) {
-    let s = 0
-    for (let k = 0; k < A.cols; k++) s += A.data[i * A.cols + k] * B.data[j * B.cols + k]
-    out.data[i * B.rows + j] = s
-  }
-  return out
-}
+/** A·Bᵀ by the reference loop. */
+const gram = (A: Matrix.Matrix, B: Matrix.Matrix): Matrix.Matrix => naiveProduct(A, Matrix.transpose(B))
 
 describe("Empirical.kernel", () => {
   for (const activation of ["tanh", "relu", "gelu"] as const) {
