@@ -118,6 +118,10 @@ describe("Predict: NTK-GP along gradient-descent time", () => {
     assertClose(traj.predict(cross, diag, time).mean.data, s.subarray(n), { rtol: 1e-9, atol: 1e-12 }, "test mean at t")
     // η and t only enter as η·t
     assertClose(Predict.ntkGradientDescent(train, Y, reg, 1).predict(cross, diag, eta * time).mean.data, s.subarray(n), { rtol: 1e-9, atol: 1e-12 }, "η·t")
+    // the mean on the training inputs, from the decomposition, is the prediction there
+    const atTrain = traj.predict(Kernels.cross(spec, X, X), Kernels.diagonal(spec, X), time).mean.data
+    assertClose(traj.trainMean(time).data, atTrain, { rtol: 1e-9, atol: 1e-12 }, "train mean at t")
+    expect(() => traj.trainMean(-1)).toThrow(ConfigError)
   })
 
   it("rejects a negative time or learning rate", () => {

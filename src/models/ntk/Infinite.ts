@@ -156,7 +156,7 @@ const fitNtkAtTime = (config: Config, train: Dataset, time: number): Fitted => {
   const kernels = Kernels.train(spec, train.X)
   const trajectory = Predict.ntkGradientDescent(kernels, Z, { diagReg: config.ridge })
   // MLE noise variance of the training residuals of the mean at time t
-  const onTrain = trajectory.predict(Kernels.cross(spec, train.X, train.X), Kernels.diagonal(spec, train.X), time).mean
+  const onTrain = trajectory.trainMean(time)
   let rss = 0
   for (let k = 0; k < Z.data.length; k++) rss += (Z.data[k] - onTrain.data[k]) ** 2
   const noiseVariance = rss / Z.data.length

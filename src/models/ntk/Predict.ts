@@ -187,6 +187,11 @@ export interface Trajectory {
   readonly ridge: number
   /** The posterior after training time t ≥ 0 (continuous time in units of 1/η). */
   predict(cross: Kernels.Pair, testDiagonal: Kernels.Diagonal, time: number): Posterior
+  /**
+   * The mean on the training inputs themselves after time t, (n × outputs): Θ V diag(f) Vᵀ Y
+   * = V diag((λ − r)·f) Vᵀ Y from the decomposition already made, with no kernel rebuilt.
+   */
+  trainMean(time: number): Matrix.Matrix
 }
 
 /**
@@ -203,16 +208,25 @@ export const ntkGradientDescent = (train: Kernels.Pair, targets: Matrix.Matrix, 
   const { values, vectors } = SymmetricEigen.decompose(plusDiagonal(T, r))
   const normalisation = n * targets.cols
   const VtY = Blas.gemm(Matrix.transpose(vectors), targets)
+  /** f(λ) = (1 − e^{−λs})/λ at s = ηt/N, → s as λ → 0 (and for the λ ≤ 0 of a numerically singular Θ). */
+  const filter = (time: number): Float64Array => {
+    if (!Number.isFinite(time) || time < 0) {
+      throw new ConfigError({ field: "time", message: `training time ${time}: use a finite value ≥ 0` })
+    }
+    const s = (learningRate * time) / normalisation
+    return values.map((lambda) => (lambda > 0 ? -Math.expm1(-lambda * s) / lambda : s))
+  }
   return {
     ridge: r,
+    trainMean: (time) => {
+      const f = filter(time)
+      const weighted = Matrix.clone(VtY)
+      for (let i = 0; i < n; i++) for (let c = 0; c < VtY.cols; c++) weighted.data[i * VtY.cols + c] *= (values[i] - r) * f[i]
+      return Blas.gemm(vectors, weighted)
+    },
     predict: (cross, testDiagonal, time) => {
       const m = checkTest(train, cross, testDiagonal, "Predict.ntkGradientDescent")
-      if (!Number.isFinite(time) || time < 0) {
-        throw new ConfigError({ field: "time", message: `training time ${time}: use a finite value ≥ 0` })
-      }
-      const s = (learningRate * time) / normalisation
-      // (1 − e^{−λs})/λ, → s as λ → 0 (and for the λ ≤ 0 of a numerically singular Θ)
-      const f = values.map((lambda) => (lambda > 0 ? -Math.expm1(-lambda * s) / lambda : s))
+      const f = filter(time)
       const scaled = Blas.gemm(cross.ntk.matrix, vectors) // Θ*X V, (m × n)
       for (let j = 0; j < m; j++) for (let i = 0; i < n; i++) scaled.data[j * n + i] *= f[i]
       const mean = Blas.gemm(scaled, VtY)
