@@ -21,6 +21,7 @@ import * as Chart from "../src/report/Chart.ts"
 import * as Document from "../src/report/Document.ts"
 import * as Format from "../src/report/Format.ts"
 import * as RunFacts from "../src/report/RunFacts.ts"
+import * as Summary from "../src/report/Summary.ts"
 import type { RunRecord } from "../src/results/Run.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
@@ -96,7 +97,7 @@ interface Cell {
   readonly trainable: boolean
 }
 
-const mean = (xs: ReadonlyArray<number>): number => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length)
+const { mean } = Summary
 
 const cellsOf = (run: RunRecord, p: Params, chance: number, threshold: number): Array<Cell> =>
   p.weightVariances.flatMap((sigmaW2) =>

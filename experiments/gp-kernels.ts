@@ -142,10 +142,8 @@ const median = (values: ReadonlyArray<number>): number => {
   return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2
 }
 
-const mean = (values: ReadonlyArray<number>): number => {
-  const v = values.filter(Number.isFinite)
-  return v.length === 0 ? Number.NaN : v.reduce((a, b) => a + b, 0) / v.length
-}
+/** The mean of the finite values (a failed fold's NaN does not poison it). */
+const mean = (values: ReadonlyArray<number>): number => Summary.mean(values.filter(Number.isFinite))
 
 /** A fitted hyperparameter on the original scale, with the symbol it is shown under. */
 const hyperOnOriginalScale = (name: string, value: number, scaler: Standardise.Scaler): readonly [string, number] => {

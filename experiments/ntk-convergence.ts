@@ -19,6 +19,7 @@ import * as Chart from "../src/report/Chart.ts"
 import * as Document from "../src/report/Document.ts"
 import * as Format from "../src/report/Format.ts"
 import * as RunFacts from "../src/report/RunFacts.ts"
+import * as Summary from "../src/report/Summary.ts"
 import type { RunRecord, TrialRow } from "../src/results/Run.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
@@ -100,12 +101,7 @@ export const logLogSlope = (x: ReadonlyArray<number>, y: ReadonlyArray<number>) 
   return { slope, intercept, se: Math.sqrt(rss / (n - 2) / sxx), n }
 }
 
-const mean = (values: ReadonlyArray<number>): number => values.reduce((a, b) => a + b, 0) / values.length
-const sd = (values: ReadonlyArray<number>): number => {
-  if (values.length < 2) return Number.NaN
-  const m = mean(values)
-  return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1))
-}
+const { mean, sd } = Summary
 
 interface WidthFacts {
   readonly width: number

@@ -215,9 +215,8 @@ const trend = (values: ReadonlyArray<number>): string => {
   const finite = values.filter(Number.isFinite)
   if (finite.length < 2) return "too few points"
   const third = Math.max(1, Math.floor(finite.length / 3))
-  const mean = (v: ReadonlyArray<number>) => v.reduce((a, b) => a + b, 0) / v.length
-  const head = mean(finite.slice(0, third))
-  const tail = mean(finite.slice(-third))
+  const head = Summary.mean(finite.slice(0, third))
+  const tail = Summary.mean(finite.slice(-third))
   const change = (tail - head) / Math.abs(head)
   return change < -0.02 ? `falls by ${Format.percent(-change)}` : change > 0.02 ? `rises by ${Format.percent(change)}` : "is flat within 2%"
 }

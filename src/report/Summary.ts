@@ -22,6 +22,17 @@ export interface ModelSummary {
   readonly fitSeconds: number
 }
 
+/** The arithmetic mean; NaN for no values. */
+export const mean = (values: ReadonlyArray<number>): number =>
+  values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length
+
+/** The sample standard deviation (n − 1 in the denominator); NaN for fewer than two values. */
+export const sd = (values: ReadonlyArray<number>): number => {
+  if (values.length < 2) return Number.NaN
+  const m = mean(values)
+  return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1))
+}
+
 /** Flat records (one per ok trial) with the metric columns, for arquero and for charts. */
 export const okRecords = (rows: ReadonlyArray<TrialRow>, metrics: ReadonlyArray<string>) =>
   rows.filter((r) => r.status === "ok").map((r) => ({
