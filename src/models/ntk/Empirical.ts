@@ -93,9 +93,6 @@ const pass = (params: Arch.Params, act: Activation.Activation, X: Matrix.Matrix,
   return { inputs, deltas }
 }
 
-/** Only column `output` of the readout's δ is non-zero: use that column alone in the Gram product. */
-const readoutGram = (n: number, m: number): Matrix.Matrix => Matrix.make(n, m, new Float64Array(n * m).fill(1))
-
 /**
  * Θ̂(X, X2) of one output of the net (X2 = X when absent: the symmetric train block), in the
  * NTK parameterisation (module comment). (X.rows × X2.rows).
@@ -111,9 +108,14 @@ export const kernel = (params: Arch.Params, scaling: Scaling, X: Matrix.Matrix, 
   const sb2 = scaling.bStd * scaling.bStd
   const theta = Matrix.make(n, m)
   for (let l = 0; l < layers; l++) {
-    const deltaGram = l === layers - 1 ? readoutGram(n, m) : Blas.gemmNT(a.deltas[l], b.deltas[l])
     const inputGram = Blas.gemmNT(a.inputs[l], b.inputs[l])
     const scale = sw2 / params.sizes[l]
+    if (l === layers - 1) {
+      // the readout's δ is e_output for every row: its Gram matrix is all ones
+      for (let k = 0; k < theta.data.length; k++) theta.data[k] += scale * inputGram.data[k] + sb2
+      continue
+    }
+    const deltaGram = Blas.gemmNT(a.deltas[l], b.deltas[l])
     for (let k = 0; k < theta.data.length; k++) theta.data[k] += deltaGram.data[k] * (scale * inputGram.data[k] + sb2)
   }
   if (X2 === undefined) Blas.symmetrizeFromLower(theta.data, n)
