@@ -193,10 +193,8 @@ const report = (run: RunRecord) =>
     })
   })
 
-const meanInfo = (rows: RunRecord["rows"], key: string): number => {
-  const values = rows.map((r) => r.info[key]).filter((v): v is number => typeof v === "number")
-  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length
-}
+const meanInfo = (rows: RunRecord["rows"], key: string): number =>
+  Summary.mean(rows.map((r) => r.info[key]).filter((v): v is number => typeof v === "number"))
 
 export default Experiment.define({
   name: "svm-grid",

@@ -12,7 +12,8 @@
  * a net held in the standard parameterisation W = c·ω is trained as if its parameters were ω
  * (the NTK parameterisation; see `Mlp.ts`): gradient descent on ω moves W by −lr·c²·∂L/∂W, so
  * sgd and momentum take scales c²; Adam's step is invariant to the gradient's scale, so it
- * takes scale c (its ε then acts as ε/c: immaterial at ε = 1e-8).
+ * takes scale c (its ε then sits beside √v of W's gradients, i.e. ω-space Adam with ε·c:
+ * immaterial at ε = 1e-8).
  *
  * Conventions: state is float32 tf.Variables, one per parameter, in the order of the variables
  * the optimiser was made for; scalar factors are computed in float64 and enter as float32.
