@@ -6,6 +6,7 @@ import type { Dataset } from "../src/data/Dataset.ts"
 import * as Matrix from "../src/linalg/Matrix.ts"
 import type { Fitted, Prediction } from "../src/models/Model.ts"
 import * as Gpc from "../src/models/gp/GpClassification.ts"
+import * as FitFacts from "../src/models/FitFacts.ts"
 import * as Kernel from "../src/models/kernels/Kernel.ts"
 import { assertClose } from "./support/assertClose.ts"
 
@@ -29,10 +30,10 @@ const classification = (p: Prediction) => {
 }
 
 const fitWith = (config: Gpc.GpcConfig, train: Dataset, seed: number): Fitted =>
-  Effect.runSync(Gpc.model(config).fit(train, { rng: Random.make(seed) }))
+  Effect.runSync(Gpc.family.build(config).fit(train, { rng: Random.make(seed) }))
 
 const failureOf = (config: Gpc.GpcConfig, train: Dataset): unknown => {
-  const exit = Effect.runSyncExit(Gpc.model(config).fit(train, { rng: Random.make(1) }))
+  const exit = Effect.runSyncExit(Gpc.family.build(config).fit(train, { rng: Random.make(1) }))
   if (!Exit.isFailure(exit)) return expect.fail(`fit accepted ${train.name}`)
   return Cause.squash(exit.cause)
 }
@@ -59,8 +60,8 @@ describe("the gpc family through the Model contract", () => {
     p.decision!.forEach((d, i) => {
       if (Math.abs(q[i] - 0.5) > 1e-9) expect(Math.sign(d), `row ${i}`).toBe(Math.sign(q[i] - 0.5))
     })
-    for (const h of Kernel.hyperparameters(direct.kernel)) assertClose(fitted.info[h.name] as number, h.value, { rtol: 1e-12 }, h.name)
-    expect(fitted.info.atBound).toBe(direct.atBound.length > 0)
+    for (const h of Kernel.hyperparameters(direct.kernel)) assertClose(FitFacts.find(fitted.hyperparameters, h.name)!.value, h.value, { rtol: 1e-12 }, h.name)
+    expect(fitted.warnings.filter((w) => w.code === "AtBound")).toEqual(direct.atBound)
     fitted.dispose()
     fitted.dispose()
   })
@@ -101,7 +102,7 @@ describe("the gpc family through the Model contract", () => {
       if (row.indexOf(Math.max(...row)) === train.y[i]) correct++
     }
     expect(correct / train.X.rows).toBeGreaterThan(0.9)
-    for (const c of [0, 1, 2]) assertClose(fitted.info[`class${c}.amplitude`] as number, Kernel.hyperparameters(direct[c].kernel)[0].value, { rtol: 1e-12 }, `class ${c} amplitude`)
+    for (const c of [0, 1, 2]) assertClose(FitFacts.find(fitted.hyperparameters, `class${c}.amplitude`)!.value, Kernel.hyperparameters(direct[c].kernel)[0].value, { rtol: 1e-12 }, `class ${c} amplitude`)
   })
 
   it("a single-class training set fails with a DataError naming the problem", () => {
@@ -121,13 +122,13 @@ describe("the gpc family through the Model contract", () => {
   it("a regression task fails with a ConfigError saying what to use instead", () => {
     const error = failureOf(Gpc.defaults, { ...binary, kind: "regression", classes: 0 })
     expect(error).toBeInstanceOf(ConfigError)
-    expect((error as ConfigError).message).toMatch(/classification only/)
+    expect((error as ConfigError).message).toMatch(/classification tasks only/)
   })
 
   it("decodeConfig fills defaults and rejects unknown kernels and negative restarts", () => {
-    expect(Effect.runSync(Gpc.decodeConfig({ kernel: "matern32" }))).toEqual({ kernel: "matern32", restarts: 0 })
+    expect(Effect.runSync(Gpc.family.decode({ kernel: "matern32" }))).toEqual({ kernel: "matern32", restarts: 0 })
     for (const bad of [{ kernel: "laplace" }, { restarts: -1 }, { restarts: 1.5 }, 3]) {
-      const exit = Effect.runSyncExit(Gpc.decodeConfig(bad))
+      const exit = Effect.runSyncExit(Gpc.family.decode(bad))
       if (!Exit.isFailure(exit)) return expect.fail(`decodeConfig accepted ${JSON.stringify(bad)}`)
       expect((Cause.squash(exit.cause) as ConfigError).field).toBe("gpc")
     }

@@ -147,7 +147,9 @@ describe("GP regression properties", () => {
     const k = Kernel.sum(Kernel.scale(Kernel.rbf()), Kernel.white({ noise: 1, noiseBounds: [0.5, 10] }))
     const f = Gp.fit(k, X, y.map((v) => 3 * v))
     expect(f.atBound.length).toBe(1)
-    expect(f.atBound[0]).toMatch(/^noise = 5\.000e-1 sits at its lower bound/)
+    expect(f.atBound[0]).toMatchObject({ code: "AtBound", parameter: "noise", side: "lower" })
+    assertClose([f.atBound[0].bound!, f.atBound[0].value!], [0.5, 0.5], { rtol: 1e-3 }, "bound and value")
+    expect(f.atBound[0].message).toMatch(/^noise = 5\.000e-1 sits at its lower bound/)
   })
 
   it("restarts are drawn from the rng: the same seed gives the same fit", () => {
@@ -183,13 +185,14 @@ describe("GP regression properties", () => {
 
 describe("boundWarnings", () => {
   it("says what a hyperparameter at a bound usually means", () => {
-    const boundWarnings = Gp.boundWarnings
+    const boundWarnings = (k: Kernel.Kernel, hint?: string) => Gp.boundWarnings(k, hint).map((w) => w.message)
     const rq = Kernel.rationalQuadratic({ alpha: 1e5, alphaBounds: [1e-5, 1e5] })
     expect(boundWarnings(rq).join("\n")).toMatch(/alpha = 1\.000e\+5 sits at its upper bound .*has become an RBF/)
     const periodic = Kernel.periodic({ period: 1e5, periodBounds: [1e-2, 1e5] })
     expect(boundWarnings(periodic).join("\n")).toMatch(/period .* upper bound .*no period within the data's span/)
     expect(boundWarnings(Kernel.rbf({ lengthScale: 0.5, lengthScaleBounds: [0.5, 2] }), "custom hint").join("\n")).toMatch(/lower bound .*every point as unrelated/)
     expect(boundWarnings(Kernel.rbf({ lengthScale: 1, lengthScaleBounds: [0.5, 2] }))).toEqual([])
+    expect(Gp.boundWarnings(rq)).toMatchObject([{ code: "AtBound", parameter: "alpha", side: "upper" }])
   })
 })
 
@@ -200,7 +203,8 @@ describe("duplicate inputs with no noise", () => {
     const f = Gp.fit(Kernel.rbf({ lengthScale: 1 }), X, y, { optimize: false, alpha: 0 })
     expect(f.jitter).toBeGreaterThan(0)
     expect(Number.isFinite(f.logMarginalLikelihood)).toBe(true)
-    expect(f.warnings.join("\n")).toMatch(/needed jitter .*duplicate or near-duplicate inputs.*add a White term/)
+    expect(f.warnings).toMatchObject([{ code: "Jitter", value: f.jitter }])
+    expect(f.warnings[0].message).toMatch(/needed jitter .*duplicate or near-duplicate inputs.*add a White term/)
     const p = Gp.predict(f, Matrix.make(2, 1, Float64Array.from([0.5, 2.5])))
     for (const v of [...p.mean, ...p.variance]) expect(Number.isFinite(v)).toBe(true)
     // with a noise term the same data need no jitter and raise no warning

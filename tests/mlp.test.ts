@@ -44,7 +44,7 @@ const blobs = (n: number, seed: number): Dataset => {
 const config = (overrides: Partial<Mlp.MlpConfig>): Mlp.MlpConfig => ({ ...Mlp.defaults, width: 32, epochs: 40, batchSize: 16, learningRate: 1e-2, ...overrides })
 
 const fitOnce = (cfg: Mlp.MlpConfig, train: Dataset, seed: number, validation?: Dataset): Promise<Fitted> =>
-  run(Mlp.model(cfg).fit(train, validation === undefined ? { rng: Random.make(seed) } : { rng: Random.make(seed), validation }))
+  run(Mlp.family.build(cfg).fit(train, validation === undefined ? { rng: Random.make(seed) } : { rng: Random.make(seed), validation }))
 
 describe("Mlp regression", () => {
   const train = curveTask(160, 1)
@@ -102,7 +102,7 @@ describe("Mlp regression", () => {
   it("fails with DivergenceError on an absurd learning rate, leaving no tensors", async () => {
     await run(Effect.void) // select the backend before counting tensors
     const before = tf.memory().numTensors
-    const exit = await runExit(Mlp.model(config({ optimizer: "sgd", learningRate: 1e6, epochs: 20 })).fit(train, { rng: Random.make(1) }))
+    const exit = await runExit(Mlp.family.build(config({ optimizer: "sgd", learningRate: 1e6, epochs: 20 })).fit(train, { rng: Random.make(1) }))
     expect(Exit.isFailure(exit)).toBe(true)
     if (Exit.isFailure(exit)) {
       const error = exit.cause.reasons.map((r) => (r._tag === "Fail" ? r.error : undefined)).find((e) => e !== undefined)
@@ -128,12 +128,12 @@ describe("Mlp regression", () => {
 
   it("rejects non-finite data and bad configs with typed errors", async () => {
     const bad: Dataset = { ...train, y: Float64Array.from(train.y, (v, i) => (i === 9 ? Number.NaN : v)) }
-    const exit = await runExit(Mlp.model(config({ epochs: 1 })).fit(bad, { rng: Random.make(1) }))
+    const exit = await runExit(Mlp.family.build(config({ epochs: 1 })).fit(bad, { rng: Random.make(1) }))
     expect(Exit.isFailure(exit) && exit.cause.reasons.some((r) => r._tag === "Fail" && r.error._tag === "DataError" && r.error.row === 10)).toBe(true)
-    const cfgError = await Effect.runPromise(Effect.flip(Mlp.decodeConfig({ width: 16, batchSize: 0 })))
+    const cfgError = await Effect.runPromise(Effect.flip(Mlp.family.decode({ width: 16, batchSize: 0 })))
     expect(cfgError._tag).toBe("ConfigError")
     expect(cfgError.message).toMatch(/batchSize/)
-    expect(await Effect.runPromise(Mlp.decodeConfig({ width: 16 }))).toEqual({ ...Mlp.defaults, width: 16 })
+    expect(await Effect.runPromise(Mlp.family.decode({ width: 16 }))).toEqual({ ...Mlp.defaults, width: 16 })
   })
 })
 

@@ -40,8 +40,8 @@ const classification = (n: number, classes: number, seed: number): Dataset.Datas
 }
 
 const fit = (family: "nngp" | "ntk", config: Partial<Infinite.Config>, train: Dataset.Dataset): Fitted => {
-  const decoded = Effect.runSync(Infinite.decodeConfig(config))
-  const model = family === "nngp" ? Infinite.nngp(decoded) : Infinite.ntk(decoded)
+  const decoded = Effect.runSync(Infinite.ntkFamily.decode(config))
+  const model = family === "nngp" ? Infinite.nngpFamily.build(decoded) : Infinite.ntkFamily.build(decoded)
   expect(model.family).toBe(family)
   return Effect.runSync(model.fit(train, { rng: Random.make(1) }))
 }
@@ -52,11 +52,15 @@ const regressionOf = (p: Prediction) => {
 }
 
 describe("Infinite: config", () => {
-  it("fills defaults (the width-sweep peer's settings), ignores width, and rejects bad values", () => {
-    expect(Effect.runSync(Infinite.decodeConfig({}))).toEqual(Infinite.defaults)
-    expect(Effect.runSync(Infinite.decodeConfig({ width: 512, depth: 3, ridge: 0.01 }))).toEqual({ ...Infinite.defaults, depth: 3, ridge: 0.01 })
+  it("fills defaults (the width-sweep peer's settings), rejects a width (an infinite net has none) and bad values", () => {
+    expect(Effect.runSync(Infinite.ntkFamily.decode({}))).toEqual(Infinite.defaults)
+    expect(Effect.runSync(Infinite.ntkFamily.decode({ depth: 3, ridge: 0.01 }))).toEqual({ ...Infinite.defaults, depth: 3, ridge: 0.01 })
+    const width = Effect.runSyncExit(Effect.flip(Infinite.ntkFamily.decode({ width: 512, depth: 3 })))
+    if (width._tag !== "Success") return expect.fail("a width was accepted")
+    expect(width.value.field).toBe("ntk.width")
+    expect(width.value.message).toMatch(/no config key "width".*Known keys: depth, activation/)
     for (const bad of [{ depth: 0 }, { activation: "swish" }, { wStd: -1 }, { bStd: -0.5 }, { ridge: "auto" }, { ridge: -1 }, 3]) {
-      const exit = Effect.runSyncExit(Infinite.decodeConfig(bad))
+      const exit = Effect.runSyncExit(Infinite.ntkFamily.decode(bad))
       expect(Exit.isFailure(exit)).toBe(true)
     }
   })
@@ -208,7 +212,7 @@ describe("Infinite: failures are typed", () => {
     const bad = regression(10, 1)
     const y = Float64Array.from(bad.y)
     y[3] = NaN
-    const exit = Effect.runSyncExit(Infinite.nngp(Infinite.defaults).fit({ ...bad, y }, { rng: Random.make(1) }))
+    const exit = Effect.runSyncExit(Infinite.nngpFamily.build(Infinite.defaults).fit({ ...bad, y }, { rng: Random.make(1) }))
     expect(Exit.isFailure(exit)).toBe(true)
     if (Exit.isFailure(exit)) {
       expect(exit.cause.reasons.some((r) => r._tag === "Fail" && r.error._tag === "DataError" && r.error.row === 4)).toBe(true)

@@ -54,13 +54,13 @@ describe("MLP in the NTK parameterisation", () => {
     const train = data(12, 1)
     const config: Mlp.MlpConfig = { ...Mlp.defaults, width: 256, depth: 2, activation: "tanh", wStd: 1.3, bStd: 0.3, parameterization: "ntk", optimizer: "sgd", learningRate: 0.01, epochs: 1, batchSize: 12 }
     const before = await run(Effect.gen(function*() {
-      const fitted = yield* Mlp.model({ ...config, learningRate: 1e-30 }).fit(train, { rng: Random.make(4) })
+      const fitted = yield* Mlp.family.build({ ...config, learningRate: 1e-30 }).fit(train, { rng: Random.make(4) })
       const out = { train: meanOf(fitted.predict(train.X)), grid: meanOf(fitted.predict(grid)) }
       fitted.dispose()
       return out
     }))
     const after = await run(Effect.gen(function*() {
-      const fitted = yield* Mlp.model(config).fit(train, { rng: Random.make(4) })
+      const fitted = yield* Mlp.family.build(config).fit(train, { rng: Random.make(4) })
       const out = meanOf(fitted.predict(grid))
       fitted.dispose()
       return out
@@ -78,7 +78,7 @@ describe("MLP in the NTK parameterisation", () => {
   it("records the empirical NTK's distances when asked, and refuses configurations it cannot compare", async () => {
     const train = data(10, 2)
     const info = await run(Effect.gen(function*() {
-      const fitted = yield* Mlp.model({ ...Mlp.defaults, width: 512, depth: 1, parameterization: "ntk", optimizer: "sgd", learningRate: 0.05, epochs: 20, batchSize: 10, tangentKernel: true }).fit(train, { rng: Random.make(1) })
+      const fitted = yield* Mlp.family.build({ ...Mlp.defaults, width: 512, depth: 1, parameterization: "ntk", optimizer: "sgd", learningRate: 0.05, epochs: 20, batchSize: 10, tangentKernel: true }).fit(train, { rng: Random.make(1) })
       fitted.dispose()
       return fitted.info
     }))
@@ -86,16 +86,16 @@ describe("MLP in the NTK parameterisation", () => {
       expect(info[key]).toBeGreaterThan(0)
       expect(info[key]).toBeLessThan(0.5)
     }
-    const exit = await Effect.runPromiseExit(Effect.provide(Mlp.model({ ...Mlp.defaults, init: "torch", parameterization: "ntk" }).fit(train, { rng: Random.make(1) }), NnBackend.layer("auto")))
+    const exit = await Effect.runPromiseExit(Effect.provide(Mlp.family.build({ ...Mlp.defaults, init: "torch", parameterization: "ntk" }).fit(train, { rng: Random.make(1) }), NnBackend.layer("auto")))
     expect(Exit.isFailure(exit) && String(exit.cause)).toMatch(/parameterization/)
-    const shallow = await Effect.runPromiseExit(Effect.provide(Mlp.model({ ...Mlp.defaults, depth: 0, tangentKernel: true }).fit(train, { rng: Random.make(1) }), NnBackend.layer("auto")))
+    const shallow = await Effect.runPromiseExit(Effect.provide(Mlp.family.build({ ...Mlp.defaults, depth: 0, tangentKernel: true }).fit(train, { rng: Random.make(1) }), NnBackend.layer("auto")))
     expect(Exit.isFailure(shallow) && String(shallow.cause)).toMatch(/tangentKernel needs .*depth ≥ 1/)
   })
 })
 
 describe("NTK-GP at a finite training time", () => {
   const train = data(15, 3)
-  const fit = (config: Partial<Infinite.Config>) => Effect.runSync(Infinite.ntk({ ...Infinite.defaults, depth: 1, ...config }).fit(train, { rng: Random.make(0) }))
+  const fit = (config: Partial<Infinite.Config>) => Effect.runSync(Infinite.ntkFamily.build({ ...Infinite.defaults, depth: 1, ...config }).fit(train, { rng: Random.make(0) }))
 
   it("is the prior at t = 0 and the t = ∞ fit at large t", () => {
     const atZero = meanOf(fit({ ridge: 0, time: 0 }).predict(grid))
@@ -110,7 +110,7 @@ describe("NTK-GP at a finite training time", () => {
   })
 
   it("needs a numeric ridge", () => {
-    const exit = Effect.runSyncExit(Infinite.ntk({ ...Infinite.defaults, ridge: "grid", time: 5 }).fit(train, { rng: Random.make(0) }))
+    const exit = Effect.runSyncExit(Infinite.ntkFamily.build({ ...Infinite.defaults, ridge: "grid", time: 5 }).fit(train, { rng: Random.make(0) }))
     expect(Exit.isFailure(exit) && String(exit.cause)).toMatch(/numeric ridge/)
   })
 })

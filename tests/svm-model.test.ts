@@ -16,14 +16,14 @@ import * as Svm from "../src/models/svm/Svm.ts"
 import * as Svr from "../src/models/svm/Svr.ts"
 import { assertClose } from "./support/assertClose.ts"
 
-const decode = (input: unknown) => Effect.runSync(Effect.result(Svm.decodeConfig(input)))
+const decode = (input: unknown) => Effect.runSync(Effect.result(Svm.family.decode(input)))
 const config = (input: Record<string, unknown>): Svm.SvmConfig => {
   const r = decode(input)
   if (r._tag !== "Success") throw new Error(`config did not decode: ${String(r.failure)}`)
   return r.success
 }
 const fit = (cfg: Svm.SvmConfig, train: Dataset, seed = 1) =>
-  Effect.runSync(Effect.result(Svm.model(cfg).fit(train, { rng: Random.make(seed) })))
+  Effect.runSync(Effect.result(Svm.family.build(cfg).fit(train, { rng: Random.make(seed) })))
 const fitted = (cfg: Svm.SvmConfig, train: Dataset, seed = 1): Fitted => {
   const r = fit(cfg, train, seed)
   if (r._tag !== "Success") throw new Error(`fit failed: ${String(r.failure)}`)
@@ -68,7 +68,7 @@ describe("Svm.model", () => {
     expect(f.info.nSupport).toBe(Svc.nSupport(direct))
     expect(f.info.iterations).toBe(direct.machines[0].iterations)
     expect(f.info.converged).toBe(true)
-    expect(f.info.warning).toBe("")
+    expect(f.warnings).toEqual([])
     expect(f.info.gamma).toBe(1.5)
     assertClose(f.info.sigma as number, 1 / Math.sqrt(3), { rtol: 1e-15 }, "σ in info")
     expect(f.info.plattA).toBe(direct.machines[0].sigmoid?.a)
@@ -141,11 +141,12 @@ describe("Svm.model", () => {
     expect(correct).toBeGreaterThan(80)
   })
 
-  it("records an unconverged fit in info instead of failing", () => {
+  it("records an unconverged fit as a NotConverged warning instead of failing", () => {
     const f = fitted(config({ C: 100, gamma: 10, maxIterations: 3, probability: false }), moonsTrain)
     expect(f.info.converged).toBe(false)
     expect(f.info.iterations).toBe(3)
-    expect(f.info.warning).toContain("maxIterations")
+    expect(f.warnings.map((w) => w.code)).toEqual(["NotConverged"])
+    expect(f.warnings[0].message).toContain("maxIterations")
   })
 
   it("fails with typed errors: a kind that does not fit the task, non-finite data, a missing class", () => {

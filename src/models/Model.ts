@@ -1,6 +1,7 @@
 /**
- * The contract every model family implements (MLP now; GP, SVM, NNGP/NTK later): fit on a
- * training set, then predict on new inputs. Scoring, cross-validation, AIC and the reports only
+ * The contract every model family implements (MLP, GP regression and classification, SVM,
+ * NNGP and NTK; each declared with `Family.define`): fit on a training set, then predict on new
+ * inputs. Scoring, cross-validation, AIC and the reports only
  * ever talk to this interface, which is what lets one study put the families side by side.
  *
  * Conventions: a regression `variance` is the predictive variance of a new observation (noise
@@ -8,12 +9,14 @@
  * `decision` (binary tasks only) a real score whose ranking gives ROC-AUC (e.g. an SVM margin).
  * `logLikelihood` is the maximised training log-likelihood on the original target scale, and
  * `freeParameters` the k of AIC = −2 log L̂ + 2k, both absent where undefined for the family.
+ * Fitted hyperparameters and warnings are typed data (`FitFacts`), never prose in `info`.
  */
 import type { Effect } from "effect"
 import type { TrialError } from "../core/Errors.ts"
 import type * as Random from "../core/Random.ts"
 import type { Dataset } from "../data/Dataset.ts"
 import type { Matrix } from "../linalg/Matrix.ts"
+import type * as FitFacts from "./FitFacts.ts"
 
 export type Prediction =
   | { readonly kind: "regression"; readonly mean: Float64Array; readonly variance?: Float64Array }
@@ -31,7 +34,11 @@ export interface Fitted {
   readonly logLikelihood?: number
   readonly freeParameters?: number
   readonly curve?: ReadonlyArray<EpochRecord>
-  /** Facts worth a column in the results (fitted hyperparameters, backend, jitter used, warnings). */
+  /** Hyperparameters the fit chose (by marginal likelihood, say), on the scale it was fitted on; [] for none. */
+  readonly hyperparameters: ReadonlyArray<FitFacts.Hyperparameter>
+  /** What a reader of the results should know about this fit; [] when nothing. */
+  readonly warnings: ReadonlyArray<FitFacts.FitWarning>
+  /** Other facts worth a column in the results (kernel description, backend, jitter, iterations). */
   readonly info: Readonly<Record<string, number | string | boolean>>
   /** Frees what the fit holds outside the JS heap (tfjs tensors). Safe to call twice. */
   dispose(): void

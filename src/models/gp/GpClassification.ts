@@ -32,7 +32,7 @@
  * Citation: Rasmussen & Williams, GPML (2006), Alg. 3.1, 3.2, 5.1 and §3.4; Williams & Barber,
  * IEEE TPAMI 20(12) (1998), app. A; scikit-learn `sklearn.gaussian_process._gpc`.
  */
-import { Effect, Predicate, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { ConfigError, DataError, NumericalError } from "../../core/Errors.ts"
 import type { TrialError } from "../../core/Errors.ts"
 import type * as Random from "../../core/Random.ts"
@@ -41,6 +41,8 @@ import * as Blas from "../../linalg/Blas.ts"
 import * as Cholesky from "../../linalg/Cholesky.ts"
 import * as Matrix from "../../linalg/Matrix.ts"
 import * as Kernel from "../kernels/Kernel.ts"
+import * as Family from "../Family.ts"
+import type * as FitFacts from "../FitFacts.ts"
 import type { FitOptions as ModelFitOptions, Fitted as ModelFitted, Model } from "../Model.ts"
 import * as Activation from "../ntk/Activation.ts"
 import * as Gp from "./GpRegression.ts"
@@ -336,8 +338,8 @@ export interface BinaryFitted {
   readonly logMarginalLikelihood: number
   /** Number of free hyperparameters. */
   readonly freeParameters: number
-  /** One line per fitted hyperparameter within 0.1% of a bound. */
-  readonly atBound: ReadonlyArray<string>
+  /** One warning per fitted hyperparameter within 0.1% (in log) of a bound. */
+  readonly atBound: ReadonlyArray<FitFacts.FitWarning>
   readonly starts: ReadonlyArray<Gp.Start>
 }
 
@@ -523,14 +525,6 @@ export type GpcConfig = typeof GpcConfig.Type
 /** sklearn's defaults: amplitude·RBF, no restarts. */
 export const defaults: GpcConfig = { kernel: "rbf", restarts: 0 }
 
-/** Validates a (partial) config; absent fields take `defaults`. */
-export const decodeConfig = (input: unknown): Effect.Effect<GpcConfig, ConfigError> =>
-  Predicate.isObject(input)
-    ? Schema.decodeUnknownEffect(GpcConfig)({ ...defaults, ...input }, { errors: "all" }).pipe(
-      Effect.mapError((error) => new ConfigError({ field: "gpc", message: `invalid GP classifier config: ${error.message}` }))
-    )
-    : Effect.fail(new ConfigError({ field: "gpc", message: `a GP classifier config is an object of ${Object.keys(defaults).join(", ")}; got ${String(input)}` }))
-
 /**
  * amplitude·k for a family name (GpRegression's kernel without its White noise term), every
  * hyperparameter starting at 1 (sklearn's 1.0·RBF(1.0)) within `bounds`, default [1e-5, 1e5].
@@ -543,21 +537,20 @@ const toCatchable = (error: unknown): TrialError => {
   throw error
 }
 
-const describeModels = (fitted: Fitted): Record<string, number | string | boolean> => {
-  const info: Record<string, number | string | boolean> = {}
-  const warnings: Array<string> = []
+/** Per binary machine (prefixed "classN." beyond two classes): its fitted hyperparameters and warnings. */
+const facts = (fitted: Fitted) => {
+  const hyperparameters: Array<FitFacts.Hyperparameter> = []
+  const warnings: Array<FitFacts.FitWarning> = []
+  const info: Record<string, number | string | boolean> = { lml: fitted.logMarginalLikelihood }
   fitted.models.forEach((model, c) => {
     const prefix = fitted.classes === 2 ? "" : `class${c}.`
     info[`${prefix}kernel`] = Kernel.describe(model.kernel)
-    info[`${prefix}lml`] = model.logMarginalLikelihood
-    for (const h of Kernel.hyperparameters(model.kernel)) info[`${prefix}${h.name}`] = h.value
-    warnings.push(...model.atBound.map((w) => `${prefix}${w}`))
-    if (!model.mode.converged) warnings.push(`${prefix}Newton did not settle in ${MAX_NEWTON_ITERATIONS} steps`)
+    if (fitted.classes > 2) info[`${prefix}lml`] = model.logMarginalLikelihood
+    hyperparameters.push(...Kernel.facts(model.kernel, prefix))
+    warnings.push(...model.atBound.map((w) => ({ ...w, parameter: `${prefix}${w.parameter}`, message: `${prefix}${w.message}` })))
+    if (!model.mode.converged) warnings.push({ code: "NotConverged", message: `${prefix}Newton's iteration for the Laplace mode did not settle in ${MAX_NEWTON_ITERATIONS} steps` })
   })
-  info.lml = fitted.logMarginalLikelihood
-  info.atBound = fitted.models.some((m) => m.atBound.length > 0)
-  info.warning = warnings.join("; ")
-  return info
+  return { hyperparameters, warnings, info }
 }
 
 const fitModel = Effect.fn("GpClassification.fit")(function*(config: GpcConfig, train: Dataset, options: ModelFitOptions): Effect.fn.Return<ModelFitted, TrialError> {
@@ -572,13 +565,19 @@ const fitModel = Effect.fn("GpClassification.fit")(function*(config: GpcConfig, 
     predict: (X) => ({ kind: "classification", ...predict(fitted, X) }),
     logLikelihood: fitted.logMarginalLikelihood,
     freeParameters: fitted.freeParameters,
-    info: describeModels(fitted),
+    ...facts(fitted),
     dispose: () => {}
   }
 })
 
-/** The Laplace GP classifier family of the Model contract: amplitude·k fitted by approximate marginal likelihood. */
-export const model = (config: GpcConfig): Model => ({
-  family: "gpc",
-  fit: (train, options) => fitModel(config, train, options)
+/** The Laplace GP classifier family: amplitude·k fitted by approximate marginal likelihood, one-vs-rest beyond two classes. */
+export const family = Family.define({
+  name: "gpc",
+  description: "Laplace GP classification, amplitude·k by approximate marginal likelihood (one-vs-rest beyond two classes)",
+  tasks: ["classification"],
+  stochastic: false,
+  config: GpcConfig,
+  defaults,
+  example: { kernel: "rbf", restarts: 0 },
+  build: (config): Model => ({ family: "gpc", fit: (train, options) => fitModel(config, train, options) })
 })

@@ -23,7 +23,7 @@
  *
  * Citation: Rasmussen & Williams, GPML (2006), Alg. 2.1 and eq. 5.8–5.9.
  */
-import { Effect, Predicate, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { ConfigError, DataError, NumericalError } from "../../core/Errors.ts"
 import type { TrialError } from "../../core/Errors.ts"
 import * as Random from "../../core/Random.ts"
@@ -32,6 +32,8 @@ import * as Blas from "../../linalg/Blas.ts"
 import * as Cholesky from "../../linalg/Cholesky.ts"
 import * as Matrix from "../../linalg/Matrix.ts"
 import * as Kernel from "../kernels/Kernel.ts"
+import * as Family from "../Family.ts"
+import type * as FitFacts from "../FitFacts.ts"
 import type { FitOptions as ModelFitOptions, Fitted as ModelFitted, Model } from "../Model.ts"
 import * as Optimizer from "./Optimizer.ts"
 
@@ -161,10 +163,10 @@ export interface Fitted {
   readonly normalizedLml: number
   /** Number of free hyperparameters (the k of AIC). */
   readonly freeParameters: number
-  /** One line per fitted hyperparameter within 0.1% of a bound. */
-  readonly atBound: ReadonlyArray<string>
-  /** `atBound`, and a line when the final kernel matrix needed jitter to factor. */
-  readonly warnings: ReadonlyArray<string>
+  /** One warning per fitted hyperparameter within 0.1% (in log) of a bound. */
+  readonly atBound: ReadonlyArray<FitFacts.FitWarning>
+  /** `atBound`, and a Jitter warning when the final kernel matrix needed jitter to factor. */
+  readonly warnings: ReadonlyArray<FitFacts.FitWarning>
   readonly starts: ReadonlyArray<Start>
 }
 
@@ -245,8 +247,9 @@ const boundMeaning = (name: string, side: "lower" | "upper"): string | undefined
 
 export const boundWarnings = (
   kernel: Kernel.Kernel,
-  hint = "lower or raise the bound, or the hyperparameter is irrelevant to the data"
-): Array<string> => {
+  hint = "lower or raise the bound, or the hyperparameter is irrelevant to the data",
+  prefix = ""
+): Array<FitFacts.FitWarning> => {
   const th = Kernel.theta(kernel)
   const bs = Kernel.bounds(kernel)
   const ns = Kernel.names(kernel)
@@ -254,10 +257,25 @@ export const boundWarnings = (
     const [lo, hi] = bs[j]
     const side = t - lo < AT_BOUND ? "lower" : hi - t < AT_BOUND ? "upper" : undefined
     if (side === undefined) return []
-    const bound = Math.exp(side === "lower" ? lo : hi).toExponential(0)
-    return [`${ns[j]} = ${Math.exp(t).toExponential(3)} sits at its ${side} bound ${bound}: the likelihood still rises beyond it (${boundMeaning(ns[j], side) ?? hint})`]
+    const bound = Math.exp(side === "lower" ? lo : hi)
+    const value = Math.exp(t)
+    return [{
+      code: "AtBound" as const,
+      parameter: `${prefix}${ns[j]}`,
+      side,
+      bound,
+      value,
+      message: `${prefix}${ns[j]} = ${value.toExponential(3)} sits at its ${side} bound ${bound.toExponential(0)}: the likelihood still rises beyond it (${boundMeaning(ns[j], side) ?? hint})`
+    }]
   })
 }
+
+/** The warning of a kernel matrix that needed jitter beyond `alpha` to factor. */
+export const jitterWarning = (kernel: Kernel.Kernel, jitter: number, alpha: number): FitFacts.FitWarning => ({
+  code: "Jitter",
+  value: jitter,
+  message: `the kernel matrix of ${Kernel.describe(kernel)} needed jitter ${jitter.toExponential(1)} beyond alpha = ${alpha} to factor: duplicate or near-duplicate inputs with little or no noise; add a White term`
+})
 
 /**
  * Fits the kernel's free hyperparameters by maximising the log marginal likelihood (projected
@@ -312,9 +330,6 @@ export const fit = (kernel: Kernel.Kernel, X: Matrix.Matrix, y: Float64Array, op
   }
   const f = factorAndSolve(best, X, yt, alpha)
   const atBound = optimize ? boundWarnings(best) : []
-  const jitterWarning = f.jitter > 0
-    ? [`the kernel matrix of ${Kernel.describe(best)} needed jitter ${f.jitter.toExponential(1)} beyond alpha = ${alpha} to factor: duplicate or near-duplicate inputs with little or no noise; add a White term`]
-    : []
   return {
     kernel: best,
     X,
@@ -327,7 +342,7 @@ export const fit = (kernel: Kernel.Kernel, X: Matrix.Matrix, y: Float64Array, op
     normalizedLml: f.lml,
     freeParameters: th0.length,
     atBound,
-    warnings: [...atBound, ...jitterWarning],
+    warnings: f.jitter > 0 ? [...atBound, jitterWarning(best, f.jitter, alpha)] : atBound,
     starts
   }
 }
@@ -384,14 +399,6 @@ export type GpConfig = typeof GpConfig.Type
 /** The peer's settings (shared/peers/gp_fit.py) with sklearn's default restarts. */
 export const defaults: GpConfig = { kernel: "rbf", restarts: 0, normalizeY: false }
 
-/** Validates a (partial) config; absent fields take `defaults`. */
-export const decodeConfig = (input: unknown): Effect.Effect<GpConfig, ConfigError> =>
-  Predicate.isObject(input)
-    ? Schema.decodeUnknownEffect(GpConfig)({ ...defaults, ...input }, { errors: "all" }).pipe(
-      Effect.mapError((error) => new ConfigError({ field: "gp", message: `invalid GP config: ${error.message}` }))
-    )
-    : Effect.fail(new ConfigError({ field: "gp", message: `a GP config is an object of ${Object.keys(defaults).join(", ")}; got ${String(input)}` }))
-
 /**
  * amplitude·k + White for a family name, every hyperparameter within `bounds` (default
  * [1e-5, 1e5]), starting at amplitude 1, length-scale 1, noise 0.1 (the peer's
@@ -432,15 +439,6 @@ const fitModel = Effect.fn("GpRegression.fit")(function*(config: GpConfig, train
     try: () => fit(kernelFor(config.kernel), train.X, train.y, { restarts: config.restarts, rng: options.rng.fork("gp/restarts"), normalizeY: config.normalizeY }),
     catch: toCatchable
   })
-  const info: Record<string, number | string | boolean> = {
-    kernel: Kernel.describe(fitted.kernel),
-    jitter: fitted.jitter,
-    lml: fitted.logMarginalLikelihood,
-    atBound: fitted.atBound.length > 0,
-    warning: fitted.warnings.join("; ")
-  }
-  const hs = Kernel.hyperparameters(fitted.kernel)
-  for (const h of hs) info[h.name] = h.value
   return {
     predict: (X) => {
       const p = predict(fitted, X)
@@ -448,13 +446,21 @@ const fitModel = Effect.fn("GpRegression.fit")(function*(config: GpConfig, train
     },
     logLikelihood: fitted.logMarginalLikelihood,
     freeParameters: fitted.freeParameters,
-    info,
+    hyperparameters: Kernel.facts(fitted.kernel),
+    warnings: fitted.warnings,
+    info: { kernel: Kernel.describe(fitted.kernel), jitter: fitted.jitter, lml: fitted.logMarginalLikelihood },
     dispose: () => {}
   }
 })
 
-/** The GP regression family of the Model contract: amplitude·k + White fitted by marginal likelihood. */
-export const model = (config: GpConfig): Model => ({
-  family: "gp",
-  fit: (train, options) => fitModel(config, train, options)
+/** The GP regression family: amplitude·k + White fitted by marginal likelihood. */
+export const family = Family.define({
+  name: "gp",
+  description: "GP regression, amplitude·k + White, hyperparameters by maximum marginal likelihood with restarts",
+  tasks: ["regression"],
+  stochastic: false,
+  config: GpConfig,
+  defaults,
+  example: { kernel: "rbf", restarts: 1 },
+  build: (config): Model => ({ family: "gp", fit: (train, options) => fitModel(config, train, options) })
 })

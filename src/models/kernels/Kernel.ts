@@ -25,6 +25,7 @@
 import { ConfigError, DataError } from "../../core/Errors.ts"
 import * as Blas from "../../linalg/Blas.ts"
 import * as Matrix from "../../linalg/Matrix.ts"
+import type * as FitFacts from "../FitFacts.ts"
 import * as Special from "./Special.ts"
 
 export type Bounds = readonly [number, number] | "fixed"
@@ -246,6 +247,43 @@ export const hyperparameters = (k: Kernel): Array<Hyperparameter> => {
   const params = allParameters(k)
   const names = uniqueNames(params)
   return params.map((p, i) => ({ ...p, name: names[i] }))
+}
+
+/**
+ * How each hyperparameter of `k` (in `hyperparameters` order) rescales with the data: a
+ * stationary kernel's length-scale is in units of its input column (`dimension` for ARD), a
+ * period likewise, an amplitude or a noise is a variance of y; a periodic kernel's ℓ (relative to
+ * the period), RQ's α and the linear σ0 are "other" (left as they are).
+ */
+export const roles = (k: Kernel): Array<{ readonly role: FitFacts.Role; readonly dimension?: number }> => {
+  switch (k._tag) {
+    case "Sum":
+    case "Product":
+      return [...roles(k.left), ...roles(k.right)]
+    case "Rbf":
+    case "Matern":
+      return k.lengthScale.map((_, d) => (k.lengthScale.length > 1 ? { role: "lengthScale", dimension: d } : { role: "lengthScale" }))
+    case "RationalQuadratic":
+      return [{ role: "other" }, ...k.lengthScale.map((_, d) => (k.lengthScale.length > 1 ? { role: "lengthScale" as const, dimension: d } : { role: "lengthScale" as const }))]
+    case "Periodic":
+      return [{ role: "other" }, { role: "period" }]
+    case "Linear":
+      return [{ role: "other" }]
+    case "White":
+    case "Constant":
+      return [{ role: "variance" }]
+  }
+}
+
+/** The kernel's hyperparameters as fit facts (natural scale, role, bounds), names prefixed by `prefix`. */
+export const facts = (k: Kernel, prefix = ""): Array<FitFacts.Hyperparameter> => {
+  const rs = roles(k)
+  return hyperparameters(k).map((h, i) => ({
+    name: `${prefix}${h.name}`,
+    value: h.value,
+    ...rs[i],
+    ...(h.bounds === "fixed" ? { fixed: true } : { lower: h.bounds[0], upper: h.bounds[1] })
+  }))
 }
 
 const freeParameters = (k: Kernel): Array<Hyperparameter> => hyperparameters(k).filter((p) => p.bounds !== "fixed")

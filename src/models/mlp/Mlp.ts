@@ -17,12 +17,12 @@
  * that a wide net under full-batch gradient descent tracks the NTK-GP of `ntk/Infinite.ts`;
  * `tangentKernel: true` records how far its empirical NTK is from the analytic one (ntk/Empirical.ts).
  *
- * When to use: `model(config)` inside a program that provides `NnBackend`; `decodeConfig` turns a
- * study's partial, untrusted config into an `MlpConfig` (missing fields take `defaults`).
+ * When to use: `family.make(config)` inside a program that provides `NnBackend` turns a
+ * study's partial, untrusted config into the model (missing fields take `defaults`).
  * Gotchas: `dispose()` the Fitted (it holds the weights as tfjs variables).
  */
 import * as tf from "@tensorflow/tfjs"
-import { Effect, Predicate, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { ConfigError, DataError, DivergenceError } from "../../core/Errors.ts"
 import type { TrialError } from "../../core/Errors.ts"
 import type { Dataset } from "../../data/Dataset.ts"
@@ -30,6 +30,7 @@ import * as Matrix from "../../linalg/Matrix.ts"
 import * as Arch from "../Arch.ts"
 import * as Empirical from "../ntk/Empirical.ts"
 import * as Kernels from "../ntk/Kernels.ts"
+import * as Family from "../Family.ts"
 import type { FitOptions, Fitted, Model, Prediction } from "../Model.ts"
 import { NnBackend } from "./Backend.ts"
 import * as Loss from "./Loss.ts"
@@ -79,14 +80,6 @@ export const defaults: MlpConfig = {
   parameterization: "standard",
   tangentKernel: false
 }
-
-/** Validates a (partial) config; absent fields take `defaults`. */
-export const decodeConfig = (input: unknown): Effect.Effect<MlpConfig, ConfigError> =>
-  Predicate.isObject(input)
-    ? Schema.decodeUnknownEffect(MlpConfig)({ ...defaults, ...input }, { errors: "all" }).pipe(
-      Effect.mapError((error) => new ConfigError({ field: "mlp", message: `invalid MLP config: ${error.message}` }))
-    )
-    : Effect.fail(new ConfigError({ field: "mlp", message: `an MLP config is an object of ${Object.keys(defaults).join(", ")}; got ${String(input)}` }))
 
 const checkFinite = (data: Float64Array, source: string, what: string, cols: number): Effect.Effect<void, DataError> => {
   for (let k = 0; k < data.length; k++) {
@@ -265,6 +258,8 @@ const fit = Effect.fn("Mlp.fit")(
       logLikelihood,
       freeParameters: regression ? parameters + 1 : parameters,
       curve,
+      hyperparameters: [],
+      warnings: [],
       info,
       dispose: () => {
         if (disposed) return
@@ -276,8 +271,14 @@ const fit = Effect.fn("Mlp.fit")(
   }
 )
 
-/** The "mlp" model family with a fixed configuration. */
-export const model = (config: MlpConfig): Model<NnBackend> => ({
-  family: "mlp",
-  fit: (train, options) => fit(config, train, options)
+/** The "mlp" family: an Arch net trained by minibatch gradient descent on tfjs. */
+export const family = Family.define({
+  name: "mlp",
+  description: "MLP of any width and depth (the Arch spec) trained by SGD, momentum or Adam on TensorFlow.js",
+  tasks: ["regression", "classification"],
+  stochastic: true,
+  config: MlpConfig,
+  defaults,
+  example: { width: 8, depth: 1, epochs: 3, batchSize: 16, learningRate: 0.01 },
+  build: (config): Model<NnBackend> => ({ family: "mlp", fit: (train, options) => fit(config, train, options) })
 })

@@ -26,12 +26,14 @@
  * n = 1000) dominates; the 29-point grid is O(n²) per point; each `predict` builds the test
  * kernels and costs n²·m (nngp) or 4·n²·m (ntk) flops for m points.
  */
-import { Effect, Predicate, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { ConfigError, DataError, NumericalError } from "../../core/Errors.ts"
 import type { TrialError } from "../../core/Errors.ts"
 import type { Dataset } from "../../data/Dataset.ts"
 import * as Matrix from "../../linalg/Matrix.ts"
 import * as SymmetricEigen from "../../linalg/SymmetricEigen.ts"
+import * as Family from "../Family.ts"
+import type * as FitFacts from "../FitFacts.ts"
 import type { Fitted, Model, Prediction } from "../Model.ts"
 import * as Activation from "./Activation.ts"
 import * as Kernels from "./Kernels.ts"
@@ -59,14 +61,6 @@ export type Config = typeof Config.Type
 
 /** The width-sweep peer's settings: `fit_infinite` with a depth-2 ReLU net, W_std 1.5, b_std 1. */
 export const defaults: Config = { depth: 2, activation: "relu", wStd: 1.5, bStd: 1.0, ridge: "grid", time: "infinity" }
-
-/** Validates a (partial) config; absent fields take `defaults`; unknown keys (e.g. width) are ignored. */
-export const decodeConfig = (input: unknown): Effect.Effect<Config, ConfigError> =>
-  Predicate.isObject(input)
-    ? Schema.decodeUnknownEffect(Config)({ ...defaults, ...input }, { errors: "all" }).pipe(
-      Effect.mapError((error) => new ConfigError({ field: "ntk", message: `invalid NNGP/NTK config: ${error.message}` }))
-    )
-    : Effect.fail(new ConfigError({ field: "ntk", message: `an NNGP/NTK config is an object of ${Object.keys(defaults).join(", ")}; got ${String(input)}` }))
 
 const checkData = (ds: Dataset): void => {
   const source = "training set"
@@ -140,6 +134,11 @@ const fitNngp = (config: Config, train: Dataset): Fitted => {
   return {
     predict,
     ...(train.kind === "regression" ? { logLikelihood: choice.logLikelihood, freeParameters: 2 } : {}),
+    hyperparameters: [
+      { name: "ridge", value: choice.ridge, role: "other" },
+      { name: "amplitude", value: choice.amplitude, role: "variance" }
+    ],
+    warnings: jitterWarnings(fit.jitter, "NNGP"),
     info,
     dispose: () => {}
   }
@@ -166,7 +165,7 @@ const fitNtkAtTime = (config: Config, train: Dataset, time: number): Fitted => {
     const variance = post.variance.map((v) => Math.max(v, 0) + noiseVariance)
     return toPrediction(train, post.mean, variance)
   }
-  return { predict, info, dispose: () => {} }
+  return { predict, hyperparameters: [], warnings: [], info, dispose: () => {} }
 }
 
 const fitNtk = (config: Config, train: Dataset): Fitted => {
@@ -193,17 +192,28 @@ const fitNtk = (config: Config, train: Dataset): Fitted => {
     const variance = post.variance.map((v) => Math.max(v, 0) + noiseVariance)
     return toPrediction(train, post.mean, variance)
   }
-  return { predict, info, dispose: () => {} }
+  return { predict, hyperparameters: [{ name: "ridge", value: choice.ridge, role: "other" }], warnings: jitterWarnings(fit.jitter, "NTK"), info, dispose: () => {} }
 }
 
-/** The "nngp" family with a fixed configuration. */
-export const nngp = (config: Config): Model => ({
-  family: "nngp",
-  fit: (train) => attempt(() => fitNngp(config, train))
-})
+const jitterWarnings = (jitter: number, what: string): Array<FitFacts.FitWarning> =>
+  jitter > 0
+    ? [{ code: "Jitter", value: jitter, message: `the ${what} train kernel needed jitter ${jitter.toExponential(1)} beyond the ridge to factor: duplicate or near-duplicate inputs with a tiny ridge` }]
+    : []
 
-/** The "ntk" family with a fixed configuration. */
-export const ntk = (config: Config): Model => ({
-  family: "ntk",
-  fit: (train) => attempt(() => fitNtk(config, train))
-})
+const declare = (name: "nngp" | "ntk", description: string, fitWith: (config: Config, train: Dataset) => Fitted) =>
+  Family.define({
+    name,
+    description,
+    tasks: ["regression", "classification"],
+    stochastic: false,
+    config: Config,
+    defaults,
+    example: { depth: 1, ridge: 0.01 },
+    build: (config): Model => ({ family: name, fit: (train) => attempt(() => fitWith(config, train)) })
+  })
+
+/** The NNGP posterior of the Arch's infinite-width limit (ridge and amplitude by marginal likelihood). */
+export const nngpFamily = declare("nngp", "NNGP posterior: the infinite-width Bayesian net of the MLP's architecture", fitNngp)
+
+/** The NTK-GP: the infinite-width net trained by gradient descent for `time` (ridge by leave-one-out at t = ∞). */
+export const ntkFamily = declare("ntk", "NTK-GP: the infinite-width MLP trained by gradient descent (t = ∞ or finite)", fitNtk)

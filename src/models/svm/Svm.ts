@@ -17,15 +17,17 @@
  * held-out scores. An SVR has no predictive variance, so `variance` is left undefined.
  * The data are used as given (the pipeline standardises them).
  *
- * When to use: `model(config)`; `decodeConfig` validates a study's partial config (missing fields
+ * When to use: `family.make(config)` validates a study's partial config (missing fields
  * take `defaults`). Gotchas: only Platt probabilities depend on the seed; decision values and
  * regression predictions do not.
  */
-import { Effect, Predicate, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { ConfigError, DataError, NumericalError } from "../../core/Errors.ts"
 import type { TrialError } from "../../core/Errors.ts"
 import type { Dataset } from "../../data/Dataset.ts"
 import * as Kernel from "../kernels/Kernel.ts"
+import * as Family from "../Family.ts"
+import type * as FitFacts from "../FitFacts.ts"
 import type { FitOptions, Fitted, Model, Prediction } from "../Model.ts"
 import * as KernelRows from "./KernelRows.ts"
 import * as Svc from "./Svc.ts"
@@ -66,19 +68,6 @@ export const defaults: SvmConfig = {
   cacheMb: 200,
   shrinking: true
 }
-
-/** Validates a (partial) config; absent fields take `defaults`. γ and σ together are a ConfigError. */
-export const decodeConfig = (input: unknown): Effect.Effect<SvmConfig, ConfigError> =>
-  Predicate.isObject(input)
-    ? Schema.decodeUnknownEffect(SvmConfig)({ ...defaults, ...input }, { errors: "all" }).pipe(
-      Effect.mapError((error) => new ConfigError({ field: "svm", message: `invalid SVM config: ${error.message}` })),
-      Effect.flatMap((config) =>
-        config.gamma !== undefined && config.sigma !== undefined
-          ? Effect.fail(new ConfigError({ field: "svm.sigma", message: `give gamma (${config.gamma}) or sigma (${config.sigma}), not both: γ = 1/(2σ²)` }))
-          : Effect.succeed(config)
-      )
-    )
-    : Effect.fail(new ConfigError({ field: "svm", message: `an SVM config is an object of ${Object.keys(defaults).join(", ")}, gamma or sigma; got ${String(input)}` }))
 
 /** γ = 1/(d·Var X) over every entry of X (scikit-learn's "scale"); 1 when X is constant. */
 export const scaleGamma = (X: Dataset["X"]): number => {
@@ -160,9 +149,10 @@ const fit = Effect.fn("Svm.fit")(function*(config: SvmConfig, train: Dataset, op
         epsilon: config.epsilon,
         nSupport: model.supportIndex.length,
         iterations: model.iterations,
-        converged: model.converged,
-        warning: model.warnings.join("; ")
+        converged: model.converged
       },
+      hyperparameters: [],
+      warnings: model.warnings.map(solverWarning),
       dispose: () => {}
     }
   }
@@ -190,15 +180,29 @@ const fit = Effect.fn("Svm.fit")(function*(config: SvmConfig, train: Dataset, op
       iterations: model.machines.reduce((s, m) => s + m.iterations, 0),
       converged: model.machines.every((m) => m.converged),
       ...(model.classes > 2 ? { multiclass: "one-vs-rest" } : {}),
-      ...(sigmoid === undefined ? {} : { plattA: sigmoid.a, plattB: sigmoid.b }),
-      warning: model.machines.flatMap((m) => m.warnings).join("; ")
+      ...(sigmoid === undefined ? {} : { plattA: sigmoid.a, plattB: sigmoid.b })
     },
+    hyperparameters: [],
+    warnings: model.machines.flatMap((m) => m.warnings).map(solverWarning),
     dispose: () => {}
   }
 })
 
-/** The "svm" model family with a fixed configuration. */
-export const model = (config: SvmConfig): Model => ({
-  family: "svm",
-  fit: (train, options) => fit(config, train, options)
+/** SMO's and Platt scaling's iteration-limit notes (the only warnings they raise). */
+const solverWarning = (message: string): FitFacts.FitWarning => ({ code: "NotConverged", message })
+
+/** The "svm" family: C-SVC for classification, ε-SVR for regression (libsvm's SMO). */
+export const family = Family.define({
+  name: "svm",
+  description: "Support vector machines: C-SVC (one-vs-rest beyond two classes, Platt probabilities) and ε-SVR, by SMO",
+  tasks: ["classification", "regression"],
+  stochastic: false,
+  config: SvmConfig,
+  defaults,
+  example: { kind: "svc", C: 1, sigma: 1, probability: false },
+  check: (config) =>
+    config.gamma !== undefined && config.sigma !== undefined
+      ? new ConfigError({ field: "svm.sigma", message: `give gamma (${config.gamma}) or sigma (${config.sigma}), not both: γ = 1/(2σ²)` })
+      : undefined,
+  build: (config): Model => ({ family: "svm", fit: (train, options) => fit(config, train, options) })
 })
