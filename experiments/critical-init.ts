@@ -126,10 +126,9 @@ const cellsOf = (run: RunRecord, p: Params, chance: number, threshold: number): 
     })
   )
 
-const report = (run: RunRecord) =>
+const report = (p: Params, run: RunRecord) =>
   Effect.gen(function*() {
     const { manifest, rows } = run
-    const p = manifest.params as unknown as Params
     const classes = p.task === "mnist" ? 10 : 2
     const chance = 1 / classes
     const threshold = chance + p.trainableLevel * (1 - chance)

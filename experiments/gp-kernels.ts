@@ -174,10 +174,9 @@ const ranks = (values: ReadonlyArray<number>, direction: "min" | "max"): Array<n
     Number.isFinite(v) ? 1 + values.filter((w) => Number.isFinite(w) && (direction === "min" ? w < v : w > v)).length : Number.NaN
   )
 
-const report = (run: RunRecord) =>
+const report = (p: Params, run: RunRecord) =>
   Effect.gen(function*() {
     const { manifest, rows } = run
-    const p = manifest.params as unknown as Params
     const xs = probeXs(p)
     const plotted = (p.plotKernels.filter((k) => p.kernels.includes(k)).length > 0
       ? p.kernels.filter((k) => p.plotKernels.includes(k))

@@ -194,10 +194,9 @@ const slopeText = (fit: ReturnType<typeof logLogSlope>): string =>
 /** Whether a fitted slope is consistent with −½ (within two standard errors, or 0.15). */
 const nearHalf = (fit: ReturnType<typeof logLogSlope>): boolean => Math.abs(fit.slope + 0.5) <= Math.max(2 * fit.se, 0.15)
 
-const report = (run: RunRecord) =>
+const report = (p: Params, run: RunRecord) =>
   Effect.gen(function*() {
     const { manifest } = run
-    const p = manifest.params as unknown as Params
     const facts = p.widths.map((w) => widthFacts(run, p, w))
     const widths = facts.map((f) => f.width)
     const initFit = logLogSlope(widths, facts.map((f) => mean(f.initDistance)))

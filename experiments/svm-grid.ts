@@ -54,10 +54,9 @@ const task = (p: Params): Study.TaskEntry => ({
   probe: probeGrid(p.gridSteps)
 })
 
-const report = (run: RunRecord) =>
+const report = (p: Params, run: RunRecord) =>
   Effect.gen(function*() {
     const { manifest, rows } = run
-    const p = manifest.params as unknown as Params
     const summaries = Summary.byModel(rows, ["auc", "trainAuc", "accuracy"])
     const cells = summaries.map((s) => ({
       id: s.model,

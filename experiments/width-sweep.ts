@@ -52,10 +52,9 @@ type Params = typeof Params.Type
 
 const metrics = ["rmse", "nll", "trainRmse", "logLik", "k", "aic"] as const
 
-const report = (run: RunRecord) =>
+const report = (params: Params, run: RunRecord) =>
   Effect.gen(function*() {
     const { manifest, rows } = run
-    const params = manifest.params as unknown as Params
     const summaries = Summary.byModel(rows.filter((r) => r.family === "mlp"), metrics)
     const baselines = Summary.byModel(rows.filter((r) => r.family !== "mlp"), metrics)
     const widthRange = summaries.map((s) => Number(s.axes.width)).filter(Number.isFinite)

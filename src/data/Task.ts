@@ -101,3 +101,23 @@ const generate = (spec: Spec, rng: Random.Generator): Effect.Effect<Dataset, Dat
  */
 export const load = (spec: Spec, rng: Random.Generator): Effect.Effect<Dataset, DataError | ConfigError> =>
   Effect.flatMap(decode(spec), (valid) => generate(valid, rng))
+
+/**
+ * The noise-free regression function of a synthetic 1-d task, where it is known in closed form
+ * (sine-quadratic, smooth, periodic); undefined otherwise (the rough task is a random draw, real
+ * and CSV data have no truth). The run stores it on the task's probe grid for the report.
+ */
+export const truth = (spec: Spec): ((x: number) => number) | undefined => {
+  switch (spec.task) {
+    case "sine-quadratic":
+      return Synthetic.sineQuadraticMean
+    case "smooth":
+      return Synthetic.smoothMean
+    case "periodic": {
+      const period = spec.period
+      return (x) => Synthetic.periodicMean(x, period)
+    }
+    default:
+      return undefined
+  }
+}

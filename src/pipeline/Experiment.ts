@@ -1,9 +1,16 @@
 /**
  * An experiment is one file in `experiments/`: a typed parameter schema, three profiles
  * (quick: tests and smoke runs; default: what `make experiment` runs, ≤ ~15 min on 2 cores;
- * full: the paper-grade study), a function from parameters to the study, and a function from
- * stored results to the report. Command-line overrides (`--set widths=8,64,512`) are parsed by
- * the type of the field they name and validated by the same schema as the profiles.
+ * full: the paper-grade study), a function from parameters to the study, and, apart from it, a
+ * function from the decoded parameters and the stored run to the report. Command-line overrides
+ * (`--set widths=8,64,512`) are parsed by the type of the field they name and validated by the
+ * same schema as the profiles.
+ *
+ * The study and the report meet only through the stored run: whatever a report shows (the data
+ * points, the true function, the probe inputs) the run stores when it runs (`RunRecord.tasks`),
+ * so a report never re-draws data from today's code. The report receives the parameters decoded
+ * by the experiment's schema (`decodeStored`), never a cast; a run whose parameters no longer
+ * decode gets a ConfigError that says what changed and how to report it.
  */
 import { Effect, Predicate, Schema } from "effect"
 import { ConfigError } from "../core/Errors.ts"
@@ -26,8 +33,11 @@ export interface Definition<P extends Record<string, unknown>> {
   /** The default run seed (`--seed` overrides it). */
   readonly seed: number
   readonly study: (params: P) => Study
-  /** The report, computed from a stored run alone (so regenerating it is byte-identical). */
-  readonly report: (run: RunRecord) => Effect.Effect<Document, ConfigError>
+  /**
+   * The report, computed from the decoded parameters and the stored run alone (so regenerating
+   * it is byte-identical). Compose it from the shared sections of src/report/.
+   */
+  readonly report: (params: P, run: RunRecord) => Effect.Effect<Document, ConfigError>
   /**
    * The same study in the Python stack (`../shared/peers/<script>`), for `gpnn peer`: the
    * arguments that reproduce a run's parameters and seed, or a ConfigError when the peer cannot
@@ -88,6 +98,23 @@ export const resolve = Effect.fn("Experiment.resolve")(function*(
   return yield* Schema.decodeUnknownEffect(experiment.params)(merged, { errors: "all" }).pipe(
     Effect.mapError((error) =>
       new ConfigError({ field: experiment.name, message: `invalid parameters for ${experiment.name} (profile ${profile}):\n${error.message}` })
+    )
+  )
+})
+
+/**
+ * The parameters of a stored run, decoded by the experiment's schema for its report. A run stored
+ * by a version whose parameters differ (a field renamed, added without a default, narrowed) fails
+ * with a ConfigError that names the run, the commit that made it and what does not decode.
+ */
+export const decodeStored = Effect.fn("Experiment.decodeStored")(function*(experiment: Any, run: RunRecord) {
+  const { manifest } = run
+  return yield* Schema.decodeUnknownEffect(experiment.params)(manifest.params, { errors: "all" }).pipe(
+    Effect.mapError((error) =>
+      new ConfigError({
+        field: "--run",
+        message: `run ${manifest.runId} of ${experiment.name} was stored by gpnn at commit ${manifest.git.commit.slice(0, 12)} with parameters this version cannot read:\n${error.message}\nRe-run it (make experiment NAME=${experiment.name}), or report it from that commit (git checkout ${manifest.git.commit.slice(0, 12)}).`
+      })
     )
   )
 })

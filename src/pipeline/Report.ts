@@ -10,7 +10,7 @@ import { ConfigError, StoreError } from "../core/Errors.ts"
 import * as Html from "../report/Html.ts"
 import * as Markdown from "../report/Markdown.ts"
 import { ResultStore } from "../results/Store.ts"
-import type * as Experiment from "./Experiment.ts"
+import * as Experiment from "./Experiment.ts"
 
 const writeAtomic = (file: string, content: string) =>
   Effect.tryPromise({
@@ -40,7 +40,8 @@ export const write = Effect.fn("Report.write")(function*(experiment: Experiment.
   const store = yield* ResultStore
   const id = yield* chooseRun(experiment.name, runId)
   const record = yield* store.load(experiment.name, id)
-  const document = yield* experiment.report(record)
+  const params = yield* Experiment.decodeStored(experiment, record)
+  const document = yield* experiment.report(params, record)
   const dir = path.resolve(reportsDir, experiment.name)
   const markdown = Markdown.render(document)
   const figures = path.join(dir, "figures")

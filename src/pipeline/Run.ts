@@ -23,6 +23,7 @@ import { Progress } from "./Progress.ts"
 import { Rng } from "./Rng.ts"
 import * as Report from "./Report.ts"
 import * as Study from "./Study.ts"
+import * as TrialRunner from "./TrialRunner.ts"
 
 export interface Options {
   readonly experiment: Experiment.Any
@@ -107,6 +108,9 @@ export const run = Effect.fn("Run.run")(function*(options: Options) {
       const closed: Session = { ...session, finishedAt: DateTime.formatIso(yield* DateTime.now), wallSeconds, trialsRun, status }
       yield* store.writeManifest({ ...manifest, status, sessions: [...manifest.sessions, closed] })
     })
+
+  // What the report will need of each task (probes, truth, data when kept), stored before any trial.
+  for (const task of study.tasks) yield* store.writeTask(experiment.name, runId, yield* TrialRunner.storedTask(seed, task, study.split))
 
   yield* progress.start(plan.length, done.size)
   const exit = yield* Effect.exit(

@@ -34,6 +34,12 @@ export interface TaskEntry {
    * with each trial: posterior bands over a 1-d grid, decision boundaries over a 2-d grid.
    */
   readonly probe?: ReadonlyArray<ReadonlyArray<number>>
+  /**
+   * Store the data set as drawn and its folds with the run (`tasks/<name>.json`), for reports
+   * that plot the points (a scatter under a decision surface, data under a posterior band).
+   * Off by default: MNIST-sized data would dwarf the results.
+   */
+  readonly keepData?: boolean
 }
 
 export interface Study {

@@ -17,7 +17,7 @@ import * as InformationCriteria from "../scoring/InformationCriteria.ts"
 import * as Score from "../scoring/Score.ts"
 import type { NnBackend } from "../models/mlp/Backend.ts"
 import * as Models from "../models/Registry.ts"
-import type { StoredPrediction, TrialResult, TrialRow } from "../results/Run.ts"
+import type { StoredPrediction, StoredTask, TrialResult, TrialRow } from "../results/Run.ts"
 import type { Prediction } from "../models/Model.ts"
 import * as Matrix from "../linalg/Matrix.ts"
 import * as Study from "./Study.ts"
@@ -25,18 +25,51 @@ import * as Study from "./Study.ts"
 /** Data and folds are the same for every trial of a task: build them once per process. */
 const dataCache = new Map<string, { data: Dataset.Dataset; folds: ReadonlyArray<Split.Fold> }>()
 
-const taskData = (trial: Study.TrialSpec) => {
-  const cacheKey = `${trial.runSeed}/${trial.task.name}/${JSON.stringify(trial.task.spec)}/${JSON.stringify(trial.split)}`
+/**
+ * A task's data and folds under a run seed: the same for every trial of the task in any process
+ * (seeds derive from the run seed and the task name only). Cached per process.
+ */
+export const taskData = (runSeed: number, task: Study.TaskEntry, split: Study.SplitSpec) => {
+  const cacheKey = `${runSeed}/${task.name}/${JSON.stringify(task.spec)}/${JSON.stringify(split)}`
   const cached = dataCache.get(cacheKey)
   if (cached !== undefined) return Effect.succeed(cached)
-  return Task.load(trial.task.spec, Random.make(Study.dataSeed(trial.runSeed, trial.task.name))).pipe(
+  return Task.load(task.spec, Random.make(Study.dataSeed(runSeed, task.name))).pipe(
     Effect.flatMap((data) =>
-      Effect.map(Split.make(trial.split, data, Random.make(Study.splitSeed(trial.runSeed, trial.task.name))), (folds) => {
+      Effect.map(Split.make(split, data, Random.make(Study.splitSeed(runSeed, task.name))), (folds) => {
         const entry = { data, folds }
         dataCache.set(cacheKey, entry)
         return entry
       })
     )
+  )
+}
+
+/** What the run stores of a task for its report (see `StoredTask`); a load failure is stored as the error. */
+export const storedTask = (runSeed: number, task: Study.TaskEntry, split: Study.SplitSpec): Effect.Effect<StoredTask> => {
+  const f = Task.truth(task.spec)
+  const probe = task.probe === undefined ? {} : { probe: task.probe.map((row) => [...row]) }
+  const truth = f === undefined || task.probe === undefined || task.probe.some((row) => row.length !== 1) ? {} : { truth: task.probe.map((row) => f(row[0])) }
+  return taskData(runSeed, task, split).pipe(
+    Effect.map(({ data, folds }): StoredTask => ({
+      name: task.name,
+      kind: data.kind,
+      classes: data.classes,
+      n: data.X.rows,
+      ...probe,
+      ...truth,
+      ...(task.keepData === true
+        ? {
+          X: Array.from({ length: data.X.rows }, (_, i) => Array.from(data.X.data.subarray(i * data.X.cols, (i + 1) * data.X.cols))),
+          y: Array.from(data.y),
+          folds: folds.map((fold) => ({
+            train: Array.from(fold.train),
+            test: Array.from(fold.test),
+            ...(fold.validation === undefined ? {} : { validation: Array.from(fold.validation) })
+          }))
+        }
+        : {})
+    })),
+    Effect.catch((error) => Effect.succeed<StoredTask>({ name: task.name, error: `${error._tag}: ${error.message}`, ...probe, ...truth }))
   )
 }
 
@@ -71,7 +104,7 @@ const store = (prediction: Prediction): StoredPrediction =>
     }
 
 const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
-  const { data, folds } = yield* taskData(trial)
+  const { data, folds } = yield* taskData(trial.runSeed, trial.task, trial.split)
   const fold = folds[trial.fold]
   const train = Dataset.subset(data, fold.train)
   const test = Dataset.subset(data, fold.test)
@@ -114,6 +147,13 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
     nTest: test.X.rows,
     metrics: scored.metrics,
     info: fitted.info,
+    hyperparameters: fitted.hyperparameters,
+    warnings: fitted.warnings,
+    standardisation: {
+      xMean: Array.from(scaler.xMean),
+      xSd: Array.from(scaler.xSd),
+      ...(train.kind === "regression" ? { yMean: scaler.yMean, ySd: scaler.ySd } : {})
+    },
     fitSeconds
   }
   return {

@@ -4,6 +4,7 @@
  * the pipeline, the result store and the reports; every model family fills the same row.
  */
 import { Schema } from "effect"
+import * as FitFacts from "../models/FitFacts.ts"
 
 export const TrialStatus = Schema.Literals(["ok", "diverged", "failed"])
 export type TrialStatus = typeof TrialStatus.Type
@@ -28,6 +29,12 @@ export const TrialRow = Schema.Struct({
   nTest: Schema.Number,
   metrics: Schema.Record(Schema.String, Schema.Number),
   info: Schema.Record(Schema.String, Scalar),
+  /** The fit's chosen hyperparameters (absent in runs stored before they were data). */
+  hyperparameters: Schema.optional(Schema.Array(FitFacts.Hyperparameter)),
+  /** The fit's warnings as data (absent in runs stored before they were data). */
+  warnings: Schema.optional(Schema.Array(FitFacts.FitWarning)),
+  /** The standardisation fitted on the training part, to take hyperparameters back to the data's scale. */
+  standardisation: Schema.optional(FitFacts.Standardisation),
   fitSeconds: Schema.Number
 })
 export type TrialRow = typeof TrialRow.Type
@@ -69,6 +76,35 @@ export const TrialResult = Schema.Struct({
   heldOut: Schema.optional(HeldOut)
 })
 export type TrialResult = typeof TrialResult.Type
+
+/**
+ * A task of a run as stored for its report (`tasks/<name>.json`), written before any trial runs:
+ * the probe inputs and, where the task's noise-free function is known, its values there; and,
+ * when the study keeps data (`TaskEntry.keepData`), the data set as drawn and the folds, so a
+ * report can plot the points every model saw without re-drawing them from today's code.
+ */
+export const StoredTask = Schema.Struct({
+  name: Schema.String,
+  /** Why the task's data could not be loaded (its trials then fail with the same error). */
+  error: Schema.optional(Schema.String),
+  kind: Schema.optional(Schema.Literals(["regression", "classification"])),
+  classes: Schema.optional(Schema.Number),
+  n: Schema.optional(Schema.Number),
+  /** Rows of original-scale features where every model also predicts. */
+  probe: Schema.optional(Schema.Array(Schema.Array(Schema.Number))),
+  /** The noise-free function at the probe rows (synthetic regression tasks only). */
+  truth: Schema.optional(Schema.Array(Schema.Number)),
+  /** The data as drawn: X row by row and y (only when the study keeps data). */
+  X: Schema.optional(Schema.Array(Schema.Array(Schema.Number))),
+  y: Schema.optional(Schema.Array(Schema.Number)),
+  /** Row indices of each fold's parts (only when the study keeps data). */
+  folds: Schema.optional(Schema.Array(Schema.Struct({
+    train: Schema.Array(Schema.Number),
+    test: Schema.Array(Schema.Number),
+    validation: Schema.optional(Schema.Array(Schema.Number))
+  })))
+})
+export type StoredTask = typeof StoredTask.Type
 
 export const RunStatus = Schema.Literals(["running", "complete", "interrupted", "failed"])
 export type RunStatus = typeof RunStatus.Type
@@ -115,4 +151,6 @@ export interface RunRecord {
   readonly heldOut: ReadonlyMap<string, HeldOut>
   /** Side data a run left for its report (e.g. the Python peer's timing), by file name. */
   readonly extras: ReadonlyMap<string, unknown>
+  /** What each task stored for the report (probes, truth, data and folds), by task name; empty for runs stored before tasks were. */
+  readonly tasks: ReadonlyMap<string, StoredTask>
 }

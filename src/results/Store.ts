@@ -12,7 +12,8 @@ import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { StoreError } from "../core/Errors.ts"
 import * as Csv from "./Csv.ts"
-import { Manifest, type RunRecord, TrialResult, type TrialRow } from "./Run.ts"
+import type { FitWarning } from "../models/FitFacts.ts"
+import { Manifest, type RunRecord, StoredTask, TrialResult, type TrialRow } from "./Run.ts"
 
 let tmpCounter = 0
 
@@ -51,17 +52,31 @@ const trialFile = (key: string): string => key.replace(/\//g, "__").replace(/=/g
 
 const metricOrder = ["rmse", "nll", "r2", "accuracy", "logLoss", "auc", "trainRmse", "trainAccuracy", "trainAuc", "logLik", "k", "aic"]
 
-/** The tidy trial table: fixed columns, then axes, then metrics (known ones first), then `info.*`. */
+/** A warning as one short CSV token: `AtBound(noise, lower)`, `Jitter`. */
+const warningToken = (w: FitWarning): string => {
+  const detail = [w.parameter, w.side].filter((x) => x !== undefined)
+  return detail.length === 0 ? w.code : `${w.code}(${detail.join(", ")})`
+}
+
+/**
+ * The tidy trial table: fixed columns, then axes, then metrics (known ones first), then the
+ * fitted hyperparameters `hp.*` (scale the fit used), `info.*`, the warnings as tokens
+ * (`AtBound(noise, lower); Jitter`; the sentences are in the trial JSON) and the error.
+ */
 export const trialTable = (rows: ReadonlyArray<TrialRow>): string => {
   const axes = [...new Set(rows.flatMap((r) => Object.keys(r.axes)))].sort()
   const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))]
     .sort((a, b) => (metricOrder.indexOf(a) + 1 || 99) - (metricOrder.indexOf(b) + 1 || 99) || a.localeCompare(b))
+  const hyper = [...new Set(rows.flatMap((r) => (r.hyperparameters ?? []).map((h) => h.name)))]
   const info = [...new Set(rows.flatMap((r) => Object.keys(r.info)))].sort()
-  const columns = ["key", "task", "model", "family", ...axes, "fold", "seed_index", "seed", "status", "n_train", "n_test", ...metrics, "fit_s", ...info.map((k) => `info.${k}`), "error"]
+  const columns = ["key", "task", "model", "family", ...axes, "fold", "seed_index", "seed", "status", "n_train", "n_test", ...metrics, "fit_s", ...hyper.map((k) => `hp.${k}`), ...info.map((k) => `info.${k}`), "warnings", "error"]
   return Csv.format(columns, rows.map((r) => ({
     key: r.key, task: r.task, model: r.model, family: r.family, ...r.axes,
     fold: r.fold, seed_index: r.seedIndex, seed: r.seed, status: r.status, n_train: r.nTrain, n_test: r.nTest,
-    ...r.metrics, fit_s: r.fitSeconds, ...Object.fromEntries(Object.entries(r.info).map(([k, v]) => [`info.${k}`, v])),
+    ...r.metrics, fit_s: r.fitSeconds,
+    ...Object.fromEntries((r.hyperparameters ?? []).map((h) => [`hp.${h.name}`, h.value])),
+    ...Object.fromEntries(Object.entries(r.info).map(([k, v]) => [`info.${k}`, v])),
+    warnings: (r.warnings ?? []).map(warningToken).join("; "),
     error: r.error
   })))
 }
@@ -84,6 +99,8 @@ export class ResultStore extends Context.Service<ResultStore, {
   /** Rebuilds trials.csv and curves.csv from the stored trials. */
   writeTables(experiment: string, runId: string): Effect.Effect<void, StoreError>
   writeExtra(experiment: string, runId: string, name: string, value: unknown): Effect.Effect<void, StoreError>
+  /** Stores what a task's report needs (`tasks/<name>.json`), once per run. */
+  writeTask(experiment: string, runId: string, task: StoredTask): Effect.Effect<void, StoreError>
   /** Run ids of an experiment, oldest first (ids start with their UTC start time). */
   runs(experiment: string): Effect.Effect<ReadonlyArray<string>>
   load(experiment: string, runId: string): Effect.Effect<RunRecord, StoreError>
@@ -121,6 +138,18 @@ const makeFileStore = (root: string): ResultStore["Service"] => {
       Effect.map((entries) => new Map(entries))
     )
   }
+  const readTasks = (experiment: string, runId: string) => {
+    const dir = path.join(runDir(experiment, runId), "tasks")
+    return listDir(dir).pipe(
+      Effect.flatMap((names) =>
+        Effect.forEach(names.filter((n) => n.endsWith(".json")), (name) => {
+          const file = path.join(dir, name)
+          return readText(file).pipe(Effect.flatMap(decodeJson(StoredTask, file)))
+        })
+      ),
+      Effect.map((tasks) => new Map(tasks.map((t) => [t.name, t] as const)))
+    )
+  }
   return ResultStore.of({
     root,
     runDir,
@@ -141,6 +170,8 @@ const makeFileStore = (root: string): ResultStore["Service"] => {
       ),
     writeExtra: (experiment, runId, name, value) =>
       writeAtomic(path.join(runDir(experiment, runId), "extras", `${name}.json`), JSON.stringify(value, null, 2) + "\n"),
+    writeTask: (experiment, runId, task) =>
+      writeAtomic(path.join(runDir(experiment, runId), "tasks", trialFile(task.name)), JSON.stringify(task) + "\n"),
     runs: (experiment) =>
       listDir(path.join(root, experiment)).pipe(
         Effect.flatMap((names) =>
@@ -151,9 +182,11 @@ const makeFileStore = (root: string): ResultStore["Service"] => {
       Effect.all({
         manifest: readManifest(experiment, runId),
         results: readTrials(experiment, runId),
-        extras: readExtras(experiment, runId)
+        extras: readExtras(experiment, runId),
+        tasks: readTasks(experiment, runId)
       }).pipe(
-        Effect.map(({ manifest, results, extras }) => ({
+        Effect.map(({ manifest, results, extras, tasks }) => ({
+          tasks,
           manifest,
           rows: results.map((r) => r.row),
           curves: new Map(results.filter((r) => r.curve !== undefined).map((r) => [r.row.key, r.curve!])),
