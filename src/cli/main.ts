@@ -1,6 +1,6 @@
 /**
- * The gpnn command line: `gpnn list`, `gpnn run <name>`, `gpnn report <name>`,
- * `gpnn conformance <dir>`. The Makefile wraps these; `npx gpnn --help` documents them.
+ * The gpnn command line: `gpnn list`, `gpnn run <name>`, `gpnn report <name>`, `gpnn peer <name>`,
+ * `gpnn conformance <dir>`, `gpnn worker <trial-specs> --out <run-dir>`. The Makefile wraps these; `npx gpnn --help` documents them.
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
@@ -9,7 +9,7 @@ import * as os from "node:os"
 import * as Conformance from "../conformance/Conformance.ts"
 import { BackendError, ConfigError, DataError, NumericalError, StoreError } from "../core/Errors.ts"
 import { backendNames, NnBackend } from "../models/mlp/Backend.ts"
-import { Executor } from "../pipeline/Executor.ts"
+import * as Executor from "../pipeline/Executor.ts"
 import * as Experiment from "../pipeline/Experiment.ts"
 import * as Experiments from "../pipeline/Experiments.ts"
 import { Progress } from "../pipeline/Progress.ts"
@@ -17,6 +17,7 @@ import { Rng } from "../pipeline/Rng.ts"
 import * as Peer from "../pipeline/Peer.ts"
 import * as Report from "../pipeline/Report.ts"
 import * as Run from "../pipeline/Run.ts"
+import * as Worker from "../pipeline/Worker.ts"
 import { ResultStore } from "../results/Store.ts"
 
 const resultsDir = Flag.String("results").pipe(
@@ -51,7 +52,19 @@ const run = Command.make(
       Flag.withDescription("tfjs backend; auto takes the first that loads of tensorflow-gpu, tensorflow, wasm, cpu"),
       Flag.withDefault("auto")
     ),
-    jobs: Flag.Int("jobs").pipe(Flag.withDescription("Trials run at once, in worker threads (default: the core count)"), Flag.optional),
+    jobs: Flag.Int("jobs").pipe(Flag.withDescription("Trials run at once (default: the core count)"), Flag.optional),
+    executor: Flag.Literals("executor", ["auto", ...Executor.names]).pipe(
+      Flag.withDescription(`Where trials run: ${Executor.executors.map((e) => `${e.name}: ${e.description}`).join("; ")}; auto: inline for --jobs 1, else threads`),
+      Flag.withDefault("auto")
+    ),
+    allowCodeChange: Flag.Boolean("allow-code-change").pipe(
+      Flag.withDescription("With --resume: continue a run made by another version of the code (recorded in the manifest)"),
+      Flag.withDefault(false)
+    ),
+    interruptAfter: Flag.Int("interrupt-after").pipe(
+      Flag.withDescription("Testing: after N trials are stored, send this process SIGINT (as Ctrl-C)"),
+      Flag.optional
+    ),
     resume: Flag.Boolean("resume").pipe(Flag.withDescription("Finish the newest unfinished run (or --run <id>) without redoing stored trials"), Flag.withDefault(false)),
     runId: runIdFlag,
     set: Flag.String("set").pipe(
@@ -69,7 +82,10 @@ const run = Command.make(
       return yield* new ConfigError({ field: "--jobs", message: `--jobs must be a whole number ≥ 1, got ${jobs}` })
     }
     const backend = NnBackend.layer(args.backend)
-    const executor = jobs === 1 ? Executor.inProcess : Executor.workers(jobs, args.backend)
+    const chosen = Executor.choose(args.executor, jobs)
+    if (chosen === undefined) return yield* new ConfigError({ field: "--executor", message: `unknown executor ${args.executor}; known: auto, ${Executor.names.join(", ")}` })
+    const executor = chosen.layer({ jobs: chosen.jobs(jobs), backend: args.backend })
+    const interruptAfter = Option.getOrUndefined(args.interruptAfter)
     const runId = yield* Run.run({
       experiment,
       profile: args.profile,
@@ -77,7 +93,9 @@ const run = Command.make(
       resume: args.resume,
       runId: Option.getOrUndefined(args.runId),
       report: !args.noReport,
-      reportsDir: args.reports
+      reportsDir: args.reports,
+      allowCodeChange: args.allowCodeChange,
+      ...(interruptAfter === undefined ? {} : { interruptAfter })
     }).pipe(
       Effect.provide(Layer.mergeAll(
         ResultStore.layer(args.results),
@@ -141,9 +159,25 @@ const conformance = Command.make(
   })
 ).pipe(Command.withDescription("Run gpnn on every reference fixture in a directory and compare within the fixtures' tolerances"))
 
+const worker = Command.make(
+  "worker",
+  {
+    specs: Argument.String("trial-specs").pipe(Argument.withDescription("JSON file of serialised trial specs (an array, or { trials: [...] })")),
+    out: Flag.String("out").pipe(Flag.withDescription("The run directory: results go to <out>/trials/, as the driver's store writes them")),
+    backend: Flag.Literals("backend", backendNames).pipe(Flag.withDescription("tfjs backend for MLP trials"), Flag.withDefault("auto"))
+  },
+  Effect.fn(function*(args) {
+    const specs = yield* Worker.readSpecs(args.specs)
+    const outcome = yield* Worker.runAll(specs, args.out, (result) => Console.log(`${result.row.key}: ${result.row.status}`)).pipe(
+      Effect.provide(NnBackend.layer(args.backend))
+    )
+    yield* Console.log(`worker: ran ${outcome.ran} trial(s), ${outcome.skipped} already stored, results in ${args.out}/trials/`)
+  })
+).pipe(Command.withDescription("Run serialised trial specs in this process and store each result under a run directory (for any process launcher)"))
+
 const gpnn = Command.make("gpnn").pipe(
   Command.withDescription("gpnn: Gaussian processes, SVMs and neural-tangent kernels beside over-parameterised MLPs"),
-  Command.withSubcommands([list, run, report, peer, conformance])
+  Command.withSubcommands([list, run, report, peer, conformance, worker])
 )
 
 /** The one line a user sees for a typed failure; undefined for CLI parse errors, already printed. */

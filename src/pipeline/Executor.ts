@@ -1,8 +1,11 @@
 /**
- * Where trials run. `inProcess` runs them on this thread (jobs = 1, tests, debugging); `workers`
- * keeps `jobs` worker threads, each with its own tfjs backend, and hands each a trial at a time.
- * Both run the same `TrialRunner.run`, and a trial's result depends only on its spec, so any
- * `--jobs` gives the same rows (only the timings differ).
+ * Where trials run, as a choice (`--executor`), each declared once in `executors` below:
+ * `inline` runs them on this thread (jobs = 1, tests, debugging); `threads` keeps `jobs` worker
+ * threads, each with its own tfjs backend, and hands each a trial at a time. Every executor runs
+ * the same `TrialRunner.run`, and a trial's result depends only on its spec, so every executor
+ * and any `--jobs` give the same rows (only the timings differ); tests/contract-executors.test.ts
+ * holds each registered executor to that. A process launcher outside Node (a cluster scheduler)
+ * drives `gpnn worker <trial-specs.json> --out <run-dir>` instead (src/pipeline/Worker.ts).
  *
  * Gotchas: a worker that dies mid-trial (out of memory, a crash in native code) turns that trial
  * into a `failed` row and is replaced; interrupting the run (Ctrl-C) terminates the workers, and
@@ -17,6 +20,8 @@ import type { TrialSpec } from "./Study.ts"
 import * as TrialRunner from "./TrialRunner.ts"
 
 export class Executor extends Context.Service<Executor, {
+  /** As `--executor` names it (recorded with each session). */
+  readonly name: string
   readonly jobs: number
   /** Runs one trial. Never fails: a failure is a row with status "failed" or "diverged". */
   run(trial: TrialSpec): Effect.Effect<TrialResult>
@@ -24,13 +29,49 @@ export class Executor extends Context.Service<Executor, {
   static readonly inProcess: Layer.Layer<Executor, never, NnBackend> = Layer.effect(
     Executor,
     Effect.map(Effect.context<NnBackend>(), (context) =>
-      Executor.of({ jobs: 1, run: (trial) => Effect.provideContext(TrialRunner.run(trial), context) }))
+      Executor.of({ name: "inline", jobs: 1, run: (trial) => Effect.provideContext(TrialRunner.run(trial), context) }))
   )
 
   static workers(jobs: number, backend: BackendName): Layer.Layer<Executor> {
     return Layer.effect(Executor, makePool(jobs, backend))
   }
 }
+
+/** What an executor is given: how many trials at once, and which tfjs backend its processes select. */
+export interface Options {
+  readonly jobs: number
+  readonly backend: BackendName
+}
+
+/** An executor as the CLI offers it. */
+export interface Definition {
+  readonly name: string
+  readonly description: string
+  /** The jobs it actually runs at once for `requested` (inline always runs one). */
+  readonly jobs: (requested: number) => number
+  readonly layer: (options: Options) => Layer.Layer<Executor, never, NnBackend>
+}
+
+export const executors: ReadonlyArray<Definition> = [
+  {
+    name: "inline",
+    description: "every trial on this thread, one at a time (debugging, tests)",
+    jobs: () => 1,
+    layer: () => Executor.inProcess
+  },
+  {
+    name: "threads",
+    description: "--jobs worker threads on this machine, each with its own tfjs backend",
+    jobs: (requested) => requested,
+    layer: (options) => Executor.workers(options.jobs, options.backend)
+  }
+]
+
+export const names = executors.map((e) => e.name)
+
+/** The executor called `name`; "auto" is inline for one job and threads otherwise. */
+export const choose = (name: string, jobs: number): Definition | undefined =>
+  executors.find((e) => e.name === (name === "auto" ? (jobs === 1 ? "inline" : "threads") : name))
 
 const workerUrl = new URL("./TrialWorker.ts", import.meta.url)
 
@@ -80,5 +121,5 @@ const makePool = Effect.fnUntraced(function*(jobs: number, backend: BackendName)
       yield* Queue.offer(idle, yield* spawn(backend).pipe(Effect.provideService(Scope.Scope, scope)))
       return TrialRunner.failedResult(trial, `worker died: ${outcome.failure.message}`, backend)
     })
-  return Executor.of({ jobs, run })
+  return Executor.of({ name: "threads", jobs, run })
 })

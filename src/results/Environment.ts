@@ -1,21 +1,46 @@
 /**
- * The facts a run records about where it ran: git commit (and whether the tree was dirty),
- * package versions, Node, and the host. Read once per run, stored in the manifest.
+ * The facts a run records about where it ran: git commit (whether the tree was dirty, and a hash
+ * of the uncommitted difference), package versions, Node, and the host. Read by every session
+ * (first run and each resume): the manifest keeps the first, each session its own.
  */
 import { Effect } from "effect"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { createRequire } from "node:module"
+import { createHash } from "node:crypto"
+import { fileURLToPath } from "node:url"
 
 const require = createRequire(import.meta.url)
 const packages = ["effect", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu", "ml-matrix", "simple-statistics", "arquero", "vega", "vega-lite"]
 
+/** The code's own checkout (not the working directory the CLI was started in). */
+const root = fileURLToPath(new URL("../..", import.meta.url))
+
 const git = (args: ReadonlyArray<string>): string | undefined => {
   try {
-    return execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
+    return execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 28 }).trim()
   } catch {
     return undefined
+  }
+}
+
+/** The code version: commit, whether tracked files differ from it, and a hash of that difference. */
+export interface Git {
+  readonly commit: string
+  readonly dirty: boolean
+  /** sha256 (16 hex) of `git diff HEAD`: two dirty trees with the same changes have the same hash. */
+  readonly diffHash?: string | undefined
+}
+
+export const readGit = (): Git => {
+  const status = git(["status", "--porcelain", "--untracked-files=no"])
+  const dirty = status !== undefined && status.length > 0
+  const diff = dirty ? git(["diff", "HEAD"]) : undefined
+  return {
+    commit: git(["rev-parse", "HEAD"]) ?? "unknown",
+    dirty,
+    ...(diff === undefined ? {} : { diffHash: createHash("sha256").update(diff).digest("hex").slice(0, 16) })
   }
 }
 
@@ -36,9 +61,8 @@ export const read = Effect.sync(() => {
     const v = packageVersion(name)
     if (v !== undefined) versions[name] = v
   }
-  const status = git(["status", "--porcelain", "--untracked-files=no"])
   return {
-    git: { commit: git(["rev-parse", "HEAD"]) ?? "unknown", dirty: status !== undefined && status.length > 0 },
+    git: readGit(),
     versions,
     host: {
       platform: `${os.platform()}-${os.arch()}`,

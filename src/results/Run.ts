@@ -110,12 +110,21 @@ export const RunStatus = Schema.Literals(["running", "complete", "interrupted", 
 export type RunStatus = typeof RunStatus.Type
 
 /** One invocation that worked on the run: the first, and each `--resume`. */
+/** The code a session ran: commit, uncommitted changes, and their hash. */
+export const Git = Schema.Struct({ commit: Schema.String, dirty: Schema.Boolean, diffHash: Schema.optional(Schema.String) })
+
 export const Session = Schema.Struct({
   startedAt: Schema.String,
   finishedAt: Schema.optional(Schema.String),
   wallSeconds: Schema.optional(Schema.Number),
   jobs: Schema.Number,
+  /** The executor that ran the trials (absent in runs stored before it was a choice). */
+  executor: Schema.optional(Schema.String),
   backend: Schema.String,
+  /** The code this session ran (absent in runs stored before sessions recorded it). */
+  git: Schema.optional(Git),
+  /** True when this session resumed a run made by other code, with --allow-code-change. */
+  codeChangeAllowed: Schema.optional(Schema.Boolean),
   trialsRun: Schema.Number,
   status: RunStatus
 })
@@ -132,7 +141,7 @@ export const Manifest = Schema.Struct({
   /** sha256 of the resolved parameters and seed: `--resume` refuses a run whose spec changed. */
   specHash: Schema.String,
   trialCount: Schema.Number,
-  git: Schema.Struct({ commit: Schema.String, dirty: Schema.Boolean }),
+  git: Git,
   versions: Schema.Record(Schema.String, Schema.String),
   host: Schema.Struct({ platform: Schema.String, cpus: Schema.Number, cpuModel: Schema.String, memoryGiB: Schema.Number }),
   status: RunStatus,

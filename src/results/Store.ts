@@ -48,7 +48,7 @@ const decodeJson = <S extends Schema.Top & { readonly DecodingServices: never }>
     ) as Effect.Effect<S["Type"], StoreError>
 
 /** A trial key as a file name: `task/model/fold=1/seed=0` → `task__model__fold-1__seed-0.json`. */
-const trialFile = (key: string): string => key.replace(/\//g, "__").replace(/=/g, "-").replace(/[^A-Za-z0-9._-]/g, "_") + ".json"
+export const trialFile = (key: string): string => key.replace(/\//g, "__").replace(/=/g, "-").replace(/[^A-Za-z0-9._-]/g, "_") + ".json"
 
 const metricOrder = ["rmse", "nll", "r2", "accuracy", "logLoss", "auc", "trainRmse", "trainAccuracy", "trainAuc", "logLik", "k", "aic"]
 
@@ -88,6 +88,13 @@ const curveTable = (results: ReadonlyArray<TrialResult>): string =>
       (curve ?? []).map((e) => ({ key: row.key, model: row.model, fold: row.fold, seed_index: row.seedIndex, epoch: e.epoch, train_loss: e.trainLoss, valid_loss: e.validLoss }))
     )
   )
+
+/**
+ * Saves one trial's result under a run directory (`<runDir>/trials/<key>.json`, atomically): what
+ * the store does for the driver, and what `gpnn worker` does in any process a launcher started.
+ */
+export const saveTrialIn = (runDir: string, result: TrialResult): Effect.Effect<void, StoreError> =>
+  writeAtomic(path.join(runDir, "trials", trialFile(result.row.key)), JSON.stringify(result) + "\n")
 
 export class ResultStore extends Context.Service<ResultStore, {
   readonly root: string
@@ -156,8 +163,7 @@ const makeFileStore = (root: string): ResultStore["Service"] => {
     writeManifest: (manifest) =>
       writeAtomic(path.join(runDir(manifest.experiment, manifest.runId), "manifest.json"), JSON.stringify(manifest, null, 2) + "\n"),
     readManifest,
-    saveTrial: (experiment, runId, result) =>
-      writeAtomic(path.join(runDir(experiment, runId), "trials", trialFile(result.row.key)), JSON.stringify(result) + "\n"),
+    saveTrial: (experiment, runId, result) => saveTrialIn(runDir(experiment, runId), result),
     readTrials,
     writeTables: (experiment, runId) =>
       readTrials(experiment, runId).pipe(
