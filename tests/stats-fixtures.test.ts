@@ -5,8 +5,12 @@
  * Bayesian probabilities rtol 1e-6 atol 1e-12; calibration rtol 1e-12 atol 1e-15; counts, bins,
  * predicted classes, the Wilcoxon method and the Nemenyi pairs exactly.
  */
+import { Effect } from "effect"
 import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { describe, expect, it } from "vitest"
+import * as Conformance from "../src/conformance/Conformance.ts"
 import * as Matrix from "../src/linalg/Matrix.ts"
 import * as Metrics from "../src/scoring/Metrics.ts"
 import * as Calibration from "../src/stats/Calibration.ts"
@@ -125,5 +129,46 @@ describe("calibration.json", () => {
       }
     }
     eceMatches(m.y, Calibration.topLabel(P), m)
+  })
+})
+
+describe("conformance kinds stats_tests and calibration", () => {
+  const runOn = (files: Record<string, unknown>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gpnn-stats-conformance-"))
+    for (const [name, value] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), JSON.stringify(value))
+    return Effect.runPromise(Conformance.run(dir))
+  }
+
+  it("recognise both files, whatever their names, and check every section with no skips", async () => {
+    const report = await runOn({ "hidden_a.json": stats, "hidden_b.json": calibration })
+    expect(report.files.map((f) => f.kind)).toEqual(["stats_tests", "calibration"])
+    const lines = Conformance.lines(report)
+    expect(lines.filter((l) => l.outcome !== "pass").map((l) => `${l.check}: ${l.note}`)).toEqual([])
+    const checked = (prefix: string) => lines.filter((l) => l.file === "hidden_a.json" && l.check.startsWith(prefix)).length
+    // lines per case: correctedT 3, bayes 3, wilcoxon 1 + 3 (exact: statistic, z absent, p) or 2 per zero method, mcnemar 3, delong 4
+    expect(checked("correctedT")).toBe(3 * stats.correctedT.length)
+    expect(checked("bayesCorrelatedT")).toBe(3 * stats.bayesCorrelatedT.length)
+    expect(checked("wilcoxon")).toBe(stats.wilcoxon.reduce((s: number, c: any) => s + 1 + 2 * (c.method === "exact" ? 3 : 2), 0))
+    expect(checked("friedman")).toBe(stats.friedman.reduce((s: number, c: any) => s + 4 + 2 * c.nemenyi.length, 0))
+    expect(checked("mcnemar")).toBe(3 * stats.mcnemar.length)
+    expect(checked("delong")).toBe(4 * stats.delong.length)
+    const cal = lines.filter((l) => l.file === "hidden_b.json")
+    expect(cal.length).toBe(11 + 3 + 4 * calibration.multiclass.oneVsRest.length + 6)
+  })
+
+  it("fail when a reference value is off by more than its tolerance (other data, same schema)", async () => {
+    const shifted = structuredClone(stats)
+    shifted.delong[0].p *= 1 + 1e-5
+    shifted.friedman[0].nemenyi[0].pairs = shifted.friedman[0].nemenyi[0].pairs.slice(1)
+    shifted.wilcoxon[0].method = "approx"
+    const cal = structuredClone(calibration)
+    cal.binary.ece *= 1 + 1e-11
+    const report = await runOn({ "stats_tests.json": shifted, "calibration.json": cal })
+    expect(Conformance.lines(report).filter((l) => l.outcome === "fail").map((l) => l.check).sort()).toEqual([
+      "binary: ece",
+      `delong ${stats.delong[0].name}: p`,
+      `friedman ${stats.friedman[0].name}: nemenyi α=${stats.friedman[0].nemenyi[0].alpha} pairs`,
+      `wilcoxon ${stats.wilcoxon[0].name}: n, nZero, hasTies, method`
+    ].sort())
   })
 })
