@@ -22,12 +22,14 @@ import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { DataError } from "../core/Errors.ts"
 import * as Check from "./Check.ts"
+import * as Calibration from "./checks/Calibration.ts"
 import * as GpClassification from "./checks/GpClassification.ts"
 import * as GpRegression from "./checks/GpRegression.ts"
 import * as Metrics from "./checks/Metrics.ts"
 import * as MlpStep from "./checks/MlpStep.ts"
 import * as ModelSelection from "./checks/ModelSelection.ts"
 import * as Ntk from "./checks/Ntk.ts"
+import * as StatsTests from "./checks/StatsTests.ts"
 import * as Svm from "./checks/Svm.ts"
 import * as Kind from "./Kind.ts"
 
@@ -39,7 +41,9 @@ export const kinds: ReadonlyArray<Kind.Kind> = [
   Ntk.kind,
   GpRegression.kind,
   GpClassification.kind,
-  Svm.kind
+  Svm.kind,
+  StatsTests.kind,
+  Calibration.kind
 ]
 
 /** What one file was taken for. */
