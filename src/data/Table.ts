@@ -128,7 +128,7 @@ const columnError = (table: Table, column: string, role: string): DataError =>
     source: table.source,
     ...(table.headerAt === undefined ? {} : { row: table.headerAt }),
     column,
-    message: `${table.source}: no ${role} "${column}"; the columns are ${table.columns.map((c) => `"${c}"`).join(", ")}`
+    message: `${table.source}: no ${role} "${column}"; the ${table.unit === "line" ? "header has" : "records have the keys"} ${table.columns.map((c) => `"${c}"`).join(", ")}`
   })
 
 /**
