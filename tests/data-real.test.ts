@@ -45,6 +45,7 @@ describe("vega-datasets tasks: rows, drops and columns as the files hold them", 
     const ds = await load({ task: "co2" })
     expect(file.length).toBe(741)
     expect([ds.kind, ds.X.rows, ds.X.cols, ds.missing?.dropped]).toEqual(["regression", 741, 1, 0])
+    expect(ds.columns).toEqual({ features: ["Date (decimal year)"], target: "CO2" })
     assertClose(ds.y, file.map((r) => Number(r.CO2)), { rtol: 0 }, "CO2")
     // 1958-03-01 is day 60 of 365; 2020-04-01 day 92 of the leap year 2020.
     assertClose([ds.X.data[0], ds.X.data[740]], [1958 + 59 / 365, 2020 + 91 / 366], { rtol: 1e-15 }, "decimal years")

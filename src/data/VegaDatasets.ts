@@ -7,7 +7,8 @@
  *   (`decimalYear`); the seasonally adjusted column is not used. Rasmussen & Williams (2006)
  *   §5.4.3 fit the series to 2003 and forecast on: `until: 2004` keeps the months before 2004,
  *   `from` drops earlier ones, `every: k` keeps every k-th remaining month (a subsample that
- *   keeps the time structure).
+ *   keeps the time structure). The feature is named "Date (decimal year)"; `missing.rows`
+ *   counts the months in the window.
  * - `cars`: 406 cars (cars.json, the UCI auto-mpg set). Regression of Miles_per_Gallon on
  *   Cylinders, Displacement, Horsepower, Weight_in_lbs, Acceleration, Year (the model year
  *   1970..1982, from "1970-01-01") and Origin (categorical: USA, Europe, Japan). Name is unused.
@@ -99,6 +100,9 @@ const checkCo2 = (params: Co2Params): void => {
   }
 }
 
+/** The co2 feature's name: the file's Date column as a decimal year. */
+const YEAR = "Date (decimal year)"
+
 /** Mauna Loa CO₂ (ppm) against the decimal year, cut to [from, until) and thinned to every k-th month. */
 export const co2 = (params: Co2Params = {}): Effect.Effect<Dataset, DataError> =>
   build("co2-concentration.csv", (text, source) => {
@@ -117,7 +121,8 @@ export const co2 = (params: Co2Params = {}): Effect.Effect<Dataset, DataError> =
         message: `${source}: no month lies in [${params.from ?? "−∞"}, ${params.until ?? "∞"}) (the data span 1958.16 to 2020.25); widen from / until`
       })
     }
-    return Table.toDataset({ ...table, rows }, { name: "co2", target: "CO2", kind: "regression", numeric: ["Date"] })
+    const columns = table.columns.map((c) => (c === "Date" ? YEAR : c))
+    return Table.toDataset({ ...table, columns, rows }, { name: "co2", target: "CO2", kind: "regression", numeric: [YEAR] })
   })
 
 /** Auto MPG: miles per gallon from seven attributes, Origin one-hot after the split. */
