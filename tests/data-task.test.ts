@@ -21,13 +21,19 @@ describe("Task.decode", () => {
       { task: "circles", n: 40, noise: 0.1, factor: 0.5 },
       { task: "xor", n: 40, noise: 0.1 },
       { task: "mnist", n: 2000, digits: [3, 8] },
-      { task: "csv", path: "data/x.csv", target: "y", kind: "classification" }
+      { task: "csv", path: "data/x.csv", target: "y", kind: "classification" },
+      { task: "csv", path: "data/x.csv", target: "y" },
+      { task: "co2", from: 1960, until: 2004, every: 3 },
+      { task: "co2" },
+      { task: "cars" },
+      { task: "penguins" },
+      { task: "seattle-weather" }
     ]
     for (const spec of specs) {
       const r = await Effect.runPromise(Effect.result(Task.decode(spec)))
       expect(r._tag === "Success" && r.success, JSON.stringify(spec)).toEqual(spec)
     }
-    expect(Task.names).toEqual(["sine-quadratic", "smooth", "rough", "periodic", "moons", "circles", "xor", "mnist", "csv"])
+    expect(Task.names).toEqual(["sine-quadratic", "smooth", "rough", "periodic", "moons", "circles", "xor", "mnist", "csv", "co2", "cars", "penguins", "seattle-weather"])
   })
 
   it("rejects bad specs with a ConfigError naming the field, and unknown tasks listing the known ones", async () => {
@@ -38,6 +44,7 @@ describe("Task.decode", () => {
       [{ task: "circles", n: 10, noise: 0.1, factor: 1 }, "task.factor", "less than 1"],
       [{ task: "mnist", n: 10, digits: [3, 12] }, "task.digits.1", "[\"digits\"][1]"],
       [{ task: "csv", path: "x.csv", target: "y", kind: "ordinal" }, "task.kind", "[\"kind\"]"],
+      [{ task: "co2", every: 0 }, "task.every", "[\"every\"]"],
       [{ task: "spiral", n: 10 }, "task", "Known tasks: sine-quadratic, smooth"]
     ]
     for (const [spec, field, expected] of cases) {

@@ -67,7 +67,7 @@ describe("TrialRunner.run", () => {
   it("turns bad data into a failed row that names the line", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gpnn-trial-"))
     const file = path.join(dir, "bad.csv")
-    fs.writeFileSync(file, "x,y\n1,2\n2,NaN\n3,4\n")
+    fs.writeFileSync(file, "x,y\n1,2\n2,oops\n3,4\n")
     const [trial] = Study.trials(study(mlp({}), { name: "csv", spec: { task: "csv", path: file, target: "y", kind: "regression" } }), Rng.make(1), () => true)
     const { row } = await runTrial(trial)
     expect(row.status).toBe("failed")

@@ -13,10 +13,15 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
   message: Schema.String
 }) {}
 
-/** Input data that cannot be used: NaN, wrong column count, empty split. `row` is 1-based when known. */
+/**
+ * Input data that cannot be used: NaN, wrong column count, empty split. `source` names the file
+ * (or data set), `row` is 1-based when known (a file line, or a JSON record), `column` the header
+ * name when one column is at fault.
+ */
 export class DataError extends Schema.TaggedError<DataError>()("DataError", {
   source: Schema.String,
   row: Schema.optional(Schema.Number),
+  column: Schema.optional(Schema.String),
   message: Schema.String
 }) {}
 

@@ -1,31 +1,34 @@
 /**
- * User data from a CSV file: a header row naming the columns, one row per point, every column
- * numeric except that a classification target may hold string labels.
+ * User data from a CSV file: a header row naming the columns, one row per point; the target is
+ * one named column and the features are every other column, in file order, as float64. A task
+ * string `csv:PATH:TARGET[:regression|classification]` names such a task (Task.fromFlag).
  *
  * Conventions: comma-separated; a cell may be double-quoted ("a, b" and "" for a literal quote)
  * but may not span lines; whitespace around cells is ignored; blank lines are skipped; lines are
- * counted 1-based in the file as written (the header is usually line 1). Features are every
- * column but the target, in file order, as float64. Class labels are indexed 0..k−1 in sorted
- * order: numerically when every label is a number ("2" < "10"), else by UTF-16 code units.
+ * counted 1-based in the file as written (the header is usually line 1). Class labels are indexed
+ * 0..k−1 in sorted order: numerically when every label is a number ("2" < "10"), else by UTF-16
+ * code units; their names are kept in `classNames`. Without a kind, the kind is inferred by
+ * Table.inferKind: a target with any non-number, or integers with at most 10 distinct values, is
+ * classification; anything else regression.
  *
- * Gotchas: there are no missing values; an empty, NaN or infinite cell is an error naming the
- * file, the line and the column, so clean or impute the file first.
+ * Missing values follow Table.ts: a row with an empty, NA, N/A, NaN, null or ? cell is dropped
+ * and counted in `Dataset.missing`. Gotchas: feature columns must be numeric (encode categories
+ * as numbers first); a word or an infinite value in one is an error naming the file, the line,
+ * the column and the value.
  */
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
-import { basename, extname } from "node:path"
+import { basename, extname, resolve } from "node:path"
 import { DataError } from "../core/Errors.ts"
 import type { Dataset, TaskKind } from "./Dataset.ts"
-import * as Matrix from "../linalg/Matrix.ts"
+import * as Table from "./Table.ts"
 
 export interface Options {
   /** The header name of the target column. */
   readonly target: string
-  readonly kind: TaskKind
+  /** Absent: inferred from the target column (Table.inferKind). */
+  readonly kind?: TaskKind
 }
-
-/** A decimal number as written in CSV files: 12, -3.5, .5, 1e-3. */
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 
 /** The cells of one line; `undefined` when a quoted cell is not closed on the line. */
 const splitLine = (line: string): Array<string> | undefined => {
@@ -60,104 +63,65 @@ const splitLine = (line: string): Array<string> | undefined => {
   }
 }
 
-const numeric = (cell: string, source: string, row: number, column: string): number => {
-  const fail = (what: string) =>
-    new DataError({ source, row, message: `${source}, line ${row}: ${what} in column "${column}"; fix or remove the row` })
-  if (cell === "") throw fail("empty cell")
-  if (NUMBER.test(cell)) return Number(cell)
-  if (/^[+-]?nan$/i.test(cell)) throw fail("NaN")
-  if (/^[+-]?(inf|infinity)$/i.test(cell)) throw fail(`non-finite value "${cell}"`)
-  throw fail(`non-numeric value "${cell}"`)
-}
-
-/** Distinct labels in index order: numeric order when all are numbers, else code-unit order. */
-const labelOrder = (labels: ReadonlyArray<string>): Array<string> => {
-  const distinct = [...new Set(labels)]
-  return distinct.every((l) => NUMBER.test(l))
-    ? distinct.sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0))
-    : distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-}
-
 /**
- * Parse CSV text into a Dataset; `source` (the file name) names the data set and every error.
- * Throws a DataError for an empty file, a duplicate or missing target column, a row with the
- * wrong number of cells, an empty / NaN / non-numeric / infinite feature cell, or a
- * classification target with fewer than two classes.
+ * Split CSV text into a Table; `source` (the file name) names every error. Throws a DataError
+ * for an empty file, a quoted cell not closed on its line, a duplicate column name, or a row with
+ * the wrong number of cells.
  */
-export const parse = (text: string, source: string, options: Options): Dataset => {
+export const table = (text: string, source: string): Table.Table => {
   const lines = text.split(/\r?\n/)
-  const rows: Array<{ line: number; cells: Array<string> }> = []
+  const rows: Array<{ at: number; cells: Array<string> }> = []
   for (let k = 0; k < lines.length; k++) {
     if (lines[k].trim() === "") continue
     const cells = splitLine(lines[k])
     if (cells === undefined) {
       throw new DataError({ source, row: k + 1, message: `${source}, line ${k + 1}: a quoted cell is not closed on its line; quoted cells may not span lines` })
     }
-    rows.push({ line: k + 1, cells })
+    rows.push({ at: k + 1, cells })
   }
   if (rows.length === 0) throw new DataError({ source, message: `${source} is empty; expected a header row and at least one data row` })
   const header = rows[0]
   const seen = new Set<string>()
   for (const name of header.cells) {
     if (seen.has(name)) {
-      throw new DataError({ source, row: header.line, message: `${source}, line ${header.line}: column "${name}" appears twice in the header; rename one` })
+      throw new DataError({ source, row: header.at, column: name, message: `${source}, line ${header.at}: column "${name}" appears twice in the header; rename one` })
     }
     seen.add(name)
   }
-  const t = header.cells.indexOf(options.target)
-  if (t === -1) {
-    throw new DataError({
-      source,
-      row: header.line,
-      message: `${source}: no target column "${options.target}"; the header has ${header.cells.map((c) => `"${c}"`).join(", ")}`
-    })
-  }
   const width = header.cells.length
-  if (width < 2) {
-    throw new DataError({ source, row: header.line, message: `${source}: the header names only the target "${options.target}"; at least one feature column is needed` })
-  }
-  const data = rows.slice(1)
-  if (data.length === 0) throw new DataError({ source, message: `${source} has a header but no data rows` })
-  const d = width - 1
-  const X = new Float64Array(data.length * d)
-  const targets: Array<string> = []
-  data.forEach(({ line, cells }, i) => {
+  for (const { at, cells } of rows) {
     if (cells.length !== width) {
-      throw new DataError({ source, row: line, message: `${source}, line ${line}: ${cells.length} cells, but the header has ${width} columns` })
+      throw new DataError({ source, row: at, message: `${source}, line ${at}: ${cells.length} cells, but the header has ${width} columns` })
     }
-    let j = 0
-    for (let c = 0; c < width; c++) {
-      if (c === t) continue
-      X[i * d + j++] = numeric(cells[c], source, line, header.cells[c])
-    }
-    targets.push(cells[t])
-  })
-  const name = basename(source, extname(source))
-  const features = Matrix.make(data.length, d, X)
-  if (options.kind === "regression") {
-    const y = Float64Array.from(data, ({ line }, i) => numeric(targets[i], source, line, options.target))
-    return { name, kind: "regression", X: features, y, classes: 0 }
   }
-  data.forEach(({ line }, i) => {
-    if (targets[i] === "") {
-      throw new DataError({ source, row: line, message: `${source}, line ${line}: empty class label in column "${options.target}"; fix or remove the row` })
-    }
+  return { source, columns: header.cells, headerAt: header.at, rows: rows.slice(1), unit: "line" }
+}
+
+/**
+ * Parse CSV text into a Dataset; `source` (the file name) names the data set and every error.
+ * Throws a DataError for the failures of `table` and of Table.toDataset: a missing target column
+ * (listing the columns), a non-numeric or infinite cell (line, column, value), a single class,
+ * every row dropped for missing values.
+ */
+export const parse = (text: string, source: string, options: Options): Dataset => {
+  const t = table(text, source)
+  return Table.toDataset(t, {
+    name: basename(source, extname(source)),
+    target: options.target,
+    numeric: t.columns.filter((c) => c !== options.target),
+    ...(options.kind === undefined ? {} : { kind: options.kind })
   })
-  const order = labelOrder(targets)
-  if (order.length < 2) {
-    throw new DataError({ source, message: `${source}: the target "${options.target}" has a single class "${order[0]}"; classification needs at least two` })
-  }
-  const index = new Map(order.map((label, k) => [label, k]))
-  const y = Float64Array.from(targets, (label) => index.get(label) as number)
-  return { name, kind: "classification", X: features, y, classes: order.length }
+}
+
+const unreadable = (path: string, cause: unknown): DataError => {
+  const code = (cause as { code?: unknown } | null)?.code
+  const why = code === "ENOENT" ? `no such file (looked for ${resolve(path)})` : code === "EISDIR" ? "it is a directory" : String(cause)
+  return new DataError({ source: path, message: `cannot read ${path}: ${why}; check the path (relative paths start at the working directory)` })
 }
 
 /** Read and parse a CSV file (see `parse`); a file that cannot be read is a DataError too. */
 export const load = Effect.fnUntraced(function*(options: Options & { readonly path: string }): Effect.fn.Return<Dataset, DataError> {
-  const text = yield* Effect.tryPromise({
-    try: () => readFile(options.path, "utf8"),
-    catch: (cause) => new DataError({ source: options.path, message: `cannot read ${options.path}: ${String(cause)}; check the path (relative paths start at the working directory)` })
-  })
+  const text = yield* Effect.tryPromise({ try: () => readFile(options.path, "utf8"), catch: (cause) => unreadable(options.path, cause) })
   return yield* Effect.try({
     try: () => parse(text, options.path, options),
     catch: (e) => (e instanceof DataError ? e : new DataError({ source: options.path, message: String(e) }))

@@ -17,7 +17,7 @@
 import { Effect } from "effect"
 import { DataError } from "../core/Errors.ts"
 import * as Random from "../core/Random.ts"
-import type { Dataset } from "./Dataset.ts"
+import * as Dataset from "./Dataset.ts"
 
 /** One split: indices of the rows to fit on, optionally to tune on, and to score on. */
 export interface Fold {
@@ -109,7 +109,8 @@ const shuffledByClass = (y: ArrayLike<number>, classes: number, rng: Random.Gene
 /**
  * Stratified shuffled k-fold: labels `y` are class indices 0..classes−1. Each class's members
  * are shuffled and dealt round-robin (continuing across classes), so fold f holds ⌊n_c/k⌋ or
- * ⌈n_c/k⌉ of class c. A class smaller than k is absent from some test folds.
+ * ⌈n_c/k⌉ of class c. A class smaller than k is absent from some test folds (`make` refuses
+ * such a split with an error naming the class).
  */
 export const stratifiedKfold = (y: ArrayLike<number>, classes: number, k: number, rng: Random.Generator): Array<Fold> => {
   checkK(y.length, k)
@@ -215,22 +216,56 @@ export const stratifiedHoldout = (y: ArrayLike<number>, classes: number, fractio
   return foldFromParts(parts[0], parts[1], parts[2])
 }
 
+/** Why `data` may be short of rows: the rows its load dropped, if any. */
+const droppedNote = (data: Dataset.Dataset): string =>
+  data.missing !== undefined && data.missing.dropped > 0 ? ` (${data.missing.dropped} of its ${data.missing.rows} rows were dropped for missing values)` : ""
+
+/** k-fold needs k ≤ n rows and, stratified, k ≤ the members of every class. */
+const checkFolds = (data: Dataset.Dataset, k: number, stratified: boolean): void => {
+  const source = Dataset.label(data)
+  const n = data.X.rows
+  if (Number.isInteger(k) && k > n) {
+    throw new DataError({ source, message: `${source}: a ${k}-fold split needs at least ${k} rows, but it has ${n}${droppedNote(data)}; use at most ${n} folds or more data` })
+  }
+  if (!stratified || !Number.isInteger(k)) return
+  const counts = new Array<number>(data.classes).fill(0)
+  for (const label of data.y) if (label >= 0 && label < data.classes) counts[label]++
+  const smallest = counts.reduce((m, c, i) => (c < counts[m] ? i : m), 0)
+  if (counts[smallest] < k) {
+    const name = data.classNames?.[smallest] ?? String(smallest)
+    const column = data.columns?.target
+    throw new DataError({
+      source,
+      ...(column === undefined ? {} : { column }),
+      message: `${source}: class "${name}"${column === undefined ? "" : ` of column "${column}"`} has ${counts[smallest]} rows, fewer than the ${k} folds of a stratified split${droppedNote(data)}, so some test folds would lack it; use at most ${counts[smallest]} folds, or drop or merge the class`
+    })
+  }
+}
+
 /**
  * The folds of a data set for a split spec, drawn from `rng`: k folds for "kfold", one for
  * "holdout". Stratifies classification data unless `stratified: false`. Fails with a DataError
- * for too few points, fractions that do not sum to 1, or stratification of regression data.
+ * naming the data set's file for fewer rows than folds, a class with fewer rows than the folds
+ * of a stratified k-fold, fractions that do not sum to 1, or stratification of regression data.
  */
-export const make = (spec: Spec, data: Dataset, rng: Random.Generator): Effect.Effect<ReadonlyArray<Fold>, DataError> =>
+export const make = (spec: Spec, data: Dataset.Dataset, rng: Random.Generator): Effect.Effect<ReadonlyArray<Fold>, DataError> =>
   Effect.try({
     try: (): ReadonlyArray<Fold> => {
       const n = data.X.rows
       const stratified = spec.stratified ?? data.kind === "classification"
       if (stratified && data.kind !== "classification") {
-        throw new DataError({ source: data.name, message: `stratified splits need class labels, but ${data.name} is a regression task; drop "stratified"` })
+        throw new DataError({ source: Dataset.label(data), message: `stratified splits need class labels, but ${data.name} is a regression task; drop "stratified"` })
       }
-      if (spec.kind === "kfold") return stratified ? stratifiedKfold(data.y, data.classes, spec.folds, rng) : kfold(n, spec.folds, rng)
+      if (spec.kind === "kfold") {
+        checkFolds(data, spec.folds, stratified)
+        return stratified ? stratifiedKfold(data.y, data.classes, spec.folds, rng) : kfold(n, spec.folds, rng)
+      }
       const fractions = { train: spec.train, validation: spec.validation, test: spec.test }
       return [stratified ? stratifiedHoldout(data.y, data.classes, fractions, rng) : holdout(n, fractions, rng)]
     },
-    catch: (e) => (e instanceof DataError ? e : new DataError({ source: data.name, message: `split failed: ${String(e)}` }))
+    catch: (e) => {
+      const source = Dataset.label(data)
+      if (!(e instanceof DataError)) return new DataError({ source, message: `${source}: split failed: ${String(e)}` })
+      return e.source === SOURCE ? new DataError({ source, ...(e.row === undefined ? {} : { row: e.row }), message: `${source}: ${e.message}` }) : e
+    }
   })

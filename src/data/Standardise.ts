@@ -9,7 +9,8 @@
  * log p(y) = log p(z) − n·log s_y (`logJacobian`).
  *
  * When to use: fit on the training rows of a fold only, then apply to train, validation and test
- * alike, so no held-out statistic leaks into the fit.
+ * alike, so no held-out statistic leaks into the fit. Categorical columns must be one-hot encoded
+ * first (Encode.ts); `fit` refuses a data set that still has them rather than drop them silently.
  */
 import { DataError } from "../core/Errors.ts"
 import type { Prediction } from "../models/Model.ts"
@@ -79,6 +80,13 @@ export const make = (stats: { readonly xMean: Float64Array; readonly xSd: Float6
 export const fit = (train: Dataset): Scaler => {
   const { rows, cols, data } = train.X
   if (rows < 1) throw new DataError({ source: train.name, message: `Standardise.fit: ${train.name} has no training rows; check the split` })
+  if (train.categorical !== undefined && train.categorical.length > 0) {
+    throw new DataError({
+      source: train.source ?? train.name,
+      column: train.categorical[0].name,
+      message: `Standardise.fit: ${train.name} has categorical columns (${train.categorical.map((c) => c.name).join(", ")}) not yet one-hot encoded; encode each part with Encode.fit(train).apply first`
+    })
+  }
   const xMean = new Float64Array(cols)
   const xSd = new Float64Array(cols)
   for (let j = 0; j < cols; j++) [xMean[j], xSd[j]] = moments(data, rows, j, cols)

@@ -3,7 +3,9 @@
  * `{ task: "sine-quadratic", n: 500, noise: 0.3 }`, `{ task: "moons", n: 400, noise: 0.2 }`,
  * `{ task: "mnist", n: 2000, digits: [3, 8] }` or
  * `{ task: "csv", path: "data/iris.csv", target: "species", kind: "classification" }`,
- * and `load`, which turns one into a Dataset with the run's generator.
+ * `{ task: "co2", until: 2004 }`, `{ task: "penguins" }`, and `load`, which turns one into a
+ * Dataset with the run's generator. `fromFlag` reads the command-line form of a task
+ * (`csv:data/iris.csv:species`, `penguins`).
  *
  * When to use: experiment specs hold a `Spec`; the pipeline calls `load(spec, rng)` once per
  * task and run with `rng` seeded from the run seed and the task name, so every model sees the
@@ -17,6 +19,7 @@ import * as Csv from "./Csv.ts"
 import type { Dataset } from "./Dataset.ts"
 import * as Mnist from "./Mnist.ts"
 import * as Synthetic from "./Synthetic.ts"
+import * as VegaDatasets from "./VegaDatasets.ts"
 
 const Size = Schema.Int.check(Schema.isGreaterThan(0))
 const ClassificationSize = Schema.Int.check(Schema.isGreaterThanOrEqualTo(2))
@@ -48,16 +51,36 @@ export const Mnist_ = Schema.Struct({
   n: Size,
   digits: Schema.optionalKey(Schema.Array(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(9))))
 })
-/** A user CSV file with a header row and a named target column. */
+/**
+ * A user CSV file with a header row and a named target column; without `kind`, it is inferred
+ * (Table.inferKind: any non-number, or integers with at most 10 distinct values, is
+ * classification). The CLI form is `csv:PATH:TARGET[:regression|classification]` (`fromFlag`).
+ */
 export const Csv_ = Schema.Struct({
   task: Schema.Literal("csv"),
   path: Schema.NonEmptyString,
   target: Schema.NonEmptyString,
-  kind: Schema.Literals(["regression", "classification"])
+  kind: Schema.optionalKey(Schema.Literals(["regression", "classification"]))
 })
+/**
+ * Mauna Loa monthly CO₂ (vega-datasets, 741 months from 1958) against the decimal year: months
+ * with from ≤ year < until (until 2004: the 545 months R&W §5.4.3 fit), every `every`-th kept.
+ */
+export const Co2 = Schema.Struct({
+  task: Schema.Literal("co2"),
+  from: Schema.optionalKey(Schema.Finite),
+  until: Schema.optionalKey(Schema.Finite),
+  every: Schema.optionalKey(Size)
+})
+/** Auto MPG (vega-datasets cars.json, 392 of 406 cars complete): regression of miles per gallon. */
+export const Cars = Schema.Struct({ task: Schema.Literal("cars") })
+/** Palmer penguins (vega-datasets, 333 of 344 complete): classification of the 3 species. */
+export const Penguins = Schema.Struct({ task: Schema.Literal("penguins") })
+/** Seattle weather 2012–2015 (vega-datasets, 1,461 days): classification of 5 weather types. */
+export const SeattleWeather = Schema.Struct({ task: Schema.Literal("seattle-weather") })
 
 /** Every task spec, discriminated by `task`. */
-export const Spec = Schema.Union([SineQuadratic, Smooth, Rough, Periodic, Moons, Circles, Xor, Mnist_, Csv_]).pipe(
+export const Spec = Schema.Union([SineQuadratic, Smooth, Rough, Periodic, Moons, Circles, Xor, Mnist_, Csv_, Co2, Cars, Penguins, SeattleWeather]).pipe(
   Schema.toTaggedUnion("task")
 )
 export type Spec = typeof Spec.Type
@@ -92,7 +115,11 @@ const generate = (spec: Spec, rng: Random.Generator): Effect.Effect<Dataset, Dat
     circles: (s) => Effect.sync(() => Synthetic.circles(s, rng)),
     xor: (s) => Effect.sync(() => Synthetic.xor(s, rng)),
     mnist: (s) => Mnist.load(s, rng),
-    csv: (s) => Csv.load(s)
+    csv: (s) => Csv.load(s),
+    co2: (s) => VegaDatasets.co2(s),
+    cars: () => VegaDatasets.cars(),
+    penguins: () => VegaDatasets.penguins(),
+    "seattle-weather": () => VegaDatasets.seattleWeather()
   })
 
 /**
@@ -120,4 +147,36 @@ export const truth = (spec: Spec): ((x: number) => number) | undefined => {
     default:
       return undefined
   }
+}
+
+/** The tasks a bare name on the command line stands for: those without required fields. */
+const BARE: ReadonlyArray<string> = ["co2", "cars", "penguins", "seattle-weather"]
+
+const KINDS: ReadonlyArray<string> = ["regression", "classification"]
+
+const flagError = (text: string, why: string): ConfigError =>
+  new ConfigError({
+    field: "task",
+    message: `task "${text}": ${why}; write csv:PATH:TARGET[:regression|classification] (e.g. csv:data/iris.csv:species) or one of ${BARE.join(", ")}`
+  })
+
+/**
+ * The task spec a command-line string names: `csv:PATH:TARGET[:regression|classification]` or a
+ * bare data set name (co2, cars, penguins, seattle-weather). The path may itself hold colons
+ * (`csv:C:\data\x.csv:y`): the target is the last field, or the one before a trailing
+ * regression / classification when at least three fields follow "csv:" (so a column named
+ * "regression" is still a target in `csv:x.csv:regression`). A target containing ":" cannot be
+ * written this way; use a spec file. Fails with a ConfigError (field "task") for anything else.
+ */
+export const fromFlag = (text: string): Effect.Effect<Spec, ConfigError> => {
+  if (BARE.includes(text)) return decode({ task: text })
+  if (!text.startsWith("csv:")) return Effect.fail(flagError(text, "not a known form"))
+  const fields = text.slice("csv:".length).split(":")
+  const kind = fields.length >= 3 && KINDS.includes(fields[fields.length - 1]) ? fields.pop() : undefined
+  if (fields.length < 2) return Effect.fail(flagError(text, "no target column after the path"))
+  const target = fields.pop() as string
+  const path = fields.join(":")
+  if (path === "") return Effect.fail(flagError(text, "the path is empty"))
+  if (target === "") return Effect.fail(flagError(text, "the target column is empty"))
+  return decode({ task: "csv", path, target, ...(kind === undefined ? {} : { kind }) })
 }

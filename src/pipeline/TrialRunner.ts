@@ -10,6 +10,7 @@ import { Cause, Clock, Effect } from "effect"
 import * as Random from "../core/Random.ts"
 import { NumericalError, type TrialError } from "../core/Errors.ts"
 import * as Dataset from "../data/Dataset.ts"
+import * as Encode from "../data/Encode.ts"
 import * as Split from "../data/Split.ts"
 import * as Standardise from "../data/Standardise.ts"
 import * as Task from "../data/Task.ts"
@@ -55,6 +56,8 @@ export const storedTask = (runSeed: number, task: Study.TaskEntry, split: Study.
       kind: data.kind,
       classes: data.classes,
       n: data.X.rows,
+      ...(data.missing === undefined ? {} : { missing: { rows: data.missing.rows, dropped: data.missing.dropped } }),
+      ...(data.classNames === undefined ? {} : { classNames: [...data.classNames] }),
       ...probe,
       ...truth,
       ...(task.keepData === true
@@ -106,11 +109,16 @@ const store = (prediction: Prediction): StoredPrediction =>
 const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
   const { data, folds } = yield* taskData(trial.runSeed, trial.task, trial.split)
   const fold = folds[trial.fold]
-  const train = Dataset.subset(data, fold.train)
-  const test = Dataset.subset(data, fold.test)
+  // Categorical features are one-hot encoded with the levels of the training part only.
+  const encoder = Encode.fit(Dataset.subset(data, fold.train))
+  const part = (index: Int32Array) => encoder.apply(Dataset.subset(data, index))
+  const train = part(fold.train).data
+  const heldOut = part(fold.test)
+  const test = heldOut.data
   // K-fold has no validation part: the held-out fold then gives the loss curve's "validation"
   // line. Only curves read it (nothing is selected on it), so the test fold stays unseen by fits.
-  const validation = fold.validation !== undefined ? Dataset.subset(data, fold.validation) : test
+  const validation = fold.validation !== undefined ? part(fold.validation).data : test
+  const unseenRows = heldOut.unseen.reduce((total, u) => total + u.rows, 0)
   const scaler = Standardise.fit(train)
   const model = yield* Models.make(trial.model)
   const started = yield* Clock.currentTimeMillis
@@ -146,7 +154,7 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
     nTrain: train.X.rows,
     nTest: test.X.rows,
     metrics: scored.metrics,
-    info: fitted.info,
+    info: unseenRows === 0 ? fitted.info : { ...fitted.info, unseenLevelRows: unseenRows },
     hyperparameters: fitted.hyperparameters,
     warnings: fitted.warnings,
     standardisation: {

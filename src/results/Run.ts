@@ -90,6 +90,10 @@ export const StoredTask = Schema.Struct({
   kind: Schema.optional(Schema.Literals(["regression", "classification"])),
   classes: Schema.optional(Schema.Number),
   n: Schema.optional(Schema.Number),
+  /** Rows in the source and rows dropped for a missing value in a used column (real and CSV data). */
+  missing: Schema.optional(Schema.Struct({ rows: Schema.Number, dropped: Schema.Number })),
+  /** Class names in label order (classification tasks that name their classes). */
+  classNames: Schema.optional(Schema.Array(Schema.String)),
   /** Rows of original-scale features where every model also predicts. */
   probe: Schema.optional(Schema.Array(Schema.Array(Schema.Number))),
   /** The noise-free function at the probe rows (synthetic regression tasks only). */
