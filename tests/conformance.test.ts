@@ -167,5 +167,5 @@ describe("the public set (tests/fixtures)", () => {
     // aligned: the result column starts at the same place on every row
     const at = table[0].indexOf("result")
     for (const row of table.slice(1, -1)) expect(row.slice(at, at + 4)).toMatch(/^(pass|FAIL|skip)$/)
-  })
+  }, 300_000) // every fixture of every kind, fitted likelihoods with 30 restarts: about 35 s idle
 })
