@@ -27,8 +27,8 @@ export interface Family<C = any, R = never> {
   /** True when a fit depends on its seed (initial weights, minibatch order): studies repeat it over seeds. */
   readonly stochastic: boolean
   readonly defaults: C
-  /** A config that fits in well under a second on tiny data, for the family contract suite. */
-  readonly example: Readonly<Record<string, unknown>>
+  /** A config that fits in well under a second on tiny data of a kind, for the family contract suite. */
+  example(kind: TaskKind): Readonly<Record<string, unknown>>
   /** A study's config (partial; absent fields take the defaults) validated into the family's own. */
   decode(input: unknown): Effect.Effect<C, ConfigError>
   /** The model of a validated config. */
@@ -96,7 +96,7 @@ export const define = <C extends Readonly<Record<string, unknown>>, R = never>(o
   /** A Struct schema: its fields are the config's keys (optional ones included). */
   readonly config: Schema.Codec<C, unknown> & { readonly fields: Readonly<Record<string, unknown>> }
   readonly defaults: C
-  readonly example: Partial<C>
+  readonly example: Partial<C> | ((kind: TaskKind) => Partial<C>)
   /** A rule across fields that the schema cannot state (e.g. "gamma or sigma, not both"). */
   readonly check?: (config: C) => ConfigError | undefined
   readonly build: (config: C) => Model<R>
@@ -147,7 +147,7 @@ export const define = <C extends Readonly<Record<string, unknown>>, R = never>(o
     tasks: options.tasks,
     stochastic: options.stochastic,
     defaults: options.defaults,
-    example: options.example,
+    example: (kind) => (typeof options.example === "function" ? options.example(kind) : options.example),
     decode,
     build,
     make: (input) => Effect.map(decode(input), build)

@@ -199,7 +199,7 @@ export const family = Family.define({
   stochastic: false,
   config: SvmConfig,
   defaults,
-  example: { kind: "svc", C: 1, sigma: 1, probability: false },
+  example: (kind) => ({ kind: kind === "classification" ? ("svc" as const) : ("svr" as const), C: 1, sigma: 1, probability: false }),
   check: (config) =>
     config.gamma !== undefined && config.sigma !== undefined
       ? new ConfigError({ field: "svm.sigma", message: `give gamma (${config.gamma}) or sigma (${config.sigma}), not both: γ = 1/(2σ²)` })
