@@ -4,17 +4,19 @@
  *
  * Inputs: the per-epoch mean training loss, optionally a validation loss per epoch, the loss of
  * predicting the mean (the reference a net that learned nothing reaches: Var(y) for MSE, the
- * entropy of the class frequencies for cross-entropy) and, when training stopped on a NaN or
- * infinite loss, the epoch it did. Write E for the number of finite epochs, L_e for the training
- * loss of epoch e (1-based), R = max(reference, L_1) for "where it started", and the tail for
- * the epochs after ⌊2E/3⌋ (its first epoch k = ⌊2E/3⌋, at least 1).
+ * entropy of the class frequencies for cross-entropy), the loss before training when known and,
+ * when training stopped on a NaN or infinite loss, the epoch it did. Write E for the number of
+ * finite epochs, L_e for the training loss of epoch e (1-based), L_0 for the loss before training
+ * (L_1 when unknown), R = max(reference, L_0) for "where it started", and the tail for the epochs
+ * after ⌊2E/3⌋ (its first epoch k = ⌊2E/3⌋, at least 1).
  *
  * Rules, tried in this order; the first that holds is the label, every other that holds is
  * listed in `others` (a diverged run is not judged further):
  * 1. diverged:           the loss became NaN/∞ (divergence given), or L_E ≥ 10·R.
- * 2. exploded-recovered: some L_e (e ≥ 2) ≥ 10·R, yet L_E < 10·R.
- * 3. stuck-at-mean:      L_E ≥ 0.9·reference and the tail is flat: |L_k − L_E| < 0.02·L_k
- *                        (E ≥ 3).
+ * 2. stuck-at-mean:      L_E ≥ 0.9·reference and the tail is flat: |L_k − L_E| < 0.02·L_k
+ *                        (E ≥ 3). Before 3: a run that blew up and then settled at the mean
+ *                        (ReLUs killed by the blow-up) is stuck, with the blow-up in `others`.
+ * 3. exploded-recovered: some L_e ≥ 10·R (e ≥ 1 when L_0 is known, else e ≥ 2), yet L_E < 10·R.
  * 4. oscillating:        over the last half of the epochs (≥ 6 of them) the direction of
  *                        L_{e+1} − L_e changes at ≥ 60 % of the chances, and the mean |L_{e+1} − L_e|
  *                        is ≥ 10 % of the mean loss there.
@@ -55,7 +57,7 @@ export const rules = {
   slowChange: 0.01
 } as const
 
-export const labels = ["healthy", "diverged", "exploded-recovered", "stuck-at-mean", "oscillating", "overfitting", "not-converged"] as const
+export const labels = ["healthy", "diverged", "stuck-at-mean", "exploded-recovered", "oscillating", "overfitting", "not-converged"] as const
 export type Label = (typeof labels)[number]
 
 export interface Curve {
@@ -65,6 +67,8 @@ export interface Curve {
   readonly valid?: ReadonlyArray<number>
   /** The training loss of predicting the mean (Var(y) for MSE, the class entropy for CE). */
   readonly meanLoss: number
+  /** The training loss before the first step, when known (else epoch 1's stands in). */
+  readonly initialLoss?: number
   /** Set when training stopped on a NaN or infinite training loss. */
   readonly divergence?: { readonly epoch: number; readonly trainLoss: number }
 }
@@ -111,9 +115,11 @@ const diverged = (c: Curve, R: number): Finding | undefined => {
 
 const exploded = (c: Curve, R: number): Finding | undefined => {
   const L = c.train
-  let spike = 1
-  for (let e = 2; e < L.length; e++) if (L[e] > L[spike]) spike = e
-  if (L.length < 2 || L[spike] < rules.blowUp * R) return undefined
+  const from = c.initialLoss === undefined ? 1 : 0
+  if (L.length <= from) return undefined
+  let spike = from
+  for (let e = from + 1; e < L.length; e++) if (L[e] > L[spike]) spike = e
+  if (L[spike] < rules.blowUp * R) return undefined
   const last = L[L.length - 1]
   return last < rules.blowUp * R ? { label: "exploded-recovered", spikeEpoch: spike + 1, spikeToStart: L[spike] / R, finalToStart: last / R } : undefined
 }
@@ -173,9 +179,10 @@ const notConverged = (c: Curve): Finding | undefined => {
 export const diagnose = (c: Curve): Diagnosis => {
   if (c.train.length === 0 && c.divergence === undefined) throw new Error("Diagnosis.diagnose: the curve has no epochs")
   if (!(c.meanLoss > 0)) throw new Error(`Diagnosis.diagnose: the mean-prediction loss must be > 0, got ${c.meanLoss}`)
-  const R = Math.max(c.meanLoss, c.train.length > 0 && Number.isFinite(c.train[0]) ? c.train[0] : c.meanLoss)
+  const start = c.initialLoss ?? (c.train.length > 0 ? c.train[0] : c.meanLoss)
+  const R = Math.max(c.meanLoss, Number.isFinite(start) ? start : c.meanLoss)
   const first = diverged(c, R)
-  const found = (first !== undefined ? [first] : [exploded(c, R), stuck(c), oscillating(c), overfitting(c), notConverged(c)])
+  const found = (first !== undefined ? [first] : [stuck(c), exploded(c, R), oscillating(c), overfitting(c), notConverged(c)])
     .filter((f) => f !== undefined)
   if (found.length === 0) {
     const E = c.train.length

@@ -332,7 +332,8 @@ export const fit = Effect.fn("Mlp.fit")(
         : outcome.monitor.length > 0
         ? { valid: outcome.monitor }
         : {}),
-      meanLoss: Diagnosis.meanLoss(loss, fitSet.y, fitSet.classes)
+      meanLoss: Diagnosis.meanLoss(loss, fitSet.y, fitSet.classes),
+      initialLoss: outcome.initialLoss
     })
 
     const n = train.X.rows

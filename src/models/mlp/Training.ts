@@ -59,6 +59,8 @@ export interface Options {
 
 /** What a training run did. */
 export interface Outcome {
+  /** The training loss before the first step (prediction mode, all of the training data). */
+  readonly initialLoss: number
   /** One record per epoch run (a diverged epoch excluded). */
   readonly curve: Array<EpochRecord>
   /** The monitor data's loss after each epoch (empty without monitor data). */
@@ -161,6 +163,7 @@ const epochs = (
     let bestEpoch = 0
     let wait = 0
     let t = 0
+    const initialLoss = evaluate(net, data, options.loss)
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const order = Random.permutation(rng, n)
       let lossSum: tf.Scalar = tf.scalar(0)
@@ -185,7 +188,7 @@ const epochs = (
       const trainLoss = lossSum.dataSync()[0] / batches
       lossSum.dispose()
       if (!Number.isFinite(trainLoss)) {
-        return { curve, monitor: monitorLosses, bestEpoch: curve.length, stoppedEarly: false, divergence: { epoch, trainLoss } }
+        return { initialLoss, curve, monitor: monitorLosses, bestEpoch: curve.length, stoppedEarly: false, divergence: { epoch, trainLoss } }
       }
       curve.push(validation === undefined ? { epoch, trainLoss } : { epoch, trainLoss, validLoss: evaluate(net, validation, options.loss) })
       if (monitor !== undefined) monitorLosses.push(evaluate(net, monitor, options.loss))
@@ -205,9 +208,9 @@ const epochs = (
     }
     if (earlyStopping !== undefined && best.tensors.length > 0) {
       Network.state(net).forEach((v, i) => v.assign(best.tensors[i]))
-      return { curve, monitor: monitorLosses, bestEpoch, stoppedEarly: curve.length < options.epochs }
+      return { initialLoss, curve, monitor: monitorLosses, bestEpoch, stoppedEarly: curve.length < options.epochs }
     }
-    return { curve, monitor: monitorLosses, bestEpoch: curve.length, stoppedEarly: false }
+    return { initialLoss, curve, monitor: monitorLosses, bestEpoch: curve.length, stoppedEarly: false }
   })
 
 /** What `fullBatchSteps` observed. Weights in PyTorch's (out, in) layout, float64. */
