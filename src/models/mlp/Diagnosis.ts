@@ -13,9 +13,11 @@
  * Rules, tried in this order; the first that holds is the label, every other that holds is
  * listed in `others` (a diverged run is not judged further):
  * 1. diverged:           the loss became NaN/∞ (divergence given), or L_E ≥ 10·R.
- * 2. stuck-at-mean:      L_E ≥ 0.9·reference and the tail is flat: |L_k − L_E| < 0.02·L_k
- *                        (E ≥ 3). Before 3: a run that blew up and then settled at the mean
- *                        (ReLUs killed by the blow-up) is stuck, with the blow-up in `others`.
+ * 2. stuck-at-mean:      L_E ≥ 0.9·reference, the tail is flat, |L_k − L_E| < 0.02·L_k (E ≥ 3),
+ *                        and the run is not still falling (rule 6 does not hold: a tiny learning
+ *                        rate creeping down from above the mean is not converged, not stuck).
+ *                        Before 3: a run that blew up and then settled at the mean (ReLUs killed
+ *                        by the blow-up) is stuck, with the blow-up in `others`.
  * 3. exploded-recovered: some L_e ≥ 10·R (e ≥ 1 when L_0 is known, else e ≥ 2), yet L_E < 10·R.
  * 4. oscillating:        over the last half of the epochs (≥ 6 of them) the direction of
  *                        L_{e+1} − L_e changes at ≥ 60 % of the chances, and the mean |L_{e+1} − L_e|
@@ -24,7 +26,7 @@
  *                        minimum, reached at epoch b < E, and the training loss kept falling after b
  *                        (L_E < L_b).
  * 6. not-converged:      still falling at the end (E ≥ 3): the tail's decrease L_k − L_E is ≥ 20 % of
- *                        the whole decrease L_1 − min L, and ≥ 1 % of L_k.
+ *                        the whole decrease L_1 − min L, and ≥ 0.1 % of L_k.
  * 7. healthy:            none of the above.
  * The thresholds are the exported `rules`; they are deliberately coarse (factors of 10 for
  * blow-ups, tens of percent for shapes) so that a label means a visible pathology, not noise.
@@ -54,7 +56,7 @@ export const rules = {
   /** not converged: the tail's share of the whole decrease … */
   slowShare: 0.2,
   /** … and its relative size. */
-  slowChange: 0.01
+  slowChange: 0.001
 } as const
 
 export const labels = ["healthy", "diverged", "stuck-at-mean", "exploded-recovered", "oscillating", "overfitting", "not-converged"] as const
@@ -131,7 +133,9 @@ const stuck = (c: Curve): Finding | undefined => {
   const k = tailStart(E)
   const tailChange = Math.abs(L[k - 1] - L[E - 1]) / L[k - 1]
   const finalToMean = L[E - 1] / c.meanLoss
-  return finalToMean >= rules.stuckRatio && tailChange < rules.flatTail ? { label: "stuck-at-mean", finalToMean, tailChange } : undefined
+  return finalToMean >= rules.stuckRatio && tailChange < rules.flatTail && notConverged(c) === undefined
+    ? { label: "stuck-at-mean", finalToMean, tailChange }
+    : undefined
 }
 
 const oscillating = (c: Curve): Finding | undefined => {
