@@ -7,7 +7,9 @@
  * float32, inputs arrive and predictions leave as float64. Initial weights are drawn from
  * `rng.fork("init")`, minibatch orders from `rng.fork("batches")`, so one seed fixes the fit.
  * Regression: the predictive variance is σ̂², the maximum-likelihood noise variance (mean squared
- * training residual); log L̂ = −n/2·(log 2πσ̂² + 1) and k = weights + biases + 1 (the noise).
+ * training residual); log L̂ = −n/2·(log 2πσ̂² + 1) and k = weights + biases (+ γ, β under a norm;
+ * no hidden biases under batchnorm) + 1 (the noise). Under early stopping the likelihood and σ̂²
+ * are over all training rows, the held-out ones included.
  * Classification: probabilities are the softmax of the logits (computed in float64), `decision`
  * (two classes) is logit₁ − logit₀, log L̂ = −Σ cross-entropy over the training set and
  * k = weights + biases. The data are used as given (the pipeline standardises them).

@@ -36,7 +36,7 @@
  * for layernorm, rows for batchnorm); dγ = Σ_rows du·x̂, dβ = Σ_rows du.
  * - Dropout with rate p (Srivastava et al., JMLR 15, 2014), inverted: in a training pass each hidden
  *   unit's output is kept with probability 1 − p and scaled by 1/(1 − p) (the mask is drawn by tfjs
- *   from the step's seed); at prediction it is the identity.
+ *   from the step's seed, layer i from seed + i); at prediction it is the identity.
  */
 import * as tf from "@tensorflow/tfjs"
 import type * as Arch from "../Arch.ts"

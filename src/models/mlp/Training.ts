@@ -253,7 +253,7 @@ export const fullBatchSteps = (options: {
   readonly schedule?: Schedule.Plan
   readonly clipNorm?: number
   readonly Xtest?: Matrix
-  /** Seed of the dropout masks (needed when the structure has dropout). */
+  /** Seed of the generator of the dropout masks' seeds (needed when the structure has dropout). */
   readonly seed?: number
 }): StepTrace => {
   const { params, X } = options
@@ -269,9 +269,10 @@ export const fullBatchSteps = (options: {
     const lrs: Array<number> = []
     const gradNorms: Array<number> = []
     let gradsAtStart: Network.Layers = { sizes: params.sizes, weights: [], biases: [], gammas: [], betas: [] }
+    const seeds = options.seed === undefined ? undefined : Random.make(options.seed)
     for (let k = 0; k < options.steps; k++) {
       tf.tidy(() => {
-        const seed = options.seed === undefined ? undefined : options.seed + 1000 * k
+        const seed = seeds?.nextUint32()
         const { loss, gradients } = Network.lossAndGradients(net, Xt, target, options.loss, seed)
         const flat = Network.flatten(gradients)
         losses.push(loss.dataSync()[0])
