@@ -16,8 +16,8 @@
  * 2. stuck-at-mean:      L_E ≥ 0.9·reference, the tail is flat, |L_k − L_E| < 0.02·L_k (E ≥ 3),
  *                        and the run is not still falling (rule 6 does not hold: a tiny learning
  *                        rate creeping down from above the mean is not converged, not stuck).
- *                        Before 3: a run that blew up and then settled at the mean (ReLUs killed
- *                        by the blow-up) is stuck, with the blow-up in `others`.
+ *                        Ranked above rule 3: a run that blew up and then settled at the mean
+ *                        (its ReLUs killed by the blow-up) is stuck, the blow-up in `others`.
  * 3. exploded-recovered: some L_e ≥ 10·R (e ≥ 1 when L_0 is known, else e ≥ 2), yet L_E < 10·R.
  * 4. oscillating:        over the last half of the epochs (≥ 6 of them) the direction of
  *                        L_{e+1} − L_e changes at ≥ 60 % of the chances, and the mean |L_{e+1} − L_e|
