@@ -213,6 +213,17 @@ describe("other data still passes (expected values derived here by invariances)"
     expect(kind).toBe("mlp_step")
     expectAllPass(lines, 3 * c.runs.length)
   })
+
+  it("mlp_norm_step: the batch in another order (batch statistics and mean losses unchanged), both cases", async () => {
+    const m = read("mlp_norm_step.json")
+    const cases = m.cases.map((c: Json, k: number) => {
+      const order = permutation(c.X.length, 20 + k)
+      return { ...c, X: permute(c.X, order), y: permute(c.y, order) }
+    })
+    const { kind, lines } = await check("norm.json", { description: m.description, cases })
+    expect(kind).toBe("mlp_norm_step")
+    expectAllPass(lines, m.cases.reduce((s: number, c: Json) => s + 2 + 5 * c.runs.length, 0))
+  })
 })
 
 describe("a reference value moved beyond its tolerance fails exactly that check", () => {
@@ -247,6 +258,14 @@ describe("a reference value moved beyond its tolerance fails exactly that check"
     const adam = c.runs.findIndex((r: Json) => r.optimizer === "adam")
     c.runs[adam].W[0][0][0] += 1e-3
     expect(failing((await check("mlp_step.json", { description: m.description, cases: [c] })).lines)).toEqual([`${c.name}/adam×${c.runs[adam].steps}: parameters after`])
+  })
+
+  it("mlp_norm_step: one BatchNorm running variance moved by 1e-3", async () => {
+    const m = read("mlp_norm_step.json")
+    const c = structuredClone(m.cases.find((x: Json) => x.norm === "batchnorm"))
+    const run = c.runs[2]
+    run.running[1].var[0] += 1e-3
+    expect(failing((await check("mlp_norm_step.json", { description: m.description, cases: [c] })).lines)).toEqual([`${c.name}/${run.name}×${run.steps}: running statistics`])
   })
 
   it("gp_regression: a fixed lml moved by 1e-5 relative, and a fitted lml no optimiser reaches", async () => {

@@ -153,6 +153,10 @@ describe("the public set (tests/fixtures)", () => {
     expect(count("gp_regression.json")).toBe(8 * gp.cases.length + gp.maternGeneral.length)
     const mlp = read("mlp_step.json")
     expect(count("mlp_step.json")).toBe(3 * mlp.cases.reduce((s: number, c: { runs: Array<unknown> }) => s + c.runs.length, 0))
+    // mlp_norm_step: loss and gradients at the start per case; per run losses, lrs, gradient norms,
+    // parameters, prediction-mode outputs, and the running statistics under batchnorm.
+    const norm = read("mlp_norm_step.json")
+    expect(count("mlp_norm_step.json")).toBe(norm.cases.reduce((s: number, c: { norm: string; runs: Array<unknown> }) => s + 2 + (c.norm === "batchnorm" ? 6 : 5) * c.runs.length, 0))
     expect(count("model_selection.json")).toBe(6 + 3)
     expect(count("gp_classification.json")).toBe(4)
     const svm = read("svm.json")

@@ -58,7 +58,7 @@ describe("Backend", () => {
     })
     const tol = { rtol: 1e-4, atol: 1e-6 }
     assertClose(trace.losses, run.losses, tol, "losses")
-    run.W.forEach((W: Array<Array<number>>, i: number) => assertClose(trace.params.weights[i], W.flat(), tol, `W[${i}]`))
+    run.W.forEach((W: Array<Array<number>>, i: number) => assertClose(trace.layers.weights[i], W.flat(), tol, `W[${i}]`))
     expect(await Effect.runPromise(Backend.select("wasm"))).toBe("wasm")
   })
 })

@@ -84,9 +84,9 @@ describe("PyTorch parity (fixtures/mlp_step.json)", () => {
       })
       assertClose(trace.losses, run.losses, float32, `${c.name}/${run.optimizer} losses`)
       run.gradsAtStart.W.forEach((W, i) => assertClose(trace.gradsAtStart.weights[i], W.flat(), float32, `dW[${i}]`))
-      run.gradsAtStart.b.forEach((b, i) => assertClose(trace.gradsAtStart.biases[i], b, float32, `db[${i}]`))
-      run.W.forEach((W, i) => assertClose(trace.params.weights[i], W.flat(), float32, `W[${i}] after`))
-      run.b.forEach((b, i) => assertClose(trace.params.biases[i], b, float32, `b[${i}] after`))
+      run.gradsAtStart.b.forEach((b, i) => assertClose(trace.gradsAtStart.biases[i]!, b, float32, `db[${i}]`))
+      run.W.forEach((W, i) => assertClose(trace.layers.weights[i], W.flat(), float32, `W[${i}] after`))
+      run.b.forEach((b, i) => assertClose(trace.layers.biases[i]!, b, float32, `b[${i}] after`))
     })
   })
 

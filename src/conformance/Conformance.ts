@@ -26,6 +26,7 @@ import * as Calibration from "./checks/Calibration.ts"
 import * as GpClassification from "./checks/GpClassification.ts"
 import * as GpRegression from "./checks/GpRegression.ts"
 import * as Metrics from "./checks/Metrics.ts"
+import * as MlpNormStep from "./checks/MlpNormStep.ts"
 import * as MlpStep from "./checks/MlpStep.ts"
 import * as ModelSelection from "./checks/ModelSelection.ts"
 import * as Ntk from "./checks/Ntk.ts"
@@ -38,6 +39,7 @@ export const kinds: ReadonlyArray<Kind.Kind> = [
   Metrics.kind,
   ModelSelection.kind,
   MlpStep.kind,
+  MlpNormStep.kind,
   Ntk.kind,
   GpRegression.kind,
   GpClassification.kind,

@@ -59,6 +59,19 @@ export type FitWarning = typeof FitWarning.Type
 /** A warning with every field but the sentence given; the message is written here once. */
 export const warning = (fields: FitWarning): FitWarning => fields
 
+/**
+ * The diagnosis of an iterative fit's loss curve (MLPs: src/models/mlp/Diagnosis.ts states the
+ * labels and the rules): the label, its evidence as named numbers (epochs, ratios), one line of
+ * advice, and the other labels whose rules also matched.
+ */
+export const CurveDiagnosis = Schema.Struct({
+  label: Schema.String,
+  evidence: Schema.Record(Schema.String, Schema.Number),
+  advice: Schema.String,
+  others: Schema.Array(Schema.String)
+})
+export type CurveDiagnosis = typeof CurveDiagnosis.Type
+
 /** The standardisation a trial applied, stored with its row so a report can undo it. */
 export const Standardisation = Schema.Struct({
   /** Per input column: the training part's mean and sd. */

@@ -38,6 +38,8 @@ export interface Fitted {
   readonly hyperparameters: ReadonlyArray<FitFacts.Hyperparameter>
   /** What a reader of the results should know about this fit; [] when nothing. */
   readonly warnings: ReadonlyArray<FitFacts.FitWarning>
+  /** Iterative fits: what the loss curve says (healthy, diverged, stuck, …) with its evidence. */
+  readonly diagnosis?: FitFacts.CurveDiagnosis
   /** Other facts worth a column in the results (kernel description, backend, jitter, iterations). */
   readonly info: Readonly<Record<string, number | string | boolean>>
   /** Frees what the fit holds outside the JS heap (tfjs tensors). Safe to call twice. */

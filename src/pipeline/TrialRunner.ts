@@ -17,6 +17,7 @@ import * as Task from "../data/Task.ts"
 import * as InformationCriteria from "../scoring/InformationCriteria.ts"
 import * as Score from "../scoring/Score.ts"
 import type { NnBackend } from "../models/mlp/Backend.ts"
+import * as Diagnosis from "../models/mlp/Diagnosis.ts"
 import * as Models from "../models/Registry.ts"
 import type { StoredPrediction, StoredTask, TrialResult, TrialRow } from "../results/Run.ts"
 import type { Prediction } from "../models/Model.ts"
@@ -157,6 +158,7 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
     info: unseenRows === 0 ? fitted.info : { ...fitted.info, unseenLevelRows: unseenRows },
     hyperparameters: fitted.hyperparameters,
     warnings: fitted.warnings,
+    ...(fitted.diagnosis === undefined ? {} : { diagnosis: fitted.diagnosis }),
     standardisation: {
       xMean: Array.from(scaler.xMean),
       xSd: Array.from(scaler.xSd),
@@ -181,6 +183,9 @@ const errorRow = (trial: Study.TrialSpec, error: TrialError): TrialResult => ({
     nTest: 0,
     metrics: {},
     info: error._tag === "DivergenceError" ? { divergedAtEpoch: error.epoch } : {},
+    ...(error._tag === "DivergenceError"
+      ? { diagnosis: { label: "diverged", evidence: { epoch: error.epoch }, advice: Diagnosis.advice.diverged, others: [] } }
+      : {}),
     fitSeconds: 0
   }
 })

@@ -33,6 +33,8 @@ export const TrialRow = Schema.Struct({
   hyperparameters: Schema.optional(Schema.Array(FitFacts.Hyperparameter)),
   /** The fit's warnings as data (absent in runs stored before they were data). */
   warnings: Schema.optional(Schema.Array(FitFacts.FitWarning)),
+  /** The loss-curve diagnosis of an iterative fit (MLPs). */
+  diagnosis: Schema.optional(FitFacts.CurveDiagnosis),
   /** The standardisation fitted on the training part, to take hyperparameters back to the data's scale. */
   standardisation: Schema.optional(FitFacts.Standardisation),
   fitSeconds: Schema.Number

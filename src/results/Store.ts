@@ -69,13 +69,24 @@ export const trialTable = (rows: ReadonlyArray<TrialRow>): string => {
     .sort((a, b) => (metricOrder.indexOf(a) + 1 || 99) - (metricOrder.indexOf(b) + 1 || 99) || a.localeCompare(b))
   const hyper = [...new Set(rows.flatMap((r) => (r.hyperparameters ?? []).map((h) => h.name)))]
   const info = [...new Set(rows.flatMap((r) => Object.keys(r.info)))].sort()
-  const columns = ["key", "task", "model", "family", ...axes, "fold", "seed_index", "seed", "status", "n_train", "n_test", ...metrics, "fit_s", ...hyper.map((k) => `hp.${k}`), ...info.map((k) => `info.${k}`), "warnings", "error"]
+  const diagnosed = rows.some((r) => r.diagnosis !== undefined)
+  const evidence = [...new Set(rows.flatMap((r) => Object.keys(r.diagnosis?.evidence ?? {})))].sort()
+  const diagnosis = diagnosed ? ["diagnosis", "diagnosis_others", ...evidence.map((k) => `diagnosis.${k}`), "diagnosis_advice"] : []
+  const columns = ["key", "task", "model", "family", ...axes, "fold", "seed_index", "seed", "status", "n_train", "n_test", ...metrics, "fit_s", ...hyper.map((k) => `hp.${k}`), ...info.map((k) => `info.${k}`), ...diagnosis, "warnings", "error"]
   return Csv.format(columns, rows.map((r) => ({
     key: r.key, task: r.task, model: r.model, family: r.family, ...r.axes,
     fold: r.fold, seed_index: r.seedIndex, seed: r.seed, status: r.status, n_train: r.nTrain, n_test: r.nTest,
     ...r.metrics, fit_s: r.fitSeconds,
     ...Object.fromEntries((r.hyperparameters ?? []).map((h) => [`hp.${h.name}`, h.value])),
     ...Object.fromEntries(Object.entries(r.info).map(([k, v]) => [`info.${k}`, v])),
+    ...(r.diagnosis === undefined
+      ? {}
+      : {
+        diagnosis: r.diagnosis.label,
+        diagnosis_others: r.diagnosis.others.join("; "),
+        ...Object.fromEntries(Object.entries(r.diagnosis.evidence).map(([k, v]) => [`diagnosis.${k}`, v])),
+        diagnosis_advice: r.diagnosis.advice
+      }),
     warnings: (r.warnings ?? []).map(warningToken).join("; "),
     error: r.error
   })))

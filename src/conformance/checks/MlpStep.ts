@@ -127,7 +127,7 @@ const run = (f: Fixture, { file, description }: Kind.Context): Effect.Effect<Rea
             out.push(Check.close(
               file,
               `${name}: gradients at start`,
-              [...trace.gradsAtStart.weights.flatMap((w) => Array.from(w)), ...trace.gradsAtStart.biases.flatMap((v) => Array.from(v))],
+              [...trace.gradsAtStart.weights.flatMap((w) => Array.from(w)), ...trace.gradsAtStart.biases.flatMap((v) => (v === undefined ? [] : Array.from(v)))],
               [...g.W.flat(2), ...g.b.flat()],
               tol,
               (i) => {
@@ -143,7 +143,7 @@ const run = (f: Fixture, { file, description }: Kind.Context): Effect.Effect<Rea
             out.push(Check.close(
               file,
               `${name}: parameters after`,
-              [...(r.W === undefined ? [] : trace.params.weights.flatMap((w) => Array.from(w))), ...(r.b === undefined ? [] : trace.params.biases.flatMap((v) => Array.from(v)))],
+              [...(r.W === undefined ? [] : trace.layers.weights.flatMap((w) => Array.from(w))), ...(r.b === undefined ? [] : trace.layers.biases.flatMap((v) => (v === undefined ? [] : Array.from(v))))],
               [...W.flat(2), ...b.flat()],
               tol,
               (i) => (i < nW ? layerLabels("", c.sizes, "W")(i) : layerLabels("", c.sizes, "b")(i - nW))

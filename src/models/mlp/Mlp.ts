@@ -7,7 +7,9 @@
  * float32, inputs arrive and predictions leave as float64. Initial weights are drawn from
  * `rng.fork("init")`, minibatch orders from `rng.fork("batches")`, so one seed fixes the fit.
  * Regression: the predictive variance is σ̂², the maximum-likelihood noise variance (mean squared
- * training residual); log L̂ = −n/2·(log 2πσ̂² + 1) and k = weights + biases + 1 (the noise).
+ * training residual); log L̂ = −n/2·(log 2πσ̂² + 1) and k = weights + biases (+ γ, β under a norm;
+ * no hidden biases under batchnorm) + 1 (the noise). Under early stopping the likelihood and σ̂²
+ * are over all training rows, the held-out ones included.
  * Classification: probabilities are the softmax of the logits (computed in float64), `decision`
  * (two classes) is logit₁ − logit₀, log L̂ = −Σ cross-entropy over the training set and
  * k = weights + biases. The data are used as given (the pipeline standardises them).
@@ -17,6 +19,17 @@
  * that a wide net under full-batch gradient descent tracks the NTK-GP of `ntk/Infinite.ts`;
  * `tangentKernel: true` records how far its empirical NTK is from the analytic one (ntk/Empirical.ts).
  *
+ * Regularisation and schedules (all off by default, so a default config trains as before):
+ * `norm` (LayerNorm / BatchNorm between each hidden Linear and its activation, Network.ts),
+ * `dropout`, `weightDecay` (coupled L2 for sgd/momentum/adam, decoupled for "adamw",
+ * Optimizer.ts), `clipNorm` (global-norm clipping), `schedule` with `warmupEpochs` (Schedule.ts;
+ * epoch counts are turned into optimiser steps: steps per epoch × epochs), and early stopping
+ * (`patience` not null): `validationFraction` of the training rows, drawn with
+ * `rng.fork("holdout")`, are held out as the monitor, the net trains on the rest and ends with the
+ * weights of its best monitor epoch (Training.ts). `options.validation` is never used to fit: it is
+ * only recorded. Every fit carries a loss-curve diagnosis (Diagnosis.ts) against the loss of
+ * predicting the training mean.
+ *
  * When to use: `family.make(config)` inside a program that provides `NnBackend` turns a
  * study's partial, untrusted config into the model (missing fields take `defaults`).
  * Gotchas: `dispose()` the Fitted (it holds the weights as tfjs variables).
@@ -25,17 +38,22 @@ import * as tf from "@tensorflow/tfjs"
 import { Effect, Schema } from "effect"
 import { ConfigError, DataError, DivergenceError } from "../../core/Errors.ts"
 import type { TrialError } from "../../core/Errors.ts"
+import * as Random from "../../core/Random.ts"
+import * as Data from "../../data/Dataset.ts"
 import type { Dataset } from "../../data/Dataset.ts"
 import * as Matrix from "../../linalg/Matrix.ts"
 import * as Arch from "../Arch.ts"
 import * as Empirical from "../ntk/Empirical.ts"
 import * as Kernels from "../ntk/Kernels.ts"
 import * as Family from "../Family.ts"
+import type * as FitFacts from "../FitFacts.ts"
 import type { FitOptions, Fitted, Model, Prediction } from "../Model.ts"
 import { NnBackend } from "./Backend.ts"
 import * as Loss from "./Loss.ts"
 import * as Network from "./Network.ts"
+import * as Diagnosis from "./Diagnosis.ts"
 import * as Optimizer from "./Optimizer.ts"
+import * as Schedule from "./Schedule.ts"
 import * as Training from "./Training.ts"
 
 export const MlpConfig = Schema.Struct({
@@ -60,7 +78,36 @@ export const MlpConfig = Schema.Struct({
    * info.ntkInitDistance, info.ntkTrainedDistance (‖Θ̂ − Θ‖_F/‖Θ‖_F) and info.ntkMovement
    * (‖Θ̂_T − Θ̂₀‖_F/‖Θ̂₀‖_F). Costs two float64 forward+backward passes over the training set.
    */
-  tangentKernel: Schema.Boolean
+  tangentKernel: Schema.Boolean,
+  /**
+   * Normalisation of each hidden layer before its activation: "layernorm", "batchnorm" (batch
+   * statistics in training, running statistics at prediction; hidden layers then have no bias),
+   * or "none". PyTorch's ε 1e-5 and BatchNorm momentum 0.1.
+   */
+  norm: Schema.Literals(Network.norms),
+  /** Inverted dropout rate after each hidden activation, in training only; 0 = none. */
+  dropout: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThan(1)),
+  /** λ of weight decay on all parameters: coupled L2 for sgd, momentum, adam; decoupled for adamw. */
+  weightDecay: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
+  /** Clip the gradients to this global L2 norm before each step; null = no clipping. */
+  clipNorm: Schema.NullOr(Schema.Finite.check(Schema.isGreaterThan(0))),
+  /**
+   * The learning rate over training (Schedule.ts): "constant"; "step" (× `lrGamma` every
+   * `lrStepEpochs` epochs); "cosine" (from learningRate down to `lrMin` over all epochs); "onecycle"
+   * (learningRate is the peak; PyTorch's pct_start 0.3, div_factor 25, final_div_factor 1e4).
+   */
+  schedule: Schema.Literals(Schedule.names),
+  lrStepEpochs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  lrGamma: Schema.Finite.check(Schema.isGreaterThan(0)),
+  lrMin: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
+  /** Linear warm-up over this many epochs, multiplying the schedule; 0 = none. */
+  warmupEpochs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  /** Early stopping: epochs without improvement of the held-out loss before stopping; null = off. */
+  patience: Schema.NullOr(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  /** Early stopping: the held-out loss must fall below best − minDelta to count as improving. */
+  minDelta: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
+  /** Early stopping: the share of training rows held out as its monitor. */
+  validationFraction: Schema.Finite.check(Schema.isGreaterThan(0), Schema.isLessThan(1))
 })
 export type MlpConfig = typeof MlpConfig.Type
 
@@ -78,7 +125,19 @@ export const defaults: MlpConfig = {
   epochs: 200,
   batchSize: 64,
   parameterization: "standard",
-  tangentKernel: false
+  tangentKernel: false,
+  norm: "none",
+  dropout: 0,
+  weightDecay: 0,
+  clipNorm: null,
+  schedule: "constant",
+  lrStepEpochs: 30,
+  lrGamma: 0.1,
+  lrMin: 0,
+  warmupEpochs: 0,
+  patience: null,
+  minDelta: 0,
+  validationFraction: 0.2
 }
 
 const checkFinite = (data: Float64Array, source: string, what: string, cols: number): Effect.Effect<void, DataError> => {
@@ -136,7 +195,7 @@ const logSoftmax = (logits: Float32Array, n: number, k: number): Float64Array =>
  */
 const ntkScales = (arch: Arch.Arch, optimizer: Optimizer.Name): Array<number> => {
   const sizes = Arch.layerSizes(arch)
-  const power = optimizer === "adam" ? 1 : 2
+  const power = optimizer === "adam" || optimizer === "adamw" ? 1 : 2
   return sizes.slice(0, -1).flatMap((fanIn) => [(arch.wStd / Math.sqrt(fanIn)) ** power, arch.bStd ** power])
 }
 
@@ -153,8 +212,52 @@ const tangentKernelDistances = (arch: Arch.Arch, initial: Arch.Params, trained: 
   }
 }
 
-const fit = Effect.fn("Mlp.fit")(
-  function*(config: MlpConfig, train: Dataset, options: FitOptions): Effect.fn.Return<Fitted, TrialError, NnBackend> {
+/** A fitted MLP: the Model contract plus its loss-curve diagnosis and where early stopping left it. */
+export interface MlpFitted extends Fitted {
+  /** The diagnosis with its typed finding (the contract's `diagnosis` holds it as stored facts). */
+  readonly curveDiagnosis: Diagnosis.Diagnosis
+  readonly diagnosis: FitFacts.CurveDiagnosis
+  /** The epoch whose weights the net holds: early stopping's best epoch, else the last. */
+  readonly bestEpoch: number
+}
+
+/** The training rows and, under early stopping, the held-out monitor rows (`rng.fork("holdout")`). */
+const holdout = (config: MlpConfig, train: Dataset, rng: Random.Generator): { readonly fit: Dataset; readonly monitor?: Dataset } => {
+  if (config.patience === null) return { fit: train }
+  const n = train.X.rows
+  const order = Random.permutation(rng, n)
+  const held = Math.min(n - 1, Math.max(1, Math.round(config.validationFraction * n)))
+  return { fit: Data.subset(train, order.subarray(held)), monitor: Data.subset(train, order.subarray(0, held)) }
+}
+
+/** The schedule in optimiser steps: epoch counts × steps per epoch (a skipped single-row batch not counted). */
+const schedulePlan = (config: MlpConfig, n: number): Schedule.Plan => {
+  const batch = Math.max(1, Math.min(config.batchSize, n))
+  const perEpoch = Math.ceil(n / batch) - (config.norm === "batchnorm" && n % batch === 1 ? 1 : 0)
+  const total = perEpoch * config.epochs
+  const schedule: Schedule.Schedule = config.schedule === "step"
+    ? { type: "step", stepSize: perEpoch * config.lrStepEpochs, gamma: config.lrGamma }
+    : config.schedule === "cosine"
+    ? { type: "cosine", tMax: total, etaMin: config.lrMin }
+    : config.schedule === "onecycle"
+    ? { type: "onecycle", totalSteps: total, pctStart: 0.3, divFactor: 25, finalDivFactor: 1e4 }
+    : { type: "constant" }
+  return { learningRate: config.learningRate, schedule, warmup: perEpoch * config.warmupEpochs }
+}
+
+/** The net's prediction-mode outputs on float64 inputs. */
+const outputsOn = (net: Network.Network, X: Matrix.Matrix): Float32Array => {
+  const Xt = tf.tensor2d(Float32Array.from(X.data), [X.rows, X.cols])
+  try {
+    return Network.outputs(net, Xt)
+  } finally {
+    Xt.dispose()
+  }
+}
+
+/** Fits an MLP with `config`: what `model(config).fit` runs, typed with the diagnosis. */
+export const fit = Effect.fn("Mlp.fit")(
+  function*(config: MlpConfig, train: Dataset, options: FitOptions): Effect.fn.Return<MlpFitted, TrialError, NnBackend> {
     const backend = yield* NnBackend
     const inputDim = train.X.cols
     yield* checkData(train, "training set", inputDim)
@@ -175,31 +278,64 @@ const fit = Effect.fn("Mlp.fit")(
     if (config.tangentKernel && (config.init !== "ntk-matched" || config.depth < 1)) {
       return yield* new ConfigError({ field: "mlp.tangentKernel", message: `tangentKernel needs init "ntk-matched" and depth ≥ 1 (got init "${config.init}", depth ${config.depth}): the analytic NTK it is compared with is that of a net with hidden layers drawn that way` })
     }
+    if (config.norm !== "none" && (config.parameterization === "ntk" || config.tangentKernel)) {
+      return yield* new ConfigError({ field: "mlp.norm", message: `norm "${config.norm}" has no NTK counterpart: use norm "none" with parameterization "ntk" or tangentKernel` })
+    }
+    const parts = holdout(config, train, options.rng.fork("holdout"))
+    const fitSet = parts.fit
+    if (config.norm === "batchnorm" && fitSet.X.rows < 2) {
+      return yield* new DataError({ source: "training set", message: `batchnorm needs at least 2 training rows, got ${fitSet.X.rows}${parts.monitor ? " after holding out the early-stopping rows" : ""}` })
+    }
+    const structure: Network.Structure = { ...Network.plain, norm: config.norm, dropout: config.dropout }
     const initial = Arch.initialize(arch, config.init, options.rng.fork("init"))
-    const net = Network.fromParams(initial, config.activation)
+    const layers = Network.initialLayers(initial, structure)
+    const net = Network.fromLayers(layers, config.activation, structure)
     const trainingOptions: Training.Options = {
       loss,
       optimizer: {
         name: config.optimizer,
         learningRate: config.learningRate,
         momentum: config.momentum,
+        weightDecay: config.weightDecay,
         ...(config.parameterization === "ntk" ? { scales: ntkScales(arch, config.optimizer) } : {})
       },
       epochs: config.epochs,
-      batchSize: config.batchSize
+      batchSize: config.batchSize,
+      schedule: schedulePlan(config, fitSet.X.rows),
+      ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm }),
+      ...(config.patience === null ? {} : { earlyStopping: { patience: config.patience, minDelta: config.minDelta } })
     }
-    const { curve, outputs } = yield* Effect.acquireUseRelease(
-      Effect.sync(() => ({ train: deviceData(train, loss, outputDim), validation: validation && deviceData(validation, loss, outputDim) })),
+    const { outcome, outputs } = yield* Effect.acquireUseRelease(
+      Effect.sync(() => ({
+        train: deviceData(fitSet, loss, outputDim),
+        validation: validation && deviceData(validation, loss, outputDim),
+        monitor: parts.monitor && deviceData(parts.monitor, loss, outputDim)
+      })),
       (data) =>
         Effect.map(
-          Training.train(net, data.train, trainingOptions, options.rng.fork("batches"), data.validation),
-          (curve) => ({ curve, outputs: Network.outputs(net, data.train.X) })
+          Training.train(net, data.train, trainingOptions, options.rng.fork("batches"), {
+            ...(data.validation ? { validation: data.validation } : {}),
+            ...(data.monitor ? { monitor: data.monitor } : {})
+          }),
+          // The likelihood is over every training row, the early-stopping monitor rows included.
+          (outcome) => ({ outcome, outputs: parts.monitor === undefined ? Network.outputs(net, data.train.X) : outputsOn(net, train.X) })
         ),
-      (data) => Effect.sync(() => tf.dispose([data.train.X, data.train.target, ...(data.validation ? [data.validation.X, data.validation.target] : [])]))
+      (data) => Effect.sync(() => tf.dispose([data.train, data.validation, data.monitor].flatMap((d) => (d ? [d.X, d.target] : []))))
     ).pipe(Effect.onError(() => Effect.sync(() => Network.dispose(net))))
+    const curve = outcome.curve
+    const diagnosis = Diagnosis.diagnose({
+      train: curve.map((r) => r.trainLoss),
+      ...(validation !== undefined
+        ? { valid: curve.map((r) => r.validLoss ?? Number.NaN) }
+        : outcome.monitor.length > 0
+        ? { valid: outcome.monitor }
+        : {}),
+      meanLoss: Diagnosis.meanLoss(loss, fitSet.y, fitSet.classes),
+      initialLoss: outcome.initialLoss
+    })
 
     const n = train.X.rows
-    const parameters = Arch.parameterCount(arch)
+    const parameters = [...layers.weights, ...layers.biases, ...layers.gammas, ...layers.betas].reduce((k, p) => k + (p?.length ?? 0), 0)
     let logLikelihood: number
     let noiseVariance = Number.NaN
     if (regression) {
@@ -225,13 +361,7 @@ const fit = Effect.fn("Mlp.fit")(
     const predict = (X: Matrix.Matrix): Prediction => {
       if (disposed) throw new Error("Mlp: predict called on a disposed fit")
       if (X.cols !== inputDim) throw new DataError({ source: "predict", message: `inputs have ${X.cols} features, the net was fitted on ${inputDim}` })
-      const Xt = tf.tensor2d(Float32Array.from(X.data), [X.rows, X.cols])
-      let out: Float32Array
-      try {
-        out = Network.outputs(net, Xt)
-      } finally {
-        Xt.dispose()
-      }
+      const out = outputsOn(net, X)
       if (regression) {
         return { kind: "regression", mean: Float64Array.from(out), variance: new Float64Array(X.rows).fill(noiseVariance) }
       }
@@ -250,16 +380,20 @@ const fit = Effect.fn("Mlp.fit")(
       epochsRun: curve.length
     }
     if (last.validLoss !== undefined) info.finalValidLoss = last.validLoss
+    if (config.patience !== null) info.bestEpoch = outcome.bestEpoch
     if (regression) info.noiseVariance = noiseVariance
     if (config.tangentKernel) Object.assign(info, tangentKernelDistances(arch, initial, Network.toParams(net), train.X))
 
-    const fitted: Fitted = {
+    const fitted: MlpFitted = {
       predict,
+      curveDiagnosis: diagnosis,
+      bestEpoch: outcome.bestEpoch,
       logLikelihood,
       freeParameters: regression ? parameters + 1 : parameters,
       curve,
       hyperparameters: [],
       warnings: [],
+      diagnosis: Diagnosis.toFacts(diagnosis),
       info,
       dispose: () => {
         if (disposed) return
