@@ -184,7 +184,7 @@ export const run = Effect.fn("Run.run")(function*(options: Options) {
   )
   if (Exit.isFailure(exit)) {
     yield* finish("failed")
-    return yield* exit
+    return yield* Effect.failCause(exit.cause)
   }
   yield* finish("complete")
   if (options.report) yield* Report.write(experiment, runId, options.reportsDir)
