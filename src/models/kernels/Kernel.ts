@@ -352,6 +352,54 @@ export const describe = (k: Kernel): string => {
   }
 }
 
+/** Python's `"{:.3g}".format(v)`: 3 significant digits, exponent form below 1e-4 and from 1e3, trailing zeros dropped. */
+const g3 = (v: number): string => {
+  if (v === 0) return "0"
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf"
+  const [mantissa, exponent] = v.toExponential(2).split("e")
+  const e = Number(exponent)
+  const strip = (s: string): string => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s)
+  if (e < -4 || e >= 3) return `${strip(mantissa)}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`
+  return strip(v.toFixed(2 - e))
+}
+
+/**
+ * scikit-learn's printout of a fitted `kernel_`, e.g.
+ * `5.64**2 * RBF(length_scale=57.4) + 0.286**2 * RBF(length_scale=166) * ExpSineSquared(length_scale=1.53, periodicity=1) + WhiteKernel(noise_level=0.000436)`:
+ * sklearn's class and parameter names, values to 3 significant digits, a constant c as √c**2.
+ * When to use: reports and logs of composite kernels, to read beside sklearn's. Gotcha: sklearn
+ * prints a sum inside a product without brackets (ambiguous); here it is bracketed.
+ */
+export const format = (k: Kernel): string => {
+  const ls = (params: ReadonlyArray<Hyperparameter>): string =>
+    params.length === 1 ? g3(params[0].value) : `[${params.map((p) => g3(p.value)).join(", ")}]`
+  switch (k._tag) {
+    case "Rbf":
+      return `RBF(length_scale=${ls(k.lengthScale)})`
+    case "Matern":
+      return `Matern(length_scale=${ls(k.lengthScale)}, nu=${g3(k.nu)})`
+    case "RationalQuadratic":
+      return `RationalQuadratic(alpha=${g3(k.alpha.value)}, length_scale=${ls(k.lengthScale)})`
+    case "Periodic":
+      return `ExpSineSquared(length_scale=${g3(k.lengthScale.value)}, periodicity=${g3(k.period.value)})`
+    case "Linear":
+      return `DotProduct(sigma_0=${g3(k.sigma0.value)})`
+    case "White":
+      return `WhiteKernel(noise_level=${g3(k.noise.value)})`
+    case "Constant":
+      return `${g3(Math.sqrt(k.value.value))}**2`
+    case "Sum":
+      return `${format(k.left)} + ${format(k.right)}`
+    case "Product": {
+      const wrap = (c: Kernel): string => (c._tag === "Sum" ? `(${format(c)})` : format(c))
+      return `${wrap(k.left)} * ${wrap(k.right)}`
+    }
+  }
+}
+
+/** The additive terms of k: its sums flattened, left to right (k itself when it is not a sum). */
+export const terms = (k: Kernel): Array<Kernel> => (k._tag === "Sum" ? [...terms(k.left), ...terms(k.right)] : [k])
+
 // ---------------------------------------------------------------------------------------------
 // Radial profiles: value v(r²) and h(r²) = −r·dv/dr = ∂v/∂log ℓ for an isotropic length-scale
 
