@@ -151,6 +151,8 @@ describe("the public set (tests/fixtures)", () => {
     expect(count("ntk.json")).toBe(2 * ntk.cases.length + 4 * ntk.predictions.cases.length)
     const gp = read("gp_regression.json")
     expect(count("gp_regression.json")).toBe(8 * gp.cases.length + gp.maternGeneral.length)
+    // names, lml, lmlOriginal, gradient, mean, std, latent std, printout, fitted lml
+    expect(count("gp_composite.json")).toBe(9 * read("gp_composite.json").cases.length)
     const mlp = read("mlp_step.json")
     expect(count("mlp_step.json")).toBe(3 * mlp.cases.reduce((s: number, c: { runs: Array<unknown> }) => s + c.runs.length, 0))
     expect(count("model_selection.json")).toBe(6 + 3)

@@ -23,6 +23,7 @@ import * as path from "node:path"
 import { DataError } from "../core/Errors.ts"
 import * as Check from "./Check.ts"
 import * as GpClassification from "./checks/GpClassification.ts"
+import * as GpComposite from "./checks/GpComposite.ts"
 import * as GpRegression from "./checks/GpRegression.ts"
 import * as Metrics from "./checks/Metrics.ts"
 import * as MlpStep from "./checks/MlpStep.ts"
@@ -38,6 +39,7 @@ export const kinds: ReadonlyArray<Kind.Kind> = [
   MlpStep.kind,
   Ntk.kind,
   GpRegression.kind,
+  GpComposite.kind,
   GpClassification.kind,
   Svm.kind
 ]
