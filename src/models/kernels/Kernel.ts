@@ -442,10 +442,13 @@ const columnScales = (X: Matrix.Matrix): Array<{ readonly spread: number; readon
  *   the inputs resolve, so that like terms of a sum do not start identical (a symmetric start
  *   stays symmetric under gradient steps);
  * - `periodic` period, on 1-d inputs: the periods of the 3 highest peaks of the Lomb–Scargle
- *   periodogram of the training data (Periodogram.peaks; x may be uneven), one start per peak
- *   (with several periodic leaves, start c gives leaf j peak (c + j) mod 3);
- * - everything else (rq α, linear σ0, periodic length-scale, any period on d > 1 inputs) keeps
- *   the kernel's own value; fixed hyperparameters are never changed.
+ *   periodogram of the training data (Periodogram.peaks; x may be uneven), one start per peak,
+ *   then a fourth start at the kernel's smooth limit, for data with no period: period 100·R (R the
+ *   range of x) and length-scale 2π·spread/period, where exp(−2 sin²(πd/p)/ℓ²) ≈ an RBF of
+ *   length-scale p·ℓ/(2π) = spread (with several periodic leaves, start c gives leaf j candidate
+ *   (c + j) mod 4);
+ * - everything else (rq α, linear σ0, the periodic length-scale of a peak start, any period on
+ *   d > 1 inputs) keeps the kernel's own value; fixed hyperparameters are never changed.
  * One start, or one per candidate period. Gotcha: y is the y being fitted (normalised when
  * normalizeY), so the variances are on its scale.
  */
@@ -472,7 +475,18 @@ export const startsFromData = (k: Kernel, X: Matrix.Matrix, y: ArrayLike<number>
   collect(k)
   const stationary = leaves.filter((l) => l._tag === "Rbf" || l._tag === "Matern" || l._tag === "RationalQuadratic").length
   const freePeriods = leaves.filter((l) => l._tag === "Periodic" && isFree(l.period)).length
-  const periods = freePeriods > 0 && X.cols === 1 ? Periodogram.peaks(X.data, y, PERIOD_CANDIDATES).map((p) => p.period) : []
+  const periods: Array<{ readonly period: number; readonly lengthScale?: number }> = []
+  if (freePeriods > 0 && X.cols === 1) {
+    periods.push(...Periodogram.peaks(X.data, y, PERIOD_CANDIDATES).map((p) => ({ period: p.period })))
+    let lo = X.data[0]
+    let hi = X.data[0]
+    for (const v of X.data) {
+      lo = Math.min(lo, v)
+      hi = Math.max(hi, v)
+    }
+    const smooth = 100 * (hi - lo)
+    if (smooth > 0) periods.push({ period: smooth, lengthScale: (2 * Math.PI * isoSpread) / smooth })
+  }
 
   const set = (p: Hyperparameter, v: number): Hyperparameter => {
     if (p.bounds === "fixed" || !(v > 0) || !Number.isFinite(v)) return p
@@ -504,7 +518,8 @@ export const startsFromData = (k: Kernel, X: Matrix.Matrix, y: ArrayLike<number>
         }
         case "Periodic": {
           if (!isFree(node.period) || periods.length === 0) return node
-          return { ...node, period: set(node.period, periods[(candidate + periodicLeaf++) % periods.length]) }
+          const c = periods[(candidate + periodicLeaf++) % periods.length]
+          return { ...node, period: set(node.period, c.period), lengthScale: c.lengthScale === undefined ? node.lengthScale : set(node.lengthScale, c.lengthScale) }
         }
         case "Linear":
           return node
