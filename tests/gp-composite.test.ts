@@ -5,8 +5,11 @@
  * The fits against the fixture's LML run in tests/conformance.test.ts (the public set).
  */
 import { Effect, Result } from "effect"
-import { readFileSync } from "node:fs"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { describe, expect, it } from "vitest"
+import * as Conformance from "../src/conformance/Conformance.ts"
 import * as Random from "../src/core/Random.ts"
 import type { Dataset } from "../src/data/Dataset.ts"
 import * as Cholesky from "../src/linalg/Cholesky.ts"
@@ -34,7 +37,8 @@ interface Case {
   }
   readonly fitted: { readonly params: ReadonlyArray<number> }
 }
-const fixture = JSON.parse(readFileSync(new URL("./fixtures/gp_composite.json", import.meta.url), "utf8")) as { readonly cases: ReadonlyArray<Case> }
+const raw = fs.readFileSync(new URL("./fixtures/gp_composite.json", import.meta.url), "utf8")
+const fixture = JSON.parse(raw) as { readonly description: string; readonly cases: ReadonlyArray<Case> }
 
 // the description: "fixed lml, lmlOriginal, grads, mean, std, stdLatent: rtol 1e-6 atol 0"; alpha=1e-10, normalize_y=True
 const TOL = { rtol: 1e-6 }
@@ -158,5 +162,28 @@ describe("the gp family with a kernel expression as its config", () => {
     if (bad._tag !== "Success") return expect.fail("a bad expression decoded")
     expect(bad.value.message).toMatch(/kernel expression at sum\[1\]\.kernel: "sine" is not a kernel; allowed: constant, rbf, matern, rq, periodic, linear, white/)
     expect(Effect.runSync(Gp.decodeConfig({ kernel: "matern32" })).kernel).toBe("matern32")
+  })
+})
+
+describe("gp_composite conformance on another set of the same schema", () => {
+  it("a bad tree fails its own case naming the node; a name list in another order fails; the rest is checked", async () => {
+    // the rbf case without its fit (fits are exercised on the public set in tests/conformance.test.ts)
+    const { fitted: _fitted, ...plain } = JSON.parse(raw).cases.find((c: Case) => c.name === "rbf")
+    const cases = [
+      plain,
+      { ...plain, name: "bad", kernel: { sum: [plain.kernel.sum[0], { kernel: "whitenoise", params: { noise: 0.01 } }] } },
+      { ...plain, name: "swapped", names: [...plain.names].reverse() }
+    ]
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gpnn-composite-"))
+    fs.writeFileSync(path.join(dir, "hidden_gp_composite.json"), JSON.stringify({ description: fixture.description, cases }))
+    const report = await Effect.runPromise(Conformance.run(dir))
+    expect(report.files[0].kind).toBe("gp_composite")
+    const lines = Conformance.lines(report)
+    const of = (name: string) => lines.filter((l) => l.check.startsWith(`co2/${name}:`))
+    expect(of("rbf").map((l) => l.outcome)).toEqual(["pass", "pass", "pass", "pass", "pass", "pass", "pass"])
+    expect(of("bad").map((l) => [l.outcome, l.note])).toEqual([
+      ["fail", expect.stringMatching(/kernel expression at sum\[1\]\.kernel: "whitenoise" is not a kernel; allowed: constant, rbf, matern, rq, periodic, linear, white/)]
+    ])
+    expect(of("swapped").map((l) => l.outcome)).toEqual(["fail"])
   })
 })
