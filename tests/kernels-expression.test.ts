@@ -126,18 +126,19 @@ describe.each(fixture.cases.map((c) => [c.name, c] as const))("Expression on the
   it("the fitted kernel prints as scikit-learn's kernel_ and its tree is the fixture's fitted tree", () => {
     const e = decodeOk(c.kernel)
     const fitted = Kernel.withTheta(Expression.toKernel(e), Float64Array.from(c.fitted.params, Math.log))
-    expect(Kernel.format(fitted)).toBe(c.fitted.sklearnKernel)
+    expect(Kernel.format(fitted, { brackets: false })).toBe(c.fitted.sklearnKernel)
     expect(Expression.withValues(e, Expression.toKernel(decodeOk(c.fitted.kernel)))).toEqual(c.fitted.kernel)
   })
 })
 
 describe("Kernel.format", () => {
-  it("prints values as Python's {:.3g} and brackets a sum inside a product", () => {
+  it("prints values as Python's {:.3g} and brackets a sum inside a product (sklearn's unbracketed string on request)", () => {
     const k = Kernel.product(
       Kernel.sum(Kernel.matern({ nu: 0.5, lengthScale: [0.000123456, 1234.5] }), Kernel.linear({ sigma0: 0.5 })),
       Kernel.rationalQuadratic({ alpha: 99.96, lengthScale: 1e-5 })
     )
     expect(Kernel.format(k)).toBe("(Matern(length_scale=[0.000123, 1.23e+03], nu=0.5) + DotProduct(sigma_0=0.5)) * RationalQuadratic(alpha=100, length_scale=1e-05)")
+    expect(Kernel.format(k, { brackets: false })).toBe("Matern(length_scale=[0.000123, 1.23e+03], nu=0.5) + DotProduct(sigma_0=0.5) * RationalQuadratic(alpha=100, length_scale=1e-05)")
     expect(Kernel.format(Kernel.sum(Kernel.constant({ value: 4 }), Kernel.white({ noise: 1e-5 })))).toBe("2**2 + WhiteKernel(noise_level=1e-05)")
   })
 })

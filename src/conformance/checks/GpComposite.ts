@@ -111,7 +111,7 @@ const checkCase = (c: Case, index: number, label: string, context: Kind.Context)
 
   const fitted = c.fitted
   if (fitted?.params !== undefined && fitted.sklearnKernel !== undefined) {
-    lines.push(Check.exact(file, `${label}: printout of the fitted kernel`, Kernel.format(Kernel.withTheta(spec, logOf(fitted.params))), fitted.sklearnKernel))
+    lines.push(Check.exact(file, `${label}: printout of the fitted kernel`, Kernel.format(Kernel.withTheta(spec, logOf(fitted.params)), { brackets: false }), fitted.sklearnKernel))
   }
   if (fitted?.lml !== undefined) {
     const stated = Description.setting(description, "fitted.lml", String.raw`fitted\.lml\s*-\s*(N)\s*\*`)

@@ -374,9 +374,11 @@ const g3 = (v: number): string => {
  * `5.64**2 * RBF(length_scale=57.4) + 0.286**2 * RBF(length_scale=166) * ExpSineSquared(length_scale=1.53, periodicity=1) + WhiteKernel(noise_level=0.000436)`:
  * sklearn's class and parameter names, values to 3 significant digits, a constant c as √c**2.
  * When to use: reports and logs of composite kernels, to read beside sklearn's. Gotcha: sklearn
- * prints a sum inside a product without brackets (ambiguous); here it is bracketed.
+ * prints a sum inside a product without brackets (ambiguous); here it is bracketed unless
+ * `brackets: false` asks for sklearn's string exactly (conformance compares with it).
  */
-export const format = (k: Kernel): string => {
+export const format = (k: Kernel, options: { readonly brackets?: boolean } = {}): string => {
+  const brackets = options.brackets ?? true
   const ls = (params: ReadonlyArray<Hyperparameter>): string =>
     params.length === 1 ? g3(params[0].value) : `[${params.map((p) => g3(p.value)).join(", ")}]`
   switch (k._tag) {
@@ -395,9 +397,9 @@ export const format = (k: Kernel): string => {
     case "Constant":
       return `${g3(Math.sqrt(k.value.value))}**2`
     case "Sum":
-      return `${format(k.left)} + ${format(k.right)}`
+      return `${format(k.left, options)} + ${format(k.right, options)}`
     case "Product": {
-      const wrap = (c: Kernel): string => (c._tag === "Sum" ? `(${format(c)})` : format(c))
+      const wrap = (c: Kernel): string => (c._tag === "Sum" && brackets ? `(${format(c, options)})` : format(c, options))
       return `${wrap(k.left)} * ${wrap(k.right)}`
     }
   }
