@@ -186,4 +186,41 @@ describe("gp_composite conformance on another set of the same schema", () => {
     ])
     expect(of("swapped").map((l) => l.outcome)).toEqual(["fail"])
   })
+
+  it("other data by invariance: x shifted, y → 3y − 100 (normalize_y): every check passes; one moved value fails alone", async () => {
+    // stationary kernels ignore a shift of x; under normalize_y the normalised problem is unchanged,
+    // so lml, its gradient and the fit stay, lmlOriginal loses n·log 3, mean → 3·mean − 100, std × 3
+    const a = 3
+    const b = -100
+    const shift = (rows: ReadonlyArray<ReadonlyArray<number>>) => rows.map(([x]) => [x + 7.25])
+    const cases = JSON.parse(raw).cases.map((c: Case & { fitted: Record<string, unknown> }) => {
+      const moved = {
+        ...c,
+        X: shift(c.X),
+        Xtest: shift(c.Xtest),
+        y: c.y.map((v) => a * v + b),
+        fixed: {
+          ...c.fixed,
+          lmlOriginal: c.fixed.lmlOriginal - c.y.length * Math.log(a),
+          mean: c.fixed.mean.map((v) => a * v + b),
+          std: c.fixed.std.map((v) => a * v),
+          stdLatent: c.fixed.stdLatent.map((v) => a * v)
+        }
+      }
+      // the 11-parameter fit is checked on the public set; keep this test fast
+      if (c.name !== "composite") return moved
+      const { fitted: _fitted, ...withoutFit } = moved
+      return withoutFit
+    })
+    const run = async (cs: ReadonlyArray<unknown>) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gpnn-composite-"))
+      fs.writeFileSync(path.join(dir, "gp_composite.json"), JSON.stringify({ description: fixture.description, cases: cs }))
+      return Conformance.lines(await Effect.runPromise(Conformance.run(dir)))
+    }
+    const lines = await run(cases)
+    expect(lines.filter((l) => l.outcome !== "pass").map((l) => `${l.check}: ${l.note}`)).toEqual([])
+    expect(lines.length).toBe(7 + 9 + 9)
+    const wrong = cases.map(({ fitted: _fitted, ...c }: Case) => (c.name === "rbf" ? { ...c, fixed: { ...c.fixed, lmlOriginal: c.fixed.lmlOriginal * (1 + 3e-6) } } : c))
+    expect((await run(wrong)).filter((l) => l.outcome === "fail").map((l) => l.check)).toEqual(["co2/rbf: lmlOriginal"])
+  })
 })
