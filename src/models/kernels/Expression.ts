@@ -33,7 +33,6 @@
  * Rasmussen & Williams (2006) §5.4.3 (the composite CO₂ kernel this format was made for).
  */
 import { Effect, Result, Schema, SchemaIssue } from "effect"
-import { ConfigError } from "../../core/Errors.ts"
 import * as Kernel from "./Kernel.ts"
 
 export const leafKinds = ["constant", "rbf", "matern", "rq", "periodic", "linear", "white"] as const
@@ -83,6 +82,7 @@ export interface Problem {
   readonly message: string
 }
 
+/** Thrown inside the recursive decode at the first bad node; `decode` turns it into a Result. */
 class Bad {
   readonly problem: Problem
   constructor(problem: Problem) {
@@ -196,14 +196,6 @@ export const decode = (input: unknown): Result.Result<Expression, Problem> => {
 
 /** A problem as one sentence: "kernel expression at sum[1].kernel: …". */
 export const describeProblem = (p: Problem): string => `kernel expression at ${at(p.path)}: ${p.message}`
-
-/** `decode` as an Effect failing with a ConfigError whose field is `field` plus the node's path. */
-export const decodeEffect = (input: unknown, field = "kernel"): Effect.Effect<Expression, ConfigError> => {
-  const r = decode(input)
-  return Result.isSuccess(r)
-    ? Effect.succeed(r.success)
-    : Effect.fail(new ConfigError({ field: r.failure.path === "" ? field : `${field}.${r.failure.path}`, message: describeProblem(r.failure) }))
-}
 
 /** `decode` as an Effect Schema (decoding validates; encoding is the identity). */
 export const schema = Schema.declareConstructor<Expression, Expression>()(
