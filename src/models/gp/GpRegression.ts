@@ -18,7 +18,8 @@
  *   65–80% over random_state 0–19) to ~90%, and the data starts to 100% (20 of 20 seeds on
  *   both public periodic cases); on a clean sine (n = 60) the periodogram's period
  *   reaches the optimum that log-uniform starts alone miss, by 48 nats with 10 restarts
- *   (tests/gp-starts.test.ts) and by 70–180 nats with 30.
+ *   (tests/gp-starts.test.ts) and by 25–180 nats with 30, depending on the draws
+ *   (bench/gpStarts.ts: with the data starts every family reaches the 150-draw optimum there).
  * - normalizeY: y is centred and scaled by its (population) standard deviation before fitting,
  *   as sklearn ≥ 1.1; predictions are mapped back. `logMarginalLikelihood` of a Fitted is always
  *   on the ORIGINAL scale (normalised LML − n·log σ_y, the Jacobian), so it can enter an AIC next
