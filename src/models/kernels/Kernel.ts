@@ -445,10 +445,10 @@ const columnScales = (X: Matrix.Matrix): Array<{ readonly spread: number; readon
  *   stays symmetric under gradient steps);
  * - `periodic` period, on 1-d inputs: the periods of the 3 highest peaks of the Lomb–Scargle
  *   periodogram of the training data (Periodogram.peaks; x may be uneven), one start per peak,
- *   then a fourth start at the kernel's smooth limit, for data with no period: period 100·R (R the
- *   range of x) and length-scale 2π·spread/period, where exp(−2 sin²(πd/p)/ℓ²) ≈ an RBF of
+ *   then one more start at the kernel's smooth limit, for data with no period: period 100·R (R
+ *   the range of x) and length-scale 2π·spread/period, where exp(−2 sin²(πd/p)/ℓ²) ≈ an RBF of
  *   length-scale p·ℓ/(2π) = spread (with several periodic leaves, start c gives leaf j candidate
- *   (c + j) mod 4);
+ *   (c + j) mod the number of candidates);
  * - everything else (rq α, linear σ0, the periodic length-scale of a peak start, any period on
  *   d > 1 inputs) keeps the kernel's own value; fixed hyperparameters are never changed.
  * One start, or one per candidate period. Gotcha: y is the y being fitted (normalised when
