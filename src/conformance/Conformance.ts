@@ -24,6 +24,7 @@ import { DataError } from "../core/Errors.ts"
 import * as Check from "./Check.ts"
 import * as Calibration from "./checks/Calibration.ts"
 import * as GpClassification from "./checks/GpClassification.ts"
+import * as GpComposite from "./checks/GpComposite.ts"
 import * as GpRegression from "./checks/GpRegression.ts"
 import * as Metrics from "./checks/Metrics.ts"
 import * as MlpNormStep from "./checks/MlpNormStep.ts"
@@ -42,6 +43,7 @@ export const kinds: ReadonlyArray<Kind.Kind> = [
   MlpNormStep.kind,
   Ntk.kind,
   GpRegression.kind,
+  GpComposite.kind,
   GpClassification.kind,
   Svm.kind,
   StatsTests.kind,

@@ -18,6 +18,11 @@
  *   `sum(scale(rbf(), …), white())` has order [amplitude, lengthScale, noise].
  * - White noise appears on the diagonal of `matrix(k, X)` and in `diag(k, X)`, but `matrix(k, X, Y)`
  *   with Y given (even Y = X) has none: noise is independent between distinct evaluations.
+ * - Where a likelihood search starts beyond the kernel's own values is part of each family's
+ *   definition: `startsFromData` states the rule (spread of the inputs for length-scales, y's
+ *   variance for amplitudes and noise, periodogram peaks for periods).
+ * - `format` prints a kernel as scikit-learn prints its fitted `kernel_`; `describe` is the
+ *   shorter form with gpnn's names.
  *
  * Citation: Rasmussen & Williams, Gaussian Processes for Machine Learning (2006), ch. 4 and §5.4.1;
  * scikit-learn `sklearn.gaussian_process.kernels`.
@@ -26,6 +31,7 @@ import { ConfigError, DataError } from "../../core/Errors.ts"
 import * as Blas from "../../linalg/Blas.ts"
 import * as Matrix from "../../linalg/Matrix.ts"
 import type * as FitFacts from "../FitFacts.ts"
+import * as Periodogram from "./Periodogram.ts"
 import * as Special from "./Special.ts"
 
 export type Bounds = readonly [number, number] | "fixed"
@@ -388,6 +394,180 @@ export const describe = (k: Kernel): string => {
       return `${wrap(k.left)}·${wrap(k.right)}`
     }
   }
+}
+
+/** Python's `"{:.3g}".format(v)`: 3 significant digits, exponent form below 1e-4 and from 1e3, trailing zeros dropped. */
+const g3 = (v: number): string => {
+  if (v === 0) return "0"
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf"
+  const [mantissa, exponent] = v.toExponential(2).split("e")
+  const e = Number(exponent)
+  const strip = (s: string): string => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s)
+  if (e < -4 || e >= 3) return `${strip(mantissa)}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`
+  return strip(v.toFixed(2 - e))
+}
+
+/**
+ * scikit-learn's printout of a fitted `kernel_`, e.g.
+ * `5.64**2 * RBF(length_scale=57.4) + 0.286**2 * RBF(length_scale=166) * ExpSineSquared(length_scale=1.53, periodicity=1) + WhiteKernel(noise_level=0.000436)`:
+ * sklearn's class and parameter names, values to 3 significant digits, a constant c as √c**2.
+ * When to use: reports and logs of composite kernels, to read beside sklearn's. Gotcha: sklearn
+ * prints a sum inside a product without brackets (ambiguous); here it is bracketed unless
+ * `brackets: false` asks for sklearn's string exactly (conformance compares with it).
+ */
+export const format = (k: Kernel, options: { readonly brackets?: boolean } = {}): string => {
+  const brackets = options.brackets ?? true
+  const ls = (params: ReadonlyArray<Hyperparameter>): string =>
+    params.length === 1 ? g3(params[0].value) : `[${params.map((p) => g3(p.value)).join(", ")}]`
+  switch (k._tag) {
+    case "Rbf":
+      return `RBF(length_scale=${ls(k.lengthScale)})`
+    case "Matern":
+      return `Matern(length_scale=${ls(k.lengthScale)}, nu=${g3(k.nu)})`
+    case "RationalQuadratic":
+      return `RationalQuadratic(alpha=${g3(k.alpha.value)}, length_scale=${ls(k.lengthScale)})`
+    case "Periodic":
+      return `ExpSineSquared(length_scale=${g3(k.lengthScale.value)}, periodicity=${g3(k.period.value)})`
+    case "Linear":
+      return `DotProduct(sigma_0=${g3(k.sigma0.value)})`
+    case "White":
+      return `WhiteKernel(noise_level=${g3(k.noise.value)})`
+    case "Constant":
+      return `${g3(Math.sqrt(k.value.value))}**2`
+    case "Sum":
+      return `${format(k.left, options)} + ${format(k.right, options)}`
+    case "Product": {
+      const wrap = (c: Kernel): string => (c._tag === "Sum" && brackets ? `(${format(c, options)})` : format(c, options))
+      return `${wrap(k.left)} * ${wrap(k.right)}`
+    }
+  }
+}
+
+/** The additive terms of k: its sums flattened, left to right (k itself when it is not a sum). */
+export const terms = (k: Kernel): Array<Kernel> => (k._tag === "Sum" ? [...terms(k.left), ...terms(k.right)] : [k])
+
+// ---------------------------------------------------------------------------------------------
+// Starting points from the data
+
+/** Candidate periods tried per free period (the highest periodogram peaks). */
+const PERIOD_CANDIDATES = 3
+
+const median = (v: Array<number>): number => {
+  v.sort((a, b) => a - b)
+  return v.length === 0 ? 0 : v[Math.floor(v.length / 2)]
+}
+
+/** Per input column: standard deviation and median gap between sorted distinct values. */
+const columnScales = (X: Matrix.Matrix): Array<{ readonly spread: number; readonly spacing: number }> =>
+  Array.from({ length: X.cols }, (_, j) => {
+    const col = Float64Array.from({ length: X.rows }, (_, i) => X.data[i * X.cols + j]).sort()
+    let mean = 0
+    for (const v of col) mean += v / col.length
+    let variance = 0
+    for (const v of col) variance += (v - mean) ** 2 / col.length
+    const gaps: Array<number> = []
+    for (let i = 1; i < col.length; i++) if (col[i] > col[i - 1]) gaps.push(col[i] - col[i - 1])
+    return { spread: Math.sqrt(variance), spacing: median(gaps) }
+  })
+
+/**
+ * Starting points for the likelihood search read off the data, as log θ of the free
+ * hyperparameters (theta order), each value clamped into its bounds. The rule, family by family:
+ * - amplitude (`constant`): var(y)/m, m the number of additive terms that are not White noise;
+ * - `white` noise: var(y)/10;
+ * - length-scales of `rbf`, `matern`, `rq`: the spread of the inputs, the standard deviation per
+ *   column (ARD) or √(Σ_d var_d) (isotropic). With L such leaves, leaf i (0-based, depth first)
+ *   starts at spread^{1−t}·(2·spacing)^t, t = i/(L − 1), spacing the median gap between sorted
+ *   input values (√(Σ_d gap_d²) isotropic): geometrically from the spread down to the finest scale
+ *   the inputs resolve, so that like terms of a sum do not start identical (a symmetric start
+ *   stays symmetric under gradient steps);
+ * - `periodic` period, on 1-d inputs: the periods of the 3 highest peaks of the Lomb–Scargle
+ *   periodogram of the training data (Periodogram.peaks; x may be uneven), one start per peak,
+ *   then one more start at the kernel's smooth limit, for data with no period: period 100·R (R
+ *   the range of x) and length-scale 2π·spread/period, where exp(−2 sin²(πd/p)/ℓ²) ≈ an RBF of
+ *   length-scale p·ℓ/(2π) = spread (with several periodic leaves, start c gives leaf j candidate
+ *   (c + j) mod the number of candidates);
+ * - everything else (rq α, linear σ0, the periodic length-scale of a peak start, any period on
+ *   d > 1 inputs) keeps the kernel's own value; fixed hyperparameters are never changed.
+ * One start, or one per candidate period. Gotcha: y is the y being fitted (normalised when
+ * normalizeY), so the variances are on its scale.
+ */
+export const startsFromData = (k: Kernel, X: Matrix.Matrix, y: ArrayLike<number>): Array<Float64Array> => {
+  const n = y.length
+  let mean = 0
+  for (let i = 0; i < n; i++) mean += y[i] / n
+  let variance = 0
+  for (let i = 0; i < n; i++) variance += (y[i] - mean) ** 2 / n
+  if (!(variance > 0)) variance = 1
+  const signalTerms = Math.max(1, terms(k).filter((t) => t._tag !== "White").length)
+  const scales = columnScales(X)
+  const isoSpread = Math.sqrt(scales.reduce((s, c) => s + c.spread ** 2, 0))
+  const isoSpacing = Math.sqrt(scales.reduce((s, c) => s + c.spacing ** 2, 0))
+  const ladder = (spread: number, spacing: number, t: number): number => (2 * spacing < spread ? spread ** (1 - t) * (2 * spacing) ** t : spread)
+
+  const leaves: Array<Kernel> = []
+  const collect = (node: Kernel): void => {
+    if (node._tag === "Sum" || node._tag === "Product") {
+      collect(node.left)
+      collect(node.right)
+    } else leaves.push(node)
+  }
+  collect(k)
+  const stationary = leaves.filter((l) => l._tag === "Rbf" || l._tag === "Matern" || l._tag === "RationalQuadratic").length
+  const freePeriods = leaves.filter((l) => l._tag === "Periodic" && isFree(l.period)).length
+  const periods: Array<{ readonly period: number; readonly lengthScale?: number }> = []
+  if (freePeriods > 0 && X.cols === 1) {
+    periods.push(...Periodogram.peaks(X.data, y, PERIOD_CANDIDATES).map((p) => ({ period: p.period })))
+    let lo = X.data[0]
+    let hi = X.data[0]
+    for (const v of X.data) {
+      lo = Math.min(lo, v)
+      hi = Math.max(hi, v)
+    }
+    const smooth = 100 * (hi - lo)
+    if (smooth > 0) periods.push({ period: smooth, lengthScale: (2 * Math.PI * isoSpread) / smooth })
+  }
+
+  const set = (p: Hyperparameter, v: number): Hyperparameter => {
+    if (p.bounds === "fixed" || !(v > 0) || !Number.isFinite(v)) return p
+    return { ...p, value: Math.min(p.bounds[1], Math.max(p.bounds[0], v)) }
+  }
+  const start = (candidate: number): Float64Array => {
+    let lengthScaleLeaf = 0
+    let periodicLeaf = 0
+    const go = (node: Kernel): Kernel => {
+      switch (node._tag) {
+        case "Sum":
+        case "Product": {
+          const left = go(node.left)
+          return { ...node, left, right: go(node.right) }
+        }
+        case "Constant":
+          return { ...node, value: set(node.value, variance / signalTerms) }
+        case "White":
+          return { ...node, noise: set(node.noise, variance / 10) }
+        case "Rbf":
+        case "Matern":
+        case "RationalQuadratic": {
+          const t = stationary > 1 ? lengthScaleLeaf++ / (stationary - 1) : 0
+          const ard = node.lengthScale.length > 1
+          const lengthScale = node.lengthScale.map((p, j) =>
+            set(p, ard ? ladder(scales[j].spread, scales[j].spacing, t) : ladder(isoSpread, isoSpacing, t))
+          )
+          return { ...node, lengthScale }
+        }
+        case "Periodic": {
+          if (!isFree(node.period) || periods.length === 0) return node
+          const c = periods[(candidate + periodicLeaf++) % periods.length]
+          return { ...node, period: set(node.period, c.period), lengthScale: c.lengthScale === undefined ? node.lengthScale : set(node.lengthScale, c.lengthScale) }
+        }
+        case "Linear":
+          return node
+      }
+    }
+    return theta(go(k))
+  }
+  return Array.from({ length: Math.max(1, periods.length) }, (_, c) => start(c))
 }
 
 // ---------------------------------------------------------------------------------------------
