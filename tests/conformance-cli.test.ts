@@ -4,23 +4,16 @@
  * DataError, tested in process in conformance.test.ts; the CLI prints typed errors as every
  * subcommand does.)
  */
-import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { promisify } from "node:util"
 import { beforeAll, describe, expect, it } from "vitest"
+import { sandbox } from "./support/cli.ts"
 
-const exec = promisify(execFile)
-const cli = path.resolve("src/cli/main.ts")
 const fixtures = path.resolve("tests/fixtures")
 const read = (file: string) => JSON.parse(fs.readFileSync(path.join(fixtures, file), "utf8"))
 
-const gpnn = (args: ReadonlyArray<string>) =>
-  exec(process.execPath, [cli, ...args], { maxBuffer: 1 << 24 }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr })
-  )
+const { gpnn } = sandbox("conformance-cli")
 
 const fixtureSet = (files: Record<string, unknown>): string => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gpnn-conformance-cli-"))

@@ -14,8 +14,8 @@
  *
  * When to use: after changing a model family, or to check gpnn against a new fixture set
  * (`make conformance DIR=…`). Gotchas: the GP fits and the SVM grid make this take seconds, not
- * milliseconds; kinds whose gpnn module does not exist yet (GP classification) are recognised
- * and listed as skipped with the reason.
+ * milliseconds; a key of a recognised file that no check knows is listed as skipped with the
+ * reason, so a newer fixture schema never passes silently.
  */
 import { Effect, Result } from "effect"
 import * as fs from "node:fs/promises"
