@@ -54,7 +54,7 @@ describe("every registered executor", () => {
   }, 120_000)
 
   describe.each(Executor.executors.map((e) => [e.name, e] as const))("%s", (name, definition) => {
-    it.effect("runs every trial to the result TrialRunner.run gives, in plan order, failures as rows", () =>
+    it.live("runs every trial to the result TrialRunner.run gives, in plan order, failures as rows", () =>
       Effect.gen(function*() {
         const outcome = yield* runOn(definition)
         expect(outcome.name).toBe(name)

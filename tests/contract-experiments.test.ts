@@ -55,7 +55,7 @@ const runQuick = (experiment: Experiment.Any, executor: "inline" | "threads", na
 const timeless = (row: TrialRow) => ({ ...row, fitSeconds: 0, info: Object.fromEntries(Object.entries(row.info).filter(([k]) => !k.endsWith("Seconds"))) })
 
 describe.each(experiments.map((e) => [e.name, e] as const))("%s, quick profile", (name, experiment) => {
-  it.effect("runs inline and on two threads to the same rows; its report regenerates byte for byte from the stored run", () =>
+  it.live("runs inline and on two threads to the same rows; its report regenerates byte for byte from the stored run", () =>
     Effect.gen(function*() {
       const inline = yield* runQuick(experiment, "inline", `${name}-inline`)
       const { manifest, rows, tasks } = inline.record
