@@ -1,7 +1,7 @@
 /**
  * The number schemas experiment parameters are built from, so every study says "a positive
  * integer" the same way and `--set widths=0` fails with the same message everywhere:
- * `Params.PositiveInt`, `Params.Probability`, `Params.IntAtLeast(2)` (k-fold folds), ….
+ * `Parameter.PositiveInt`, `Parameter.Probability`, `Parameter.IntAtLeast(2)` (k-fold folds), ….
  *
  * When to use: in an experiment's `Schema.Struct` of parameters (experiments/*.ts). Model
  * configurations declare their own fields with `Family.define`; task specs theirs in Task.ts.
