@@ -198,7 +198,7 @@ const report = (p: Params, run: RunRecord) =>
 
     for (const task of p.tasks) {
       const taskRows = rows.filter((r) => r.task === task)
-      const stored = { ...(yield* Stored.data(run, task)), probe: (yield* Stored.probe(run, task)).probe }
+      const stored = yield* Stored.dataAndProbe(run, task)
       const summaries = Summary.byModel(taskRows, metrics)
       const results = p.kernels.flatMap((kernel) => {
         const summary = summaries.find((s) => s.model === modelId(kernel))

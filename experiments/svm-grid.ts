@@ -67,7 +67,7 @@ const cellName = (s: Summary.ModelSummary): string => `C = ${s.axes.C}, σ = ${s
 const report = (p: Params, run: RunRecord) =>
   Effect.gen(function*() {
     const { manifest, rows } = run
-    const moons = yield* Effect.flatMap(Stored.data(run, "moons"), (t) => Effect.map(Stored.probe(run, "moons"), (probe) => ({ ...t, probe: probe.probe })))
+    const moons = yield* Stored.dataAndProbe(run, "moons")
     const summaries = Summary.byModel(rows, metrics)
     const nSupport = new Map(summaries.map((s) => [s.model, Summary.finiteMean(rows.filter((r) => r.model === s.model && r.status === "ok").map((r) => Number(r.info.nSupport)))]))
     const candidates = summaries.map((s): Criteria.Candidate => ({ id: s.model, label: cellName(s), values: s.mean }))

@@ -193,8 +193,9 @@ const withTasks = (run: RunRecord, tasks: ReadonlyArray<StoredTask>): RunRecord 
 describe("Stored", () => {
   const run = withTasks(runRecord({ rows: [] }), [moonsTask, { name: "probeOnly", probe: [[0]] }, { name: "broken", error: "DataError: no such file" }])
   it("gives a task's data, folds and probe as stored", async () => {
-    const t = await Effect.runPromise(Stored.data(run, "moons"))
+    const t = await Effect.runPromise(Stored.dataAndProbe(run, "moons"))
     expect(t.X).toEqual(moonsTask.X)
+    expect(t.probe).toEqual(moonsTask.probe)
     expect(t.folds[0].train).toEqual([0, 1])
   })
   it("fails with a ConfigError that says what is missing and to re-run", async () => {
@@ -204,7 +205,8 @@ describe("Stored", () => {
       return String(exit.cause)
     }
     expect(await message(Stored.data(runRecord({ rows: [] }), "moons"))).toContain(`has no stored data for task "moons": it was stored before runs stored their tasks; re-run it`)
-    expect(await message(Stored.data(run, "probeOnly"))).toContain(`without its data points (its study did not set keepData)`)
+    expect(await message(Stored.probe(run, "broken"))).toContain("DataError: no such file")
+    expect(await message(Stored.dataAndProbe(run, "probeOnly"))).toContain(`without its data points (its study did not set keepData)`)
     expect(await message(Stored.task(run, "circles"))).toContain(`has no stored task "circles" (it stored "moons", "probeOnly", "broken")`)
     expect(await message(Stored.task(run, "broken"))).toContain("could not be loaded when the run ran (DataError: no such file)")
   })

@@ -5,8 +5,8 @@
  * (stored by a version before tasks were stored, or by a study that did not keep its data) it
  * fails with a ConfigError that says so and how to get a run that has it.
  *
- * When to use: `const moons = yield* Stored.data(run, "moons")` in an experiment's report, then
- * hand `moons` to the shared sections (DecisionSurface, PosteriorBand).
+ * When to use: `const moons = yield* Stored.dataAndProbe(run, "moons")` in an experiment's
+ * report, then hand `moons` to the shared sections (DecisionSurface, PosteriorBand).
  */
 import { Effect } from "effect"
 import { ConfigError } from "../core/Errors.ts"
@@ -63,3 +63,7 @@ export const probe = (run: RunRecord, name: string): Effect.Effect<TaskProbe, Co
     t.probe === undefined
       ? Effect.fail(fail(run, name, `stored task "${name}" without probe inputs (its study gave it no probe)`))
       : Effect.succeed({ ...t, probe: t.probe }))
+
+/** The task with its data, folds and probe rows: what a decision surface or a posterior band draws. */
+export const dataAndProbe = (run: RunRecord, name: string): Effect.Effect<TaskData & TaskProbe, ConfigError> =>
+  Effect.flatMap(data(run, name), (t) => Effect.map(probe(run, name), (p) => ({ ...t, probe: p.probe })))
