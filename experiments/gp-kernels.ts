@@ -195,6 +195,7 @@ const report = (p: Params, run: RunRecord) =>
 
     const taskSections: Array<Document.Section> = []
     const picks: Array<{ task: TaskName; best: ReadonlyMap<string, Criteria.Candidate | undefined>; results: ReadonlyArray<KernelResult> }> = []
+    const withTruth: Array<TaskName> = []
 
     for (const task of p.tasks) {
       const taskRows = rows.filter((r) => r.task === task)
@@ -241,6 +242,7 @@ const report = (p: Params, run: RunRecord) =>
       }))
 
       const hasTruth = stored.truth !== undefined
+      if (hasTruth) withTruth.push(task)
       const resultOf = (s: Summary.ModelSummary) => results.find((r) => r.id === s.model)!
       taskSections.push(Document.section(`Task: ${task}`, [
         Document.paragraph(`${taskDescriptions[task]}, x ~ U(−3, 3), n = ${stored.y.length}, noise sd ${p.noise}; ${p.folds}-fold CV.`),
@@ -350,7 +352,7 @@ const report = (p: Params, run: RunRecord) =>
         Document.section("Findings", [Document.bullets(findings)]),
         Document.section("Which kernel each criterion picks", [
           picksTable,
-          Document.paragraph(`**Definitions.** LML = log p(y | X, θ̂) of each fold's fit on its training part (${p.folds - 1}/${p.folds} of the data), on the original scale of y, averaged over folds; AIC = −2·LML + 2k with k the free hyperparameters. CV RMSE / NLL: mean over the ${p.folds} held-out folds of the per-fold RMSE and mean Gaussian negative log predictive density (predictive variance including the fitted noise). **Test error**: the study has a single K-fold split and no separate test set, so the test error is the pooled out-of-fold error — every point predicted once, by the fit that did not see it, from the stored held-out predictions — and, for the tasks whose noise-free function is known (smooth, periodic), the RMSE of the posterior mean to that function on the probe grid inside [−3, 3], averaged over folds.`)
+          Document.paragraph(`**Definitions.** LML = log p(y | X, θ̂) of each fold's fit on its training part (${p.folds - 1}/${p.folds} of the data), on the original scale of y, averaged over folds; AIC = −2·LML + 2k with k the free hyperparameters. CV RMSE / NLL: mean over the ${p.folds} held-out folds of the per-fold RMSE and mean Gaussian negative log predictive density (predictive variance including the fitted noise). **Test error**: the study has a single K-fold split and no separate test set, so the test error is the pooled out-of-fold error — every point predicted once, by the fit that did not see it, from the stored held-out predictions — and, for the tasks whose noise-free function the run stored (${withTruth.length === 0 ? "none here" : withTruth.join(", ")}), the RMSE of the posterior mean to that function on the probe grid inside [−3, 3], averaged over folds.`)
         ]),
         ...taskSections,
         FitWarnings.section(rows, {
