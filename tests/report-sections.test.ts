@@ -271,6 +271,7 @@ describe("FitWarnings", () => {
       "2 of 3 fits raised a warning (1 of 4 trials were stored before warnings were recorded): gp-rq: alpha at its upper bound in 2 fits (smooth, rough); gp-rq: jitter added to factor the kernel matrix in 1 fit (smooth)."
     )
     expect(FitWarnings.sentence([rows[2]])).toBe("No fit of 1 raised a warning.")
+    expect(FitWarnings.sentence([rows[3], rows[3]])).toBe("The 2 trials were stored before warnings were recorded: whether any fit warned is unknown.")
   })
   it("tables every warning from its fields", () => {
     const t = tableOf(FitWarnings.table(rows))

@@ -68,6 +68,7 @@ export const describe = (g: Pick<Group, "code" | "parameter" | "side">): string 
 export const sentence = (rows: ReadonlyArray<TrialRow>, modelLabel: (model: string) => string = (m) => m): string => {
   const recorded = rows.filter((r) => r.warnings !== undefined)
   const notRecorded = rows.length - recorded.length
+  if (rows.length > 0 && recorded.length === 0) return `The ${rows.length} trials were stored before warnings were recorded: whether any fit warned is unknown.`
   const tail = notRecorded === 0 ? "" : ` (${notRecorded} of ${rows.length} trials were stored before warnings were recorded)`
   const warned = recorded.filter((r) => r.warnings!.length > 0).length
   if (warned === 0) return `No fit of ${recorded.length} raised a warning${tail}.`
