@@ -54,7 +54,7 @@ const Params = Schema.Struct({
   folds: Parameter.IntAtLeast(2),
   tasks: Parameter.NonEmpty(Schema.Literals(taskNames)),
   kernels: Parameter.NonEmpty(Schema.Literals(GpRegression.kernelFamilies)),
-  /** Optimiser starts beyond the first (GpRegression's stratified log-uniform restarts). */
+  /** Optimiser starts beyond the first: starts read off the data first (Kernel.startsFromData), then stratified log-uniform draws. */
   restarts: Parameter.NonNegativeInt,
   /** GpRegression's own y normalisation; y is already standardised on each training part. */
   normalizeY: Schema.Boolean,
@@ -346,7 +346,7 @@ const report = (p: Params, run: RunRecord) =>
     const bounds = [...new Set(rows.flatMap((r) => (r.hyperparameters ?? []).filter((h) => h.fixed !== true).map((h) => `[${Format.scientific(h.lower, 1)}, ${Format.scientific(h.upper, 1)}]`)))]
     return Document.make({
       title: "gp-kernels: which kernel does each criterion pick?",
-      intro: `Every GP kernel (${p.kernels.map(label).join(", ")}), each as C·k + White so the noise is fitted, on the ${p.tasks.join(", ")} 1-d regression tasks (n = ${p.n}, noise sd ${p.noise}). Hyperparameters maximise the log marginal likelihood (L-BFGS on log θ from the kernel's defaults and ${p.restarts} more starts stratified log-uniformly over the bounds ${bounds.length === 0 ? "(not recorded by this run)" : bounds.join(", ")} of each hyperparameter, in standardised units) on each training part after x and y are standardised on it. ${p.folds}-fold CV on folds shared by every kernel.`,
+      intro: `Every GP kernel (${p.kernels.map(label).join(", ")}), each as C·k + White so the noise is fitted, on the ${p.tasks.join(", ")} 1-d regression tasks (n = ${p.n}, noise sd ${p.noise}). Hyperparameters maximise the log marginal likelihood (L-BFGS on log θ from the kernel's defaults and ${p.restarts} more starts: first those read off the training data (amplitude and noise from the variance of y, length-scales from the spread of x, periods from the highest peaks of a Lomb–Scargle periodogram and one at the periodic kernel's smooth limit), then stratified log-uniform draws over the bounds ${bounds.length === 0 ? "(not recorded by this run)" : bounds.join(", ")} of each hyperparameter, in standardised units) on each training part after x and y are standardised on it. ${p.folds}-fold CV on folds shared by every kernel.`,
       sections: [
         Document.section("Findings", [Document.bullets(findings)]),
         Document.section("Which kernel each criterion picks", [
