@@ -9,8 +9,10 @@ import * as WasmKernel from "../src/linalg/WasmKernel.ts"
 import { assertClose } from "./support/assertClose.ts"
 
 const initial = WasmKernel.isEnabled()
+const initialFused = WasmKernel.isFused()
 afterEach(() => {
   WasmKernel.setEnabled(initial)
+  WasmKernel.setFused(initialFused)
 })
 
 const randomArray = (rng: Random.Generator, length: number): Float64Array =>
@@ -62,9 +64,11 @@ const cases: ReadonlyArray<Case> = [
   { m: 130, n: 130, depth: 130, k0: 0, kc: 130, alpha: 1, lower: true, leadingZeros: 0 },
   { m: 99, n: 74, depth: 200, k0: 9, kc: 180, alpha: 0.3, leadingZeros: 2 },
   { m: 150, n: 150, depth: 600, k0: 0, kc: 600, alpha: -0.5, lower: true, leadingZeros: 1 },
-  // wide C: many row slabs
+  // wide C: many row slabs and column blocks
   { m: 150, n: 1030, depth: 40, k0: 2, kc: 36, alpha: 1.5 },
-  { m: 701, n: 701, depth: 64, k0: 0, kc: 64, alpha: -1, lower: true }
+  { m: 701, n: 701, depth: 64, k0: 0, kc: 64, alpha: -1, lower: true },
+  { m: 310, n: 597, depth: 300, k0: 1, kc: 299, alpha: 0.5, lower: true, leadingZeros: 3 },
+  { m: 33, n: 2050, depth: 520, k0: 0, kc: 520, alpha: -2 }
 ]
 
 describe.skipIf(!WasmKernel.available())("WasmKernel.updateNT against the JS kernel", () => {
@@ -78,13 +82,50 @@ describe.skipIf(!WasmKernel.available())("WasmKernel.updateNT against the JS ker
     const C0 = randomArray(rng, offset + c.m * ldc + 7)
     const expected = Float64Array.from(C0)
     Blas.updateNTJs(expected, ldc, offset, A, B, c.k0, c.kc, c.alpha, c.lower ?? false, c.leadingZeros)
-    const actual = Float64Array.from(C0)
     WasmKernel.setEnabled(true)
-    expect(WasmKernel.updateNT(actual, ldc, offset, A, B, c.k0, c.kc, c.alpha, c.lower ?? false, c.leadingZeros)).toBe(true)
-    assertClose(actual, expected, { rtol: 1e-12, atol: 1e-12 * maxAbs(expected) }, "C")
-    // entries the JS kernel leaves alone (outside C's block, above the diagonal tiles) are untouched
-    for (let i = 0; i < C0.length; i++) if (expected[i] === C0[i]) expect(actual[i]).toBe(C0[i])
-    if (c.kc <= WasmKernel.KC) expect(Array.from(actual)).toEqual(Array.from(expected)) // same sums, same order
+    for (const fused of WasmKernel.fusedAvailable() ? [false, true] : [false]) {
+      WasmKernel.setFused(fused)
+      const actual = Float64Array.from(C0)
+      expect(WasmKernel.updateNT(actual, ldc, offset, A, B, c.k0, c.kc, c.alpha, c.lower ?? false, c.leadingZeros)).toBe(true)
+      assertClose(actual, expected, { rtol: 1e-12, atol: 1e-12 * maxAbs(expected) }, fused ? "C (fused)" : "C")
+      // entries the JS kernel leaves alone (outside C's block, above the diagonal tiles) are untouched
+      let touched = 0
+      for (let i = 0; i < C0.length; i++) if (expected[i] === C0[i] && actual[i] !== C0[i]) touched++
+      expect(touched).toBe(0)
+      // the plain kernel forms the same sums in the same order
+      if (!fused && c.kc <= WasmKernel.KC) expect(Array.from(actual)).toEqual(Array.from(expected))
+    }
+  })
+
+  it.skipIf(!WasmKernel.fusedAvailable())("the fused kernel rounds once per multiply-add", () => {
+    // every entry: k = 0 adds 1·(−1), k = 1 adds (1 + 2⁻³⁰)² = 1 + 2⁻²⁹ + 2⁻⁶⁰ exactly. Rounding the
+    // product first loses the 2⁻⁶⁰; a fused multiply-add keeps it (on a CPU without FMA, V8 may run
+    // relaxed_madd unfused, and then both kernels give 2⁻²⁹)
+    const depth = 8 // zero beyond k = 1; 64·64·8 multiply-adds clears MIN_WORK
+    const packed = (first: number): Blas.Packed => {
+      const data = new Float64Array(16 * 4 * depth)
+      for (let g = 0; g < 16; g++) {
+        for (let r = 0; r < 4; r++) {
+          data[g * 4 * depth + r] = first
+          data[g * 4 * depth + 4 + r] = 1 + 2 ** -30
+        }
+      }
+      return { data, rows: 64, depth }
+    }
+    const A = packed(1)
+    const B = packed(-1)
+    const run = (fused: boolean): Float64Array => {
+      WasmKernel.setFused(fused)
+      const C = new Float64Array(64 * 64)
+      expect(WasmKernel.updateNT(C, 64, 0, A, B, 0, depth, 1, false, undefined)).toBe(true)
+      return C
+    }
+    WasmKernel.setEnabled(true)
+    const plain = run(false)
+    const fused = run(true)
+    expect(new Set(plain)).toEqual(new Set([2 ** -29]))
+    expect([2 ** -29, 2 ** -29 + 2 ** -60]).toContain(fused[0])
+    expect(new Set(fused).size).toBe(1)
   })
 
   it("A and B sharing storage with different row counts", () => {
@@ -95,6 +136,7 @@ describe.skipIf(!WasmKernel.available())("WasmKernel.updateNT against the JS ker
     Blas.updateNTJs(expected, 61, 0, P, Bview, 0, 120, 1)
     const actual = new Float64Array(97 * 61)
     WasmKernel.setEnabled(true)
+    WasmKernel.setFused(false)
     expect(WasmKernel.updateNT(actual, 61, 0, P, Bview, 0, 120, 1, false, undefined)).toBe(true)
     expect(Array.from(actual)).toEqual(Array.from(expected))
   })

@@ -86,7 +86,9 @@ export const op = {
   v128Zero: (): Array<number> => [0xfd, ...u32(0x0c), ...new Array<number>(16).fill(0)],
   f64x2Splat: (): Array<number> => [0xfd, ...u32(0x14)],
   f64x2Add: (): Array<number> => [0xfd, ...u32(0xf0)],
-  f64x2Mul: (): Array<number> => [0xfd, ...u32(0xf2)]
+  f64x2Mul: (): Array<number> => [0xfd, ...u32(0xf2)],
+  /** f64x2.relaxed_madd (relaxed SIMD): a·b + c, fused or not at the engine's choice. */
+  f64x2RelaxedMadd: (): Array<number> => [0xfd, ...u32(0x107)]
 } as const
 
 export interface Func {
