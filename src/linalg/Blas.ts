@@ -68,6 +68,7 @@ export const pack = (
 /**
  * Packs the transpose of a block: packed row r, column k holds `src[(row0 + k)·ld + col0 + r]`,
  * for r < cols and k < rows. Use it to feed a product A·B (not A·Bᵀ) to the NT micro-kernel.
+ * `into` (default: a new zeroed operand) must have depth `rows` and room for `cols` rows.
  */
 export const packTransposed = (
   src: Float64Array,
@@ -75,9 +76,10 @@ export const packTransposed = (
   row0: number,
   rows: number,
   col0: number,
-  cols: number
+  cols: number,
+  into?: Packed
 ): Packed => {
-  const out = packedZeros(cols, rows)
+  const out = into ?? packedZeros(cols, rows)
   const d = out.data
   const depth = rows
   for (let k = 0; k < rows; k++) {

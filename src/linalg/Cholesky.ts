@@ -8,23 +8,33 @@
  * variants take the right-hand sides as the ROWS of an (m × n) matrix, the layout that needs no
  * transposition (prediction uses it for K(X*, X)).
  *
- * Algorithm: right-looking blocked Cholesky (block `BLOCK` = 64 columns): factor the diagonal
- * block by the dot-product (Cholesky–Crout) algorithm, solve the panel below it by a 4×4
- * register-blocked triangular solve, then subtract the panel's outer product from the trailing
- * matrix with the packed SYRK micro-kernel of `Blas.updateNT`, which does n³/3 − O(n²·64) of the
- * n³/3 flops. Blocked triangular solves and the inverse (LAPACK potri: L⁻ᵀ by a blocked solve
- * that skips known zeros, then L⁻ᵀ·L⁻¹ as a triangular SYRK, n³/3 + n³/3 flops) reuse the same
- * kernel.
+ * Algorithm: recursive Cholesky (LAPACK dpotrf2, Gustavson 1997): split the columns near the
+ * middle, factor the leading block, solve the panel below it by a recursive triangular solve,
+ * subtract the panel's outer product from the trailing block with the packed SYRK micro-kernel of
+ * `Blas.updateNT`, and factor the trailing block; blocks of at most `BASE` columns are factored by
+ * the dot-product (Cholesky–Crout) algorithm. The triangular solves with many right-hand sides
+ * recurse the same way (solve half, GEMM-update the other half, solve it), down to `BASE`-wide
+ * 4×4 register-blocked substitutions. Recursion instead of a fixed block width puts almost all
+ * flops in large GEMMs (k up to n/2), where the micro-kernel runs fastest and the per-call copies
+ * into wasm memory are cheapest per flop; only about n²·`BASE`/4 multiply-adds stay scalar. The
+ * inverse (LAPACK potri: L⁻ᵀ by a blocked solve that skips known zeros, then L⁻ᵀ·L⁻¹ as a
+ * triangular SYRK, n³/3 + n³/3 flops) reuses the same kernel.
  *
  * Citation: Golub & Van Loan, Matrix Computations (4th ed.), §4.2 (Alg. 4.2.1, 4.2.2) and
- * §3.1; LAPACK dpotrf / dpotri.
+ * §3.1; LAPACK dpotrf / dpotrf2 / dpotri; F. G. Gustavson, "Recursion leads to automatic variable
+ * blocking for dense linear-algebra algorithms", IBM J. Res. Dev. 41(6), 1997.
  */
 import { NumericalError } from "../core/Errors.ts"
 import * as Blas from "./Blas.ts"
 import * as Matrix from "./Matrix.ts"
 
-/** Columns per block. 48–128 measure within noise of each other at n = 2000; 64 keeps the panel in L1. */
+/** Columns per block of `inverse`. 48–128 measure within noise of each other at n = 2000. */
 export const BLOCK = 64
+/**
+ * Widest block the recursive factorisation and solves leave to the scalar kernels: narrower
+ * leaves put more of the flops in the micro-kernel, at the price of more, smaller GEMM calls.
+ */
+export const BASE = 32
 
 const notSquare = (A: Matrix.Matrix, fn: string): RangeError =>
   new RangeError(`Cholesky.${fn}: expected a square matrix, got ${A.rows}×${A.cols}`)
@@ -208,22 +218,59 @@ const backwardRowsBlock = (
 export const factor = (A: Matrix.Matrix, what = "Cholesky.factor: the matrix"): Matrix.Matrix => {
   if (A.rows !== A.cols) throw notSquare(A, "factor")
   const n = A.rows
-  const a = Float64Array.from(A.data)
-  const panel = new Float64Array(((n + 3) >> 2) * 4 * BLOCK)
-  for (let k0 = 0; k0 < n; k0 += BLOCK) {
-    const k1 = Math.min(n, k0 + BLOCK)
-    const kb = k1 - k0
-    factorDiagonalBlock(a, n, k0, kb, what)
-    if (k1 === n) break
-    const m = n - k1
-    // panel: L[k1:n, k0:k1] = A[k1:n, k0:k1]·L[k0:k1, k0:k1]⁻ᵀ
-    forwardRowsBlock(a, n, k1, m, k0, a, n, k0 * n + k0, kb)
-    // trailing update: A[k1:n, k1:n] −= L[k1:n, k0:k1]·L[k1:n, k0:k1]ᵀ (lower triangle)
-    const P = Blas.pack(a, n, k1, m, k0, kb, { data: panel, rows: m, depth: kb })
-    Blas.updateNT(a, n, k1 * n + k1, P, P, 0, kb, -1, true)
-  }
+  const a = A.data.slice()
+  factorRecursive(a, n, 0, n, what, workspace())
   for (let i = 0; i < n; i++) a.fill(0, i * n + i + 1, (i + 1) * n)
   return Matrix.make(n, n, a)
+}
+
+/**
+ * Scratch storage for the packed operands of one factorisation or solve: every GEMM of the
+ * recursion packs its two operands here instead of into fresh arrays (fresh multi-megabyte typed
+ * arrays cost page faults and garbage collection comparable to the packing itself). Buffers grow to
+ * the largest operand seen and are dropped with the workspace. Rows padding the last group of four
+ * hold stale values; the micro-kernel never writes the C entries they feed.
+ */
+interface Workspace {
+  a: Float64Array
+  b: Float64Array
+}
+
+const workspace = (): Workspace => ({ a: new Float64Array(0), b: new Float64Array(0) })
+
+/** A packed operand of `rows` × `depth` backed by the workspace's buffer `slot`. */
+const scratch = (ws: Workspace, slot: "a" | "b", rows: number, depth: number): Blas.Packed => {
+  const length = ((rows + 3) >> 2) * 4 * depth
+  if (ws[slot].length < length) ws[slot] = new Float64Array(Math.max(length, 2 * ws[slot].length))
+  return { data: ws[slot], rows, depth }
+}
+
+/**
+ * Where a recursion splits a block of `size` columns: at a multiple of `BASE` near the middle, so
+ * the leaves are whole `BASE`-wide blocks.
+ */
+const split = (size: number): number => BASE * Math.ceil(size / (2 * BASE))
+
+/**
+ * Recursive Cholesky (LAPACK dpotrf2; Gustavson, IBM J. Res. Dev. 41(6), 1997) of the diagonal
+ * block a[k0..k0+kb, k0..k0+kb] (leading dimension n), whose columns to the left have already been
+ * subtracted: [A11 ·; A21 A22] → L11 = chol(A11), L21 = A21·L11⁻ᵀ (`forwardRowsRecursive`),
+ * A22 −= L21·L21ᵀ (a SYRK on the micro-kernel), L22 = chol(A22). Blocks of at most `BASE`
+ * columns are factored by the dot-product algorithm.
+ */
+const factorRecursive = (a: Float64Array, n: number, k0: number, kb: number, what: string, ws: Workspace): void => {
+  if (kb <= BASE) {
+    factorDiagonalBlock(a, n, k0, kb, what)
+    return
+  }
+  const n1 = split(kb)
+  const n2 = kb - n1
+  const k1 = k0 + n1
+  factorRecursive(a, n, k0, n1, what, ws)
+  forwardRowsRecursive(a, n, k1, n2, k0, a, n, k0, k0, n1, ws)
+  const P = Blas.pack(a, n, k1, n2, k0, n1, scratch(ws, "a", n2, n1))
+  Blas.updateNT(a, n, k1 * n + k1, P, P, 0, n1, -1, true)
+  factorRecursive(a, n, k1, n2, what, ws)
 }
 
 export interface FactorWithJitterOptions {
@@ -294,54 +341,58 @@ const checkRhs = (L: Matrix.Matrix, rows: number, fn: string): void => {
 }
 
 /**
- * Blocked solve of Y·Lᵀ = R in place on the (m × n) rows of `y` (each row x: L·x = r).
- * Solved columns are packed once, block by block, for the GEMM updates of later blocks.
+ * In place, for the m rows y[row0 + i, col0 .. col0+nb): solves x·Lᵀ = y (each row x: L·x = y),
+ * L the (nb × nb) lower-triangular block of `l` at row lr, column lc (leading dimension ldl), by
+ * recursion on L's columns: x1 from L11, then y2 −= x1·L21ᵀ on the micro-kernel, then x2 from
+ * L22. All but the m·nb·`BASE`/2 multiply-adds of the `BASE`-wide leaves run in `Blas.updateNT`.
  */
-const forwardRows = (L: Matrix.Matrix, y: Float64Array, m: number): void => {
-  const n = L.rows
-  const l = L.data
-  if (m < 4) {
-    forwardRowsBlock(y, n, 0, m, 0, l, n, 0, n)
+const forwardRowsRecursive = (
+  y: Float64Array, ldy: number, row0: number, m: number, col0: number,
+  l: Float64Array, ldl: number, lr: number, lc: number, nb: number, ws: Workspace
+): void => {
+  if (nb <= BASE || m < 4) {
+    forwardRowsBlock(y, ldy, row0, m, col0, l, ldl, lr * ldl + lc, nb)
     return
   }
-  const solved = Blas.packedZeros(m, n)
-  for (let j0 = 0; j0 < n; j0 += BLOCK) {
-    const j1 = Math.min(n, j0 + BLOCK)
-    if (j0 > 0) {
-      const B = Blas.pack(l, n, j0, j1 - j0, 0, j0)
-      Blas.updateNT(y, n, j0, solved, B, 0, j0, -1)
-    }
-    forwardRowsBlock(y, n, 0, m, j0, l, n, j0 * n + j0, j1 - j0)
-    if (j1 < n) Blas.pack(y, n, 0, m, j0, j1 - j0, solved, j0)
-  }
+  const n1 = split(nb)
+  const n2 = nb - n1
+  forwardRowsRecursive(y, ldy, row0, m, col0, l, ldl, lr, lc, n1, ws)
+  const X1 = Blas.pack(y, ldy, row0, m, col0, n1, scratch(ws, "a", m, n1))
+  const L21 = Blas.pack(l, ldl, lr + n1, n2, lc, n1, scratch(ws, "b", n2, n1))
+  Blas.updateNT(y, ldy, row0 * ldy + col0 + n1, X1, L21, 0, n1, -1)
+  forwardRowsRecursive(y, ldy, row0, m, col0 + n1, l, ldl, lr + n1, lc + n1, n2, ws)
 }
 
-/** Blocked solve of Y·L = R in place on the (m × n) rows of `y` (each row x: Lᵀ·x = r). */
-const backwardRows = (L: Matrix.Matrix, y: Float64Array, m: number): void => {
-  const n = L.rows
-  const l = L.data
-  if (m < 4) {
-    backwardRowsBlock(y, n, 0, m, 0, l, n, 0, n)
+/**
+ * In place, for the m rows y[row0 + i, col0 .. col0+nb): solves x·L = y (each row x: Lᵀ·x = y),
+ * L as in `forwardRowsRecursive`, by recursion from the right: x2 from L22, then y1 −= x2·L21,
+ * then x1 from L11.
+ */
+const backwardRowsRecursive = (
+  y: Float64Array, ldy: number, row0: number, m: number, col0: number,
+  l: Float64Array, ldl: number, lr: number, lc: number, nb: number, ws: Workspace
+): void => {
+  if (nb <= BASE || m < 4) {
+    backwardRowsBlock(y, ldy, row0, m, col0, l, ldl, lr * ldl + lc, nb)
     return
   }
-  const solved = Blas.packedZeros(m, n)
-  const last = Math.floor((n - 1) / BLOCK) * BLOCK
-  for (let j0 = last; j0 >= 0; j0 -= BLOCK) {
-    const j1 = Math.min(n, j0 + BLOCK)
-    if (j1 < n) {
-      // Y[:, j0:j1] −= Y[:, j1:n]·L[j1:n, j0:j1]; B's packed row r, column k is L[k, j0 + r]
-      const B = Blas.packedZeros(j1 - j0, n)
-      const b = B.data
-      for (let k = j1; k < n; k++) {
-        const s = k * n + j0
-        for (let r = 0; r < j1 - j0; r++) b[(r >> 2) * 4 * n + 4 * k + (r & 3)] = l[s + r]
-      }
-      Blas.updateNT(y, n, j0, solved, B, j1, n - j1, -1)
-    }
-    backwardRowsBlock(y, n, 0, m, j0, l, n, j0 * n + j0, j1 - j0)
-    if (j0 > 0) Blas.pack(y, n, 0, m, j0, j1 - j0, solved, j0)
-  }
+  const n1 = split(nb)
+  const n2 = nb - n1
+  backwardRowsRecursive(y, ldy, row0, m, col0 + n1, l, ldl, lr + n1, lc + n1, n2, ws)
+  const X2 = Blas.pack(y, ldy, row0, m, col0 + n1, n2, scratch(ws, "a", m, n2))
+  // packed row r, column k holds L21[k, r] = l[(lr + n1 + k)·ldl + lc + r]
+  const L21t = Blas.packTransposed(l, ldl, lr + n1, n2, lc, n1, scratch(ws, "b", n1, n2))
+  Blas.updateNT(y, ldy, row0 * ldy + col0, X2, L21t, 0, n2, -1)
+  backwardRowsRecursive(y, ldy, row0, m, col0, l, ldl, lr, lc, n1, ws)
 }
+
+/** Solve of Y·Lᵀ = R in place on the (m × n) rows of `y` (each row x: L·x = r). */
+const forwardRows = (L: Matrix.Matrix, y: Float64Array, m: number): void =>
+  forwardRowsRecursive(y, L.rows, 0, m, 0, L.data, L.rows, 0, 0, L.rows, workspace())
+
+/** Solve of Y·L = R in place on the (m × n) rows of `y` (each row x: Lᵀ·x = r). */
+const backwardRows = (L: Matrix.Matrix, y: Float64Array, m: number): void =>
+  backwardRowsRecursive(y, L.rows, 0, m, 0, L.data, L.rows, 0, 0, L.rows, workspace())
 
 /**
  * Solves L·x = rᵢ for every row rᵢ of R (m × n); returns the solutions as the rows of an
@@ -349,7 +400,7 @@ const backwardRows = (L: Matrix.Matrix, y: Float64Array, m: number): void => {
  */
 export const solveLowerRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matrix => {
   checkRhs(L, R.cols, "solveLowerRows")
-  const y = Float64Array.from(R.data)
+  const y = R.data.slice()
   forwardRows(L, y, R.rows)
   return Matrix.make(R.rows, R.cols, y)
 }
@@ -357,7 +408,7 @@ export const solveLowerRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matri
 /** Solves Lᵀ·x = rᵢ for every row rᵢ of R (m × n); returns R·L⁻¹ as an (m × n) matrix. */
 export const solveUpperRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matrix => {
   checkRhs(L, R.cols, "solveUpperRows")
-  const y = Float64Array.from(R.data)
+  const y = R.data.slice()
   backwardRows(L, y, R.rows)
   return Matrix.make(R.rows, R.cols, y)
 }

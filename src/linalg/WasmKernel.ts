@@ -274,6 +274,22 @@ const ensureBytes = (inst: Instance, bytes: number): boolean => {
   return true
 }
 
+/**
+ * Runs shorter than this many doubles are copied by a loop: `subarray` allocates a view per call,
+ * which costs more than copying a few dozen values (narrow C blocks of the recursive triangular
+ * solves have thousands of such rows per call).
+ */
+const SHORT_COPY = 64
+
+/** dst[d .. d+len) = src[s .. s+len). */
+const copy = (dst: Float64Array, d: number, src: Float64Array, s: number, len: number): void => {
+  if (len < SHORT_COPY) {
+    for (let t = 0; t < len; t++) dst[d + t] = src[s + t]
+  } else {
+    dst.set(src.subarray(s, s + len), d)
+  }
+}
+
 /** Copies groups [g0, g1) of `P`'s k-range [k0, k0 + kc) to heap[dst ..], compacted to depth kc. */
 const copyGroups = (heap: Float64Array, dst: number, P: Packed, g0: number, g1: number, k0: number, kc: number): void => {
   const src = P.data
@@ -282,10 +298,7 @@ const copyGroups = (heap: Float64Array, dst: number, P: Packed, g0: number, g1: 
     heap.set(src.subarray(g0 * d, g1 * d), dst)
     return
   }
-  for (let g = g0; g < g1; g++) {
-    const s = g * d + 4 * k0
-    heap.set(src.subarray(s, s + 4 * kc), dst + (g - g0) * 4 * kc)
-  }
+  for (let g = g0; g < g1; g++) copy(heap, dst + (g - g0) * 4 * kc, src, g * d + 4 * k0, 4 * kc)
 }
 
 /**
@@ -350,8 +363,7 @@ export const updateNT = (
         const row = 4 * s0 + i
         const colEnd = Math.min(4 * b1, lower ? Math.min(n, (row | 3) + 1) : n)
         if (colEnd <= col0) continue
-        const src = c0 + row * ldc
-        heap.set(Cm.subarray(src + col0, src + colEnd), cOff + i * ldcP)
+        copy(heap, cOff + i * ldcP, Cm, c0 + row * ldc + col0, colEnd - col0)
       }
       // byte offsets may wrap below zero here; i32 address arithmetic wraps back into range
       const cBase = 8 * cOff - s0 * 4 * 8 * ldcP - 32 * b0
@@ -369,8 +381,7 @@ export const updateNT = (
         const row = 4 * s0 + i
         const colEnd = Math.min(4 * b1, lower ? Math.min(n, (row | 3) + 1) : n)
         if (colEnd <= col0) continue
-        const dst = c0 + row * ldc + col0
-        Cm.set(heap.subarray(cOff + i * ldcP, cOff + i * ldcP + colEnd - col0), dst)
+        copy(Cm, c0 + row * ldc + col0, heap, cOff + i * ldcP, colEnd - col0)
       }
     }
   }
