@@ -17,6 +17,7 @@
  */
 import { ConfigError } from "../../core/Errors.ts"
 import * as Matrix from "../../linalg/Matrix.ts"
+import * as WasmExp from "../../linalg/WasmExp.ts"
 import * as Kernel from "../kernels/Kernel.ts"
 
 /** Which kernel an SVM uses. */
@@ -72,13 +73,15 @@ const rbfRows = (gamma: number, X: Matrix.Matrix): KernelRows => {
   const n = X.rows
   const d = X.cols
   const x = X.data
+  // out[j] = −γ‖x_i − x_index[j]‖², then exp over the run at once (WasmExp)
   const row = (i: number, index: Int32Array, start: number, end: number, out: Float64Array): void => {
     const xi = i * d
+    const g = -gamma
     if (d === 1) {
       const a = x[xi]
       for (let j = start; j < end; j++) {
         const t = a - x[index[j]]
-        out[j] = Math.exp(-gamma * t * t)
+        out[j] = g * t * t
       }
     } else if (d === 2) {
       const a0 = x[xi]
@@ -87,7 +90,7 @@ const rbfRows = (gamma: number, X: Matrix.Matrix): KernelRows => {
         const c = 2 * index[j]
         const t0 = a0 - x[c]
         const t1 = a1 - x[c + 1]
-        out[j] = Math.exp(-gamma * (t0 * t0 + t1 * t1))
+        out[j] = g * (t0 * t0 + t1 * t1)
       }
     } else {
       for (let j = start; j < end; j++) {
@@ -97,9 +100,10 @@ const rbfRows = (gamma: number, X: Matrix.Matrix): KernelRows => {
           const t = x[xi + k] - x[c + k]
           s += t * t
         }
-        out[j] = Math.exp(-gamma * s)
+        out[j] = g * s
       }
     }
+    WasmExp.inPlace(out, start, end)
   }
   return { n, row, diag: () => 1 }
 }
