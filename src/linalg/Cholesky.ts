@@ -27,6 +27,7 @@
 import { NumericalError } from "../core/Errors.ts"
 import * as Blas from "./Blas.ts"
 import * as Matrix from "./Matrix.ts"
+import * as WasmKernel from "./WasmKernel.ts"
 
 /** Columns per block of `inverse`. 48–128 measure within noise of each other at n = 2000. */
 export const BLOCK = 64
@@ -40,13 +41,13 @@ const notSquare = (A: Matrix.Matrix, fn: string): RangeError =>
   new RangeError(`Cholesky.${fn}: expected a square matrix, got ${A.rows}×${A.cols}`)
 
 /**
- * Dot-product Cholesky of the diagonal block a[k0..k0+kb, k0..k0+kb] (leading dimension n), whose
- * columns to the left have already been subtracted. Throws NotPositiveDefinite at the first
- * non-positive pivot (NonFinite for a NaN one), naming its global index.
+ * Dot-product Cholesky of the diagonal block a[k0..k0+kb, k0..k0+kb] (leading dimension ld) of an
+ * (n × n) matrix, whose columns to the left have already been subtracted. Throws
+ * NotPositiveDefinite at the first non-positive pivot (NonFinite for a NaN one), naming its index.
  */
-const factorDiagonalBlock = (a: Float64Array, n: number, k0: number, kb: number, what: string): void => {
+const factorDiagonalBlock = (a: Float64Array, ld: number, n: number, k0: number, kb: number, what: string): void => {
   for (let j = 0; j < kb; j++) {
-    const rj = (k0 + j) * n + k0
+    const rj = (k0 + j) * ld + k0
     const pivot = a[rj + j] - Blas.dotAt(a, rj, a, rj, j)
     if (!(pivot > 0)) {
       const index = k0 + j
@@ -60,7 +61,7 @@ const factorDiagonalBlock = (a: Float64Array, n: number, k0: number, kb: number,
     const d = Math.sqrt(pivot)
     a[rj + j] = d
     for (let i = j + 1; i < kb; i++) {
-      const ri = (k0 + i) * n + k0
+      const ri = (k0 + i) * ld + k0
       a[ri + j] = (a[ri + j] - Blas.dotAt(a, ri, a, rj, j)) / d
     }
   }
@@ -218,30 +219,53 @@ const backwardRowsBlock = (
 export const factor = (A: Matrix.Matrix, what = "Cholesky.factor: the matrix"): Matrix.Matrix => {
   if (A.rows !== A.cols) throw notSquare(A, "factor")
   const n = A.rows
-  const a = A.data.slice()
-  factorRecursive(a, n, 0, n, what, workspace())
-  for (let i = 0; i < n; i++) a.fill(0, i * n + i + 1, (i + 1) * n)
-  return Matrix.make(n, n, a)
+  const ld = padded(n)
+  const { matrix: a, ws } = storage(ld, ld, n, n)
+  for (let i = 0; i < n; i++) a.set(A.data.subarray(i * n, i * n + i + 1), i * ld)
+  factorRecursive(a, ld, n, 0, n, what, ws)
+  const out = new Float64Array(n * n)
+  for (let i = 0; i < n; i++) out.set(a.subarray(i * ld, i * ld + i + 1), i * n)
+  return Matrix.make(n, n, out)
+}
+
+/** n rounded up to a multiple of four: the padded row count and leading dimension of `storage`. */
+const padded = (n: number): number => (n + 3) & ~3
+
+/**
+ * Scratch for the packed operands of one factorisation or solve: every GEMM of the recursion
+ * packs its two operands into `a` and `b` instead of into fresh arrays (fresh multi-megabyte typed
+ * arrays cost page faults and garbage collection comparable to the packing itself). Rows padding
+ * the last group of four hold stale values; they feed only C entries outside the result.
+ */
+interface Workspace {
+  readonly a: Float64Array
+  readonly b: Float64Array
 }
 
 /**
- * Scratch storage for the packed operands of one factorisation or solve: every GEMM of the
- * recursion packs its two operands here instead of into fresh arrays (fresh multi-megabyte typed
- * arrays cost page faults and garbage collection comparable to the packing itself). Buffers grow to
- * the largest operand seen and are dropped with the workspace. Rows padding the last group of four
- * hold stale values; the micro-kernel never writes the C entries they feed.
+ * The working matrix (`rows` × `ld`, stale contents) and a workspace for recursions on an
+ * (n × n) factor with right-hand sides of at most `maxRows` rows, all in one block of wasm memory
+ * when the wasm kernel is on (`WasmKernel.arena`: the micro-kernel then updates them in place,
+ * with no copies), else in a plain array. The padding to multiples of four rows and columns takes
+ * the whole-tile writes of the in-place kernel.
  */
-interface Workspace {
-  a: Float64Array
-  b: Float64Array
+const storage = (rows: number, ld: number, n: number, maxRows: number): { readonly matrix: Float64Array; readonly ws: Workspace } => {
+  // every packed operand has at most max(maxRows, n) rows and depth ≤ split(n) (n₂ ≤ n₁ at every split)
+  const scratchLength = padded(Math.max(maxRows, n)) * split(n)
+  const total = rows * ld + 2 * scratchLength
+  const memory = WasmKernel.arena(total) ?? new Float64Array(total)
+  const end = rows * ld
+  return {
+    matrix: memory.subarray(0, end),
+    ws: { a: memory.subarray(end, end + scratchLength), b: memory.subarray(end + scratchLength, total) }
+  }
 }
 
-const workspace = (): Workspace => ({ a: new Float64Array(0), b: new Float64Array(0) })
-
-/** A packed operand of `rows` × `depth` backed by the workspace's buffer `slot`. */
+/** A packed operand of `rows` × `depth` in the workspace's buffer `slot`. */
 const scratch = (ws: Workspace, slot: "a" | "b", rows: number, depth: number): Blas.Packed => {
-  const length = ((rows + 3) >> 2) * 4 * depth
-  if (ws[slot].length < length) ws[slot] = new Float64Array(Math.max(length, 2 * ws[slot].length))
+  if (ws[slot].length < ((rows + 3) >> 2) * 4 * depth) {
+    throw new RangeError(`Cholesky: workspace ${slot} holds ${ws[slot].length} values, fewer than a ${rows}×${depth} packed operand (a bug in the workspace bound)`)
+  }
   return { data: ws[slot], rows, depth }
 }
 
@@ -253,24 +277,24 @@ const split = (size: number): number => BASE * Math.ceil(size / (2 * BASE))
 
 /**
  * Recursive Cholesky (LAPACK dpotrf2; Gustavson, IBM J. Res. Dev. 41(6), 1997) of the diagonal
- * block a[k0..k0+kb, k0..k0+kb] (leading dimension n), whose columns to the left have already been
- * subtracted: [A11 ·; A21 A22] → L11 = chol(A11), L21 = A21·L11⁻ᵀ (`forwardRowsRecursive`),
+ * block a[k0..k0+kb, k0..k0+kb] (leading dimension ld) of an (n × n) matrix, whose columns to the
+ * left have already been subtracted: [A11 ·; A21 A22] → L11 = chol(A11), L21 = A21·L11⁻ᵀ (`forwardRowsRecursive`),
  * A22 −= L21·L21ᵀ (a SYRK on the micro-kernel), L22 = chol(A22). Blocks of at most `BASE`
  * columns are factored by the dot-product algorithm.
  */
-const factorRecursive = (a: Float64Array, n: number, k0: number, kb: number, what: string, ws: Workspace): void => {
+const factorRecursive = (a: Float64Array, ld: number, n: number, k0: number, kb: number, what: string, ws: Workspace): void => {
   if (kb <= BASE) {
-    factorDiagonalBlock(a, n, k0, kb, what)
+    factorDiagonalBlock(a, ld, n, k0, kb, what)
     return
   }
   const n1 = split(kb)
   const n2 = kb - n1
   const k1 = k0 + n1
-  factorRecursive(a, n, k0, n1, what, ws)
-  forwardRowsRecursive(a, n, k1, n2, k0, a, n, k0, k0, n1, ws)
-  const P = Blas.pack(a, n, k1, n2, k0, n1, scratch(ws, "a", n2, n1))
-  Blas.updateNT(a, n, k1 * n + k1, P, P, 0, n1, -1, true)
-  factorRecursive(a, n, k1, n2, what, ws)
+  factorRecursive(a, ld, n, k0, n1, what, ws)
+  forwardRowsRecursive(a, ld, k1, n2, k0, a, ld, k0, k0, n1, ws)
+  const P = Blas.pack(a, ld, k1, n2, k0, n1, scratch(ws, "a", n2, n1))
+  Blas.updateNT(a, ld, k1 * ld + k1, P, P, 0, n1, -1, true)
+  factorRecursive(a, ld, n, k1, n2, what, ws)
 }
 
 export interface FactorWithJitterOptions {
@@ -386,13 +410,23 @@ const backwardRowsRecursive = (
   backwardRowsRecursive(y, ldy, row0, m, col0, l, ldl, lr, lc, n1, ws)
 }
 
-/** Solve of Y·Lᵀ = R in place on the (m × n) rows of `y` (each row x: L·x = r). */
-const forwardRows = (L: Matrix.Matrix, y: Float64Array, m: number): void =>
-  forwardRowsRecursive(y, L.rows, 0, m, 0, L.data, L.rows, 0, 0, L.rows, workspace())
-
-/** Solve of Y·L = R in place on the (m × n) rows of `y` (each row x: Lᵀ·x = r). */
-const backwardRows = (L: Matrix.Matrix, y: Float64Array, m: number): void =>
-  backwardRowsRecursive(y, L.rows, 0, m, 0, L.data, L.rows, 0, 0, L.rows, workspace())
+/**
+ * The solves `steps` (in order) on the (m × n) rows of `y`, in place: "forward" Y·Lᵀ = R (each row
+ * x: L·x = r), "backward" Y·L = R (each row x: Lᵀ·x = r). The rows are copied into `storage` (wasm
+ * memory, padded) for the recursion and back.
+ */
+const solveRows = (L: Matrix.Matrix, y: Float64Array, m: number, steps: ReadonlyArray<"forward" | "backward">): void => {
+  const n = L.rows
+  if (m < 4) {
+    for (const step of steps) (step === "forward" ? forwardRowsBlock : backwardRowsBlock)(y, n, 0, m, 0, L.data, n, 0, n)
+    return
+  }
+  const ld = padded(n)
+  const { matrix: w, ws } = storage(padded(m), ld, n, m)
+  for (let i = 0; i < m; i++) w.set(y.subarray(i * n, (i + 1) * n), i * ld)
+  for (const step of steps) (step === "forward" ? forwardRowsRecursive : backwardRowsRecursive)(w, ld, 0, m, 0, L.data, n, 0, 0, n, ws)
+  for (let i = 0; i < m; i++) y.set(w.subarray(i * ld, i * ld + n), i * n)
+}
 
 /**
  * Solves L·x = rᵢ for every row rᵢ of R (m × n); returns the solutions as the rows of an
@@ -401,7 +435,7 @@ const backwardRows = (L: Matrix.Matrix, y: Float64Array, m: number): void =>
 export const solveLowerRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matrix => {
   checkRhs(L, R.cols, "solveLowerRows")
   const y = R.data.slice()
-  forwardRows(L, y, R.rows)
+  solveRows(L, y, R.rows, ["forward"])
   return Matrix.make(R.rows, R.cols, y)
 }
 
@@ -409,7 +443,7 @@ export const solveLowerRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matri
 export const solveUpperRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matrix => {
   checkRhs(L, R.cols, "solveUpperRows")
   const y = R.data.slice()
-  backwardRows(L, y, R.rows)
+  solveRows(L, y, R.rows, ["backward"])
   return Matrix.make(R.rows, R.cols, y)
 }
 
@@ -425,7 +459,7 @@ export function solveLower(L: Matrix.Matrix, B: Float64Array | Matrix.Matrix): F
   }
   checkRhs(L, B.rows, "solveLower")
   const Y = Matrix.transpose(B)
-  forwardRows(L, Y.data, Y.rows)
+  solveRows(L, Y.data, Y.rows, ["forward"])
   return Matrix.transpose(Y)
 }
 
@@ -448,7 +482,7 @@ export function solveUpper(L: Matrix.Matrix, B: Float64Array | Matrix.Matrix): F
   }
   checkRhs(L, B.rows, "solveUpper")
   const Y = Matrix.transpose(B)
-  backwardRows(L, Y.data, Y.rows)
+  solveRows(L, Y.data, Y.rows, ["backward"])
   return Matrix.transpose(Y)
 }
 
@@ -462,8 +496,7 @@ export function solve(L: Matrix.Matrix, B: Float64Array | Matrix.Matrix): Float6
   if (B instanceof Float64Array) return solveUpper(L, solveLower(L, B))
   checkRhs(L, B.rows, "solve")
   const Y = Matrix.transpose(B)
-  forwardRows(L, Y.data, Y.rows)
-  backwardRows(L, Y.data, Y.rows)
+  solveRows(L, Y.data, Y.rows, ["forward", "backward"])
   return Matrix.transpose(Y)
 }
 

@@ -301,6 +301,80 @@ const copyGroups = (heap: Float64Array, dst: number, P: Packed, g0: number, g1: 
   for (let g = g0; g < g1; g++) copy(heap, dst + (g - g0) * 4 * kc, src, g * d + 4 * k0, 4 * kc)
 }
 
+// ---- resident operands ------------------------------------------------------------------------
+
+/**
+ * Instances whose memory callers may hold operands in (`arena`), one per module; separate from
+ * the instances above, whose memory the copying path reuses on every call.
+ */
+const residentPlain = plain === undefined ? undefined : load(false)
+const residentFused = fusedInstance === undefined ? undefined : load(true)
+
+/**
+ * A Float64Array of `doubles` values living in wasm memory, for a routine that keeps its matrices
+ * there for a whole factorisation or solve: `updateNT` calls whose C and packed operands all lie in
+ * it run the kernel on them in place, with no copies (C in place is written in whole 4×4 tiles, so
+ * it needs up to three spare rows and columns past each block that does not end on a multiple of
+ * four; the caller pads its leading dimension and row count to multiples of four). Returns
+ * undefined when the wasm path is off or the memory cannot be had; then use a plain array.
+ *
+ * Gotchas: the contents are stale values, not zeros. One arena at a time: the next call reuses (and
+ * may grow, detaching) the same memory, so take the results out before asking again.
+ */
+export const arena = (doubles: number): Float64Array | undefined => {
+  const inst = fused ? residentFused : residentPlain
+  if (!enabled || inst === undefined || !ensureBytes(inst, 8 * doubles)) return undefined
+  return new Float64Array(inst.memory.buffer, 0, doubles)
+}
+
+/** The resident instance holding all three operands, if one does. */
+const residentFor = (Cm: Float64Array, Ap: Packed, Bp: Packed): Instance | undefined => {
+  for (const inst of [residentFused, residentPlain]) {
+    if (inst === undefined) continue
+    const buffer = inst.memory.buffer
+    if (Cm.buffer === buffer && Ap.data.buffer === buffer && Bp.data.buffer === buffer) return inst
+  }
+  return undefined
+}
+
+/** `updateNT` on operands already in `inst`'s memory: the kernel over cache blocks, no copies. */
+const updateResident = (
+  inst: Instance, Cm: Float64Array, ldc: number, c0: number, Ap: Packed, Bp: Packed,
+  k0: number, kc: number, alpha: number, lower: boolean, leadingZeros: number | undefined
+): void => {
+  const mg = (Ap.rows + 3) >> 2
+  const ng = (Bp.rows + 3) >> 2
+  const a = Ap.data.byteOffset
+  const b = Bp.data.byteOffset
+  const as = 32 * Ap.depth
+  const bs = 32 * Bp.depth
+  const c = Cm.byteOffset + 8 * c0
+  const kOff = leadingZeros === undefined ? -(1 << 30) : leadingZeros
+  const kEnd = k0 + kc
+  const kChunk = kc <= KC ? kc : KC
+  const hPerCall = Math.max(4, Math.floor(B_BLOCK_BYTES / (32 * kChunk)))
+  const blockGroups = Math.min(ng, BLOCK_GROUPS)
+  const slabGroups = Math.max(1, Math.min(mg, Math.floor(SLAB_DOUBLES / (16 * blockGroups))))
+  const kernel = inst.kernel
+  const low = lower ? 1 : 0
+  for (let s0 = 0; s0 < mg; s0 += slabGroups) {
+    const s1 = Math.min(mg, s0 + slabGroups)
+    const hMax = lower ? Math.min(ng, s1) : ng
+    for (let b0 = 0; b0 < hMax; b0 += blockGroups) {
+      const b1 = Math.min(hMax, b0 + blockGroups)
+      for (let kb = k0; kb < kEnd; kb += kChunk) {
+        const ke = Math.min(kEnd, kb + kChunk)
+        for (let h0 = b0; h0 < b1; h0 += hPerCall) {
+          const h1 = Math.min(b1, h0 + hPerCall)
+          for (let g0 = lower ? Math.max(s0, h0) : s0; g0 < s1; g0 += A_GROUPS_PER_CALL) {
+            kernel(a, as, b, bs, c, 8 * ldc, g0, Math.min(s1, g0 + A_GROUPS_PER_CALL), h0, h1, kb, ke, kOff, low, alpha)
+          }
+        }
+      }
+    }
+  }
+}
+
 /**
  * `Blas.updateNT` on the wasm kernel, same contract (including `lower`'s whole diagonal tiles and
  * `leadingZeros`). Returns false, having done nothing, when the wasm path is off, the call is too
@@ -323,6 +397,11 @@ export const updateNT = (
   const m = Ap.rows
   const n = Bp.rows
   if (m <= 0 || n <= 0 || kc <= 0) return false
+  const resident = residentFor(Cm, Ap, Bp)
+  if (resident !== undefined) {
+    updateResident(resident, Cm, ldc, c0, Ap, Bp, k0, kc, alpha, lower, leadingZeros)
+    return true
+  }
   if ((lower ? 0.5 : 1) * m * n * kc < MIN_WORK) return false
   const mg = (m + 3) >> 2
   const ng = (n + 3) >> 2
