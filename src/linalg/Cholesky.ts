@@ -35,7 +35,7 @@ export const BLOCK = 64
  * Widest block the recursive factorisation and solves leave to the scalar kernels: narrower
  * leaves put more of the flops in the micro-kernel, at the price of more, smaller GEMM calls.
  */
-export const BASE = 32
+export const BASE = 16
 
 const notSquare = (A: Matrix.Matrix, fn: string): RangeError =>
   new RangeError(`Cholesky.${fn}: expected a square matrix, got ${A.rows}×${A.cols}`)
