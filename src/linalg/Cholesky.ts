@@ -415,7 +415,7 @@ const backwardRowsRecursive = (
  * x: L·x = r), "backward" Y·L = R (each row x: Lᵀ·x = r). The rows are copied into `storage` (wasm
  * memory, padded) for the recursion and back.
  */
-const solveRows = (L: Matrix.Matrix, y: Float64Array, m: number, steps: ReadonlyArray<"forward" | "backward">): void => {
+const solveRowsInPlace = (L: Matrix.Matrix, y: Float64Array, m: number, steps: ReadonlyArray<"forward" | "backward">): void => {
   const n = L.rows
   if (m < 4) {
     for (const step of steps) (step === "forward" ? forwardRowsBlock : backwardRowsBlock)(y, n, 0, m, 0, L.data, n, 0, n)
@@ -435,7 +435,7 @@ const solveRows = (L: Matrix.Matrix, y: Float64Array, m: number, steps: Readonly
 export const solveLowerRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matrix => {
   checkRhs(L, R.cols, "solveLowerRows")
   const y = R.data.slice()
-  solveRows(L, y, R.rows, ["forward"])
+  solveRowsInPlace(L, y, R.rows, ["forward"])
   return Matrix.make(R.rows, R.cols, y)
 }
 
@@ -443,7 +443,18 @@ export const solveLowerRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matri
 export const solveUpperRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matrix => {
   checkRhs(L, R.cols, "solveUpperRows")
   const y = R.data.slice()
-  solveRows(L, y, R.rows, ["backward"])
+  solveRowsInPlace(L, y, R.rows, ["backward"])
+  return Matrix.make(R.rows, R.cols, y)
+}
+
+/**
+ * Solves A·x = rᵢ for every row rᵢ of R (m × n), A = L·Lᵀ; returns the solutions as rows, R·A⁻¹
+ * (A is symmetric). `solveUpperRows(L, solveLowerRows(L, R))` in one pass over the rows.
+ */
+export const solveRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matrix => {
+  checkRhs(L, R.cols, "solveRows")
+  const y = R.data.slice()
+  solveRowsInPlace(L, y, R.rows, ["forward", "backward"])
   return Matrix.make(R.rows, R.cols, y)
 }
 
@@ -459,7 +470,7 @@ export function solveLower(L: Matrix.Matrix, B: Float64Array | Matrix.Matrix): F
   }
   checkRhs(L, B.rows, "solveLower")
   const Y = Matrix.transpose(B)
-  solveRows(L, Y.data, Y.rows, ["forward"])
+  solveRowsInPlace(L, Y.data, Y.rows, ["forward"])
   return Matrix.transpose(Y)
 }
 
@@ -482,7 +493,7 @@ export function solveUpper(L: Matrix.Matrix, B: Float64Array | Matrix.Matrix): F
   }
   checkRhs(L, B.rows, "solveUpper")
   const Y = Matrix.transpose(B)
-  solveRows(L, Y.data, Y.rows, ["backward"])
+  solveRowsInPlace(L, Y.data, Y.rows, ["backward"])
   return Matrix.transpose(Y)
 }
 
@@ -496,7 +507,7 @@ export function solve(L: Matrix.Matrix, B: Float64Array | Matrix.Matrix): Float6
   if (B instanceof Float64Array) return solveUpper(L, solveLower(L, B))
   checkRhs(L, B.rows, "solve")
   const Y = Matrix.transpose(B)
-  solveRows(L, Y.data, Y.rows, ["forward", "backward"])
+  solveRowsInPlace(L, Y.data, Y.rows, ["forward", "backward"])
   return Matrix.transpose(Y)
 }
 
