@@ -45,7 +45,7 @@ const logAbsDetByElimination = (A: Matrix.Matrix): number => {
 
 // sizes around the 4-row tiles, the 16-column recursion leaves and the 64-column blocks of the
 // inverse, and larger sizes for several levels of recursion (not multiples of four)
-const sizes = [1, 2, 3, 4, 5, 7, 16, 17, 63, 64, 65, 127, 130, 193, 300, 517]
+const sizes = [1, 2, 3, 4, 5, 7, 16, 17, 33, 63, 64, 65, 127, 130, 193, 300, 517]
 
 describe.each(sizes)("Cholesky on a random SPD matrix, n = %i", (n) => {
   const rng = Random.make(Random.derive(11, `spd/${n}`))

@@ -220,7 +220,8 @@ export const factor = (A: Matrix.Matrix, what = "Cholesky.factor: the matrix"): 
   if (A.rows !== A.cols) throw notSquare(A, "factor")
   const n = A.rows
   const ld = padded(n)
-  const { matrix: a, ws } = storage(ld, ld, n, n)
+  // left operands: panels below a split (n₂ ≤ split(n) rows) and their pieces
+  const { matrix: a, ws } = storage(ld, ld, n, split(n))
   for (let i = 0; i < n; i++) a.set(A.data.subarray(i * n, i * n + i + 1), i * ld)
   factorRecursive(a, ld, n, 0, n, what, ws)
   const out = new Float64Array(n * n)
@@ -243,21 +244,25 @@ interface Workspace {
 }
 
 /**
- * The working matrix (`rows` × `ld`, stale contents) and a workspace for recursions on an
- * (n × n) factor with right-hand sides of at most `maxRows` rows, all in one block of wasm memory
- * when the wasm kernel is on (`WasmKernel.arena`: the micro-kernel then updates them in place,
- * with no copies), else in a plain array. The padding to multiples of four rows and columns takes
- * the whole-tile writes of the in-place kernel.
+ * The working matrix (`rows` × `ld`, stale contents) and a workspace for a recursion on an
+ * (n × n) factor whose left GEMM operands have at most `maxRowsA` rows, all in one block of wasm
+ * memory when the wasm kernel is on (`WasmKernel.arena`: the micro-kernel then updates them in
+ * place, with no copies), else in a plain array. The padding to multiples of four rows and columns
+ * takes the whole-tile writes of the in-place kernel.
+ *
+ * Bounds: every split has n₂ ≤ n₁ ≤ split(n), so every packed operand has depth ≤ split(n); the
+ * right operands (blocks of L, or of the panel) have at most split(n) rows.
  */
-const storage = (rows: number, ld: number, n: number, maxRows: number): { readonly matrix: Float64Array; readonly ws: Workspace } => {
-  // every packed operand has at most max(maxRows, n) rows and depth ≤ split(n) (n₂ ≤ n₁ at every split)
-  const scratchLength = padded(Math.max(maxRows, n)) * split(n)
-  const total = rows * ld + 2 * scratchLength
-  const memory = WasmKernel.arena(total) ?? new Float64Array(total)
+const storage = (rows: number, ld: number, n: number, maxRowsA: number): { readonly matrix: Float64Array; readonly ws: Workspace } => {
+  const depth = split(n)
+  const aLength = padded(maxRowsA) * depth
+  const bLength = padded(depth) * depth
   const end = rows * ld
+  const total = end + aLength + bLength
+  const memory = WasmKernel.arena(total) ?? new Float64Array(total)
   return {
     matrix: memory.subarray(0, end),
-    ws: { a: memory.subarray(end, end + scratchLength), b: memory.subarray(end + scratchLength, total) }
+    ws: { a: memory.subarray(end, end + aLength), b: memory.subarray(end + aLength, total) }
   }
 }
 
