@@ -12,8 +12,10 @@
  * streams. On V8 (no SIMD for scalar JS) this reaches about 3.5 GFLOP/s on one core, ten times a
  * naive triple loop; 4×2, 4×3 and 8×2 tiles and a 2× k-unrolled 4×4 were measured no faster.
  * `updateNT` dispatches calls of at least 16³ multiply-adds to the WebAssembly SIMD (f64x2) version
- * of the same 4×4 kernel in `WasmKernel` (3–5× faster), and keeps this scalar kernel, exported as
- * `updateNTJs`, as the reference and the fallback (small calls, no SIMD, `GPNN_WASM=0`).
+ * of the same 4×4 kernel in `WasmKernel` (5–7× faster, with fused multiply-adds where relaxed SIMD
+ * is available), and keeps this scalar kernel, exported as `updateNTJs`, as the reference and the
+ * fallback (small calls, no SIMD, `GPNN_WASM=0`). `gemm`, `gemmNT` and `syrk` pack their operands
+ * straight into wasm memory (`WasmKernel.arena`) and multiply there.
  *
  * Citation: Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
  * 34(3), 2008 (packing and register blocking).

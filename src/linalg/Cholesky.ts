@@ -212,8 +212,9 @@ const backwardRowsBlock = (
  *
  * When to use: any SPD system solved more than once, log-determinants, sampling N(0, A).
  * Gotchas: throws `NumericalError` reason "NotPositiveDefinite" naming the failing pivot; kernel
- * matrices often need `factorWithJitter` instead. Cost n³/3 flops: about 0.1 s at n = 1000 and
- * 0.8 s at n = 2000 on this project's 2-core machine (bench/linalg.ts).
+ * matrices often need `factorWithJitter` instead. Cost n³/3 flops: about 0.03 s at n = 1000 and
+ * 0.15 s at n = 2000 on this project's 2-core machine (bench/linalg.ts; the result's fresh n²
+ * array is a tenth of that).
  * Shapes: A (n × n) → L (n × n).
  */
 export const factor = (A: Matrix.Matrix, what = "Cholesky.factor: the matrix"): Matrix.Matrix => {

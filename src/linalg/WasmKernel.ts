@@ -30,6 +30,10 @@
  * the touched part of C in, run the kernel over (k chunk, B block, A groups), copy C back. The
  * copies are O(m·kc + n·kc + m·n) against m·n·kc multiply-adds, so calls below `MIN_WORK` stay in
  * JS. Memory grows to the largest call seen (about B's n·kc doubles) and is not returned.
+ * Routines that do many products on the same matrices (Cholesky's recursion, Blas's products)
+ * skip the copies: they keep C and the packed operands in an `arena` of two further instances and
+ * `updateNT` runs the kernel on them in place; that memory likewise grows to the largest
+ * factorisation or product seen (about 1.5·n² doubles for a Cholesky factor of order n).
  *
  * Citation: Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
  * 34(3), 2008 (blocking for the caches around a register-blocked micro-kernel).
@@ -319,7 +323,8 @@ const residentFused = fusedInstance === undefined ? undefined : load(true)
  * undefined when the wasm path is off or the memory cannot be had; then use a plain array.
  *
  * Gotchas: the contents are stale values, not zeros. One arena at a time: the next call reuses (and
- * may grow, detaching) the same memory, so take the results out before asking again.
+ * may grow, detaching) the same memory, so take the results out before asking again, and call no
+ * other arena user (Cholesky's factor and solves, Blas's gemm, gemmNT, syrk) while holding one.
  */
 export const arena = (doubles: number): Float64Array | undefined => {
   const inst = fused ? residentFused : residentPlain

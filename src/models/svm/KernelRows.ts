@@ -9,7 +9,9 @@
  * summed from coordinate differences (‖x‖² + ‖x'‖² − 2x·x' would cost the same per entry but
  * cancels for nearby points and misses the exact 1 on the diagonal). Shared kernels are evaluated
  * through `Kernel.matrix(k, A, B)` with both arguments given, so a `white` term contributes
- * nothing, not even on the diagonal: the solver and prediction see the same kernel.
+ * nothing, not even on the diagonal: the solver and prediction see the same kernel. RBF rows
+ * take their exponentials in WebAssembly SIMD (`WasmExp`, within 2 ulp of `Math.exp`, which it
+ * falls back to without SIMD); the decision values of `expansion` use `Math.exp`.
  *
  * When to use: `rows(spec, X)` gives the solver its `KernelRows`; `expansion(spec, S, c, Z)` gives
  * decision values. Gotchas: the adapter for shared kernels allocates per row (a 1 × m kernel
