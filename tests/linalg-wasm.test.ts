@@ -142,6 +142,47 @@ describe.skipIf(!WasmKernel.available())("WasmKernel.updateNT against the JS ker
   })
 })
 
+describe.skipIf(!WasmKernel.available())("WasmKernel.arena: operands in wasm memory, updated in place", () => {
+  it.each([
+    { m: 37, n: 45, depth: 70, k0: 3, kc: 60, lower: false, leadingZeros: undefined },
+    { m: 81, n: 81, depth: 300, k0: 0, kc: 250, lower: true, leadingZeros: 2 },
+    { m: 50, n: 301, depth: 700, k0: 5, kc: 690, lower: false, leadingZeros: 1 }
+  ])("m $m, n $n, kc $kc, lower $lower: the valid block equals the JS kernel's", (c) => {
+    const rng = Random.make(Random.derive(16, `arena/${c.m}/${c.lower}`))
+    const ldc = (c.n + 3) & ~3
+    const rows = (c.m + 3) & ~3
+    const aLength = ((c.m + 3) >> 2) * 4 * c.depth
+    const bLength = ((c.n + 3) >> 2) * 4 * c.depth
+    const A = randomPacked(rng, c.m, c.depth)
+    if (c.leadingZeros !== undefined) withLeadingZeros(A, c.leadingZeros)
+    const B = c.lower ? A : randomPacked(rng, c.n, c.depth)
+    const C0 = randomArray(rng, rows * ldc)
+    const expected = Float64Array.from(C0)
+    Blas.updateNTJs(expected, ldc, 0, A, B, c.k0, c.kc, -1, c.lower, c.leadingZeros)
+    WasmKernel.setEnabled(true)
+    WasmKernel.setFused(false)
+    const memory = WasmKernel.arena(rows * ldc + aLength + bLength)
+    expect(memory).toBeDefined()
+    const heap = memory as Float64Array
+    const C = heap.subarray(0, rows * ldc)
+    C.set(C0)
+    const Ar: Blas.Packed = { data: heap.subarray(rows * ldc, rows * ldc + aLength), rows: c.m, depth: c.depth }
+    Ar.data.set(A.data)
+    const Br: Blas.Packed = c.lower ? Ar : { data: heap.subarray(rows * ldc + aLength), rows: c.n, depth: c.depth }
+    if (!c.lower) Br.data.set(B.data)
+    expect(WasmKernel.updateNT(C, ldc, 0, Ar, Br, c.k0, c.kc, -1, c.lower, c.leadingZeros)).toBe(true)
+    // rows < m, columns < n (and, in lower mode, the diagonal tiles' columns): the same sums in
+    // the same order when k is not split into chunks; the padding beyond may hold anything
+    for (let i = 0; i < c.m; i++) {
+      const end = c.lower ? Math.min(c.n, (i | 3) + 1) : c.n
+      const got = C.subarray(i * ldc, i * ldc + end)
+      const want = expected.subarray(i * ldc, i * ldc + end)
+      assertClose(got, want, { rtol: 1e-12, atol: 1e-12 * maxAbs(expected) }, `row ${i}`)
+      if (c.kc <= WasmKernel.KC) expect(Array.from(got)).toEqual(Array.from(want))
+    }
+  })
+})
+
 describe.skipIf(!WasmKernel.available())("Blas and Cholesky results with and without wasm", () => {
   const rng = Random.make(Random.derive(13, "wasm-vs-js"))
   const A = Matrix.make(203, 171, randomArray(rng, 203 * 171))
@@ -226,5 +267,21 @@ describe("fallback to the JS kernel", () => {
     expect(JSON.parse(off.stdout)).toEqual([WasmKernel.available(), false])
     const on = run({ GPNN_WASM: "1" })
     expect(JSON.parse(on.stdout)).toEqual([WasmKernel.available(), WasmKernel.available()])
+  })
+
+  it("GPNN_WASM_FMA=0 starts with the plain (unfused) kernel", () => {
+    const url = new URL("../src/linalg/WasmKernel.ts", import.meta.url).href
+    const script = `import(${JSON.stringify(url)}).then((m) => console.log(JSON.stringify([m.fusedAvailable(), m.isFused()])))`
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+        cwd: fileURLToPath(new URL("..", import.meta.url))
+      })
+    const off = run({ GPNN_WASM_FMA: "0" })
+    expect(off.status, off.stderr).toBe(0)
+    expect(JSON.parse(off.stdout)).toEqual([WasmKernel.fusedAvailable(), false])
+    const on = run({ GPNN_WASM_FMA: "1" })
+    expect(JSON.parse(on.stdout)).toEqual([WasmKernel.fusedAvailable(), WasmKernel.fusedAvailable()])
   })
 })
