@@ -48,6 +48,8 @@ export interface Row {
   readonly fittedKernel?: string
   readonly predictS?: number
   readonly sklearn?: SklearnFigures
+  /** gpnn's times as multiples of scikit-learn's. */
+  readonly ratios?: { readonly lmlGrad?: number; readonly fit?: number; readonly predict?: number }
 }
 
 export interface Options {
@@ -93,6 +95,7 @@ const seconds = (f: () => void): number => {
   return (performance.now() - t) / 1e3
 }
 
+const divide = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a / b)
 const fmt = (v: number | undefined, digits = 3): string => (v === undefined ? "—" : v.toFixed(digits))
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? "—" : `${(a / b).toFixed(1)}×`)
 
@@ -107,7 +110,7 @@ export const run = (options: Options = {}): ReadonlyArray<Row> => {
     Gp.logMarginalLikelihood(kernel, X, y)
     const lmlGradS = Math.min(seconds(() => Gp.logMarginalLikelihood(kernel, X, y)), seconds(() => Gp.logMarginalLikelihood(kernel, X, y)))
     const sklearn = measured.get(n) ?? RECORDED[n]
-    if (!withFit) return { n, lmlGradS, sklearn }
+    if (!withFit) return { n, lmlGradS, sklearn, ratios: { lmlGrad: divide(lmlGradS, sklearn?.lmlGradS) } }
     let fitted: Gp.Fitted | undefined
     const fitS = seconds(() => {
       fitted = Gp.fit(kernel, X, y)
@@ -122,7 +125,8 @@ export const run = (options: Options = {}): ReadonlyArray<Row> => {
       fitLml: f.logMarginalLikelihood,
       fittedKernel: Kernel.describe(f.kernel),
       predictS,
-      sklearn
+      sklearn,
+      ratios: { lmlGrad: divide(lmlGradS, sklearn?.lmlGradS), fit: divide(fitS, sklearn?.fitS), predict: divide(predictS, sklearn?.predictS) }
     }
   })
   console.log("GP regression, C·RBF + White on the peer's 1-d task (float64, 1 thread); seconds, gpnn/sklearn time ratio")

@@ -37,6 +37,8 @@ export interface Row {
   /** scipy cho_factor, ms, and whether it was measured now or recorded. */
   readonly scipyMs?: number
   readonly scipySource?: "measured" | "recorded"
+  /** factorMs / scipyMs: gpnn's time as a multiple of scipy's. */
+  readonly ratioToScipy?: number
 }
 
 export interface Figures {
@@ -104,7 +106,8 @@ export const run = (options: Options = {}): Figures => {
       inverseMs,
       inverseGflops: (2 * n ** 3) / 3 / inverseMs / 1e6,
       scipyMs,
-      scipySource: measured.has(n) ? "measured" : scipyMs === undefined ? undefined : "recorded"
+      scipySource: measured.has(n) ? "measured" : scipyMs === undefined ? undefined : "recorded",
+      ratioToScipy: scipyMs === undefined ? undefined : factorMs / scipyMs
     }
   })
   const nMl = 500

@@ -67,6 +67,11 @@ export interface Figures {
     readonly momentum: Throughput
     readonly peerMomentum?: number
   }>
+  /** gpnn's samples/s as multiples of the peer's (higher is better). */
+  readonly ratios: {
+    readonly classification?: number
+    readonly widthSweepMomentum: ReadonlyArray<{ readonly width: number; readonly ratio?: number }>
+  }
 }
 
 export interface Options {
@@ -236,7 +241,18 @@ export const run = async (options: Options = {}): Promise<Figures> => {
       peerMomentum: peerSweep.get(`regression/1/${width}`)
     }
   })
-  return { backend, formulations, classification, widthSweep }
+  const figures: Figures = {
+    backend,
+    formulations,
+    classification,
+    widthSweep,
+    ratios: {
+      classification: classification.peer === undefined ? undefined : classification.gpnn.samplesPerSec / classification.peer,
+      widthSweepMomentum: widthSweep.map((r) => ({ width: r.width, ratio: r.peerMomentum === undefined ? undefined : r.momentum.samplesPerSec / r.peerMomentum }))
+    }
+  }
+  console.log(print(figures))
+  return figures
 }
 
 const fmt = (x: number | undefined, digits = 0): string => (x === undefined ? "—" : x.toFixed(digits))
@@ -274,6 +290,4 @@ export const print = (figures: Figures): string => {
   return lines.join("\n")
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(print(await run()))
-}
+if (import.meta.url === `file://${process.argv[1]}`) await run()

@@ -41,6 +41,13 @@ export interface Row {
   readonly testRmse: number
   readonly peer?: Partial<Phases>
   readonly peerSource?: string
+  /** gpnn's phase times as multiples of the peer's. */
+  readonly ratios?: Partial<Phases>
+}
+
+export interface Figures {
+  readonly rows: ReadonlyArray<Row>
+  readonly empirical: EmpiricalRow
 }
 
 export interface Options {
@@ -142,7 +149,7 @@ export const empirical = (width = 512, n = 256, repeats = 3): EmpiricalRow => {
   return { width, n, seconds: best, distance: Empirical.relativeDistance(theta, Kernels.train(arch, X).ntk.matrix) }
 }
 
-export const run = (options: Options = {}): ReadonlyArray<Row> => {
+export const run = (options: Options = {}): Figures => {
   const sizes = options.sizes ?? [1000, 4000]
   const nTest = options.nTest ?? 1000
   const repeats = options.repeats ?? 2
@@ -159,13 +166,22 @@ export const run = (options: Options = {}): ReadonlyArray<Row> => {
       n,
       gpnn: best!.phases,
       testRmse: best!.testRmse,
-      ...(peerPhases === undefined ? {} : { peer: peerPhases, peerSource: peer?.has(n) ? "peer run now" : "shared/peers/README.md" })
+      ...(peerPhases === undefined ? {} : {
+        peer: peerPhases,
+        peerSource: peer?.has(n) ? "peer run now" : "shared/peers/README.md",
+        ratios: Object.fromEntries(
+          (["build", "cross", "fit", "predict", "total"] as const).flatMap((k) => {
+            const p = peerPhases[k]
+            return p === undefined ? [] : [[k, best!.phases[k] / p]]
+          })
+        )
+      })
     }
   })
   console.log(print(rows, nTest))
   const e = empirical()
   console.log(`empirical NTK, width-${e.width} depth-3 ReLU net, ${e.n} points: ${fmt(e.seconds)} s; ‖Θ̂ − Θ‖/‖Θ‖ = ${e.distance.toFixed(3)} (one net at init)`)
-  return rows
+  return { rows, empirical: e }
 }
 
 const fmt = (v: number | undefined, digits = 3): string => (v === undefined ? "—" : v.toFixed(digits))

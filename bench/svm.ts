@@ -37,6 +37,8 @@ export interface Row {
   readonly n: number
   readonly gpnn: Side
   readonly peer?: Side
+  /** gpnn's times as multiples of scikit-learn's. */
+  readonly ratios?: { readonly fit: number; readonly decision: number }
 }
 
 export interface Options {
@@ -125,7 +127,7 @@ export const run = (options: Options = {}): ReadonlyArray<Row> => {
   for (const n of sizes) {
     const gpnn = measure(n, nTest, repeats, warmup)
     const p = peer?.get(n)
-    rows.push({ n, gpnn, ...(p === undefined ? {} : { peer: p }) })
+    rows.push({ n, gpnn, ...(p === undefined ? {} : { peer: p, ratios: { fit: gpnn.fitS / p.fitS, decision: gpnn.decisionS / p.decisionS } }) })
     const ratio = (a: number, b: number | undefined): string => (b === undefined ? "    -" : `${(a / b).toFixed(2)}×`)
     console.log(
       `${String(n).padStart(7)} │ ${fmtS(gpnn.fitS).padStart(10)} ${p === undefined ? "            -" : fmtS(p.fitS).padStart(13)} ${ratio(gpnn.fitS, p?.fitS).padStart(7)} │ ` +

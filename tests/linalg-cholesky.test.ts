@@ -43,8 +43,9 @@ const logAbsDetByElimination = (A: Matrix.Matrix): number => {
   return logDet
 }
 
-// sizes around the 4-row tiles and the 64-column blocks, and two multi-block sizes
-const sizes = [1, 2, 3, 4, 5, 7, 16, 63, 64, 65, 127, 130, 193, 300]
+// sizes around the 4-row tiles, the 16-column recursion leaves and the 64-column blocks of the
+// inverse, and larger sizes for several levels of recursion (not multiples of four)
+const sizes = [1, 2, 3, 4, 5, 7, 16, 17, 33, 63, 64, 65, 127, 130, 193, 300, 517]
 
 describe.each(sizes)("Cholesky on a random SPD matrix, n = %i", (n) => {
   const rng = Random.make(Random.derive(11, `spd/${n}`))
@@ -74,6 +75,7 @@ describe.each(sizes)("Cholesky on a random SPD matrix, n = %i", (n) => {
     const Xt = Matrix.transpose(X)
     assertClose(Cholesky.solveLowerRows(L, naiveProduct(Xt, Matrix.transpose(L))).data, Xt.data, { rtol: 1e-10, atol: 1e-10 }, "solveLowerRows")
     assertClose(Cholesky.solveUpperRows(L, naiveProduct(Xt, L)).data, Xt.data, { rtol: 1e-10, atol: 1e-10 }, "solveUpperRows")
+    assertClose(Cholesky.solveRows(L, naiveProduct(Xt, A)).data, Xt.data, { rtol: 1e-9, atol: 1e-9 }, "solveRows")
   })
 
   it("logDet equals the log of the product of Gaussian-elimination pivots", () => {

@@ -9,8 +9,10 @@ import * as WasmKernel from "../src/linalg/WasmKernel.ts"
 import { assertClose } from "./support/assertClose.ts"
 
 const initial = WasmKernel.isEnabled()
+const initialFused = WasmKernel.isFused()
 afterEach(() => {
   WasmKernel.setEnabled(initial)
+  WasmKernel.setFused(initialFused)
 })
 
 const randomArray = (rng: Random.Generator, length: number): Float64Array =>
@@ -62,9 +64,11 @@ const cases: ReadonlyArray<Case> = [
   { m: 130, n: 130, depth: 130, k0: 0, kc: 130, alpha: 1, lower: true, leadingZeros: 0 },
   { m: 99, n: 74, depth: 200, k0: 9, kc: 180, alpha: 0.3, leadingZeros: 2 },
   { m: 150, n: 150, depth: 600, k0: 0, kc: 600, alpha: -0.5, lower: true, leadingZeros: 1 },
-  // wide C: many row slabs
+  // wide C: many row slabs and column blocks
   { m: 150, n: 1030, depth: 40, k0: 2, kc: 36, alpha: 1.5 },
-  { m: 701, n: 701, depth: 64, k0: 0, kc: 64, alpha: -1, lower: true }
+  { m: 701, n: 701, depth: 64, k0: 0, kc: 64, alpha: -1, lower: true },
+  { m: 310, n: 597, depth: 300, k0: 1, kc: 299, alpha: 0.5, lower: true, leadingZeros: 3 },
+  { m: 33, n: 2050, depth: 520, k0: 0, kc: 520, alpha: -2 }
 ]
 
 describe.skipIf(!WasmKernel.available())("WasmKernel.updateNT against the JS kernel", () => {
@@ -78,13 +82,50 @@ describe.skipIf(!WasmKernel.available())("WasmKernel.updateNT against the JS ker
     const C0 = randomArray(rng, offset + c.m * ldc + 7)
     const expected = Float64Array.from(C0)
     Blas.updateNTJs(expected, ldc, offset, A, B, c.k0, c.kc, c.alpha, c.lower ?? false, c.leadingZeros)
-    const actual = Float64Array.from(C0)
     WasmKernel.setEnabled(true)
-    expect(WasmKernel.updateNT(actual, ldc, offset, A, B, c.k0, c.kc, c.alpha, c.lower ?? false, c.leadingZeros)).toBe(true)
-    assertClose(actual, expected, { rtol: 1e-12, atol: 1e-12 * maxAbs(expected) }, "C")
-    // entries the JS kernel leaves alone (outside C's block, above the diagonal tiles) are untouched
-    for (let i = 0; i < C0.length; i++) if (expected[i] === C0[i]) expect(actual[i]).toBe(C0[i])
-    if (c.kc <= WasmKernel.KC) expect(Array.from(actual)).toEqual(Array.from(expected)) // same sums, same order
+    for (const fused of WasmKernel.fusedAvailable() ? [false, true] : [false]) {
+      WasmKernel.setFused(fused)
+      const actual = Float64Array.from(C0)
+      expect(WasmKernel.updateNT(actual, ldc, offset, A, B, c.k0, c.kc, c.alpha, c.lower ?? false, c.leadingZeros)).toBe(true)
+      assertClose(actual, expected, { rtol: 1e-12, atol: 1e-12 * maxAbs(expected) }, fused ? "C (fused)" : "C")
+      // entries the JS kernel leaves alone (outside C's block, above the diagonal tiles) are untouched
+      let touched = 0
+      for (let i = 0; i < C0.length; i++) if (expected[i] === C0[i] && actual[i] !== C0[i]) touched++
+      expect(touched).toBe(0)
+      // the plain kernel forms the same sums in the same order
+      if (!fused && c.kc <= WasmKernel.KC) expect(Array.from(actual)).toEqual(Array.from(expected))
+    }
+  })
+
+  it.skipIf(!WasmKernel.fusedAvailable())("the fused kernel rounds once per multiply-add", () => {
+    // every entry: k = 0 adds 1·(−1), k = 1 adds (1 + 2⁻³⁰)² = 1 + 2⁻²⁹ + 2⁻⁶⁰ exactly. Rounding the
+    // product first loses the 2⁻⁶⁰; a fused multiply-add keeps it (on a CPU without FMA, V8 may run
+    // relaxed_madd unfused, and then both kernels give 2⁻²⁹)
+    const depth = 8 // zero beyond k = 1; 64·64·8 multiply-adds clears MIN_WORK
+    const packed = (first: number): Blas.Packed => {
+      const data = new Float64Array(16 * 4 * depth)
+      for (let g = 0; g < 16; g++) {
+        for (let r = 0; r < 4; r++) {
+          data[g * 4 * depth + r] = first
+          data[g * 4 * depth + 4 + r] = 1 + 2 ** -30
+        }
+      }
+      return { data, rows: 64, depth }
+    }
+    const A = packed(1)
+    const B = packed(-1)
+    const run = (fused: boolean): Float64Array => {
+      WasmKernel.setFused(fused)
+      const C = new Float64Array(64 * 64)
+      expect(WasmKernel.updateNT(C, 64, 0, A, B, 0, depth, 1, false, undefined)).toBe(true)
+      return C
+    }
+    WasmKernel.setEnabled(true)
+    const plain = run(false)
+    const fused = run(true)
+    expect(new Set(plain)).toEqual(new Set([2 ** -29]))
+    expect([2 ** -29, 2 ** -29 + 2 ** -60]).toContain(fused[0])
+    expect(new Set(fused).size).toBe(1)
   })
 
   it("A and B sharing storage with different row counts", () => {
@@ -95,8 +136,50 @@ describe.skipIf(!WasmKernel.available())("WasmKernel.updateNT against the JS ker
     Blas.updateNTJs(expected, 61, 0, P, Bview, 0, 120, 1)
     const actual = new Float64Array(97 * 61)
     WasmKernel.setEnabled(true)
+    WasmKernel.setFused(false)
     expect(WasmKernel.updateNT(actual, 61, 0, P, Bview, 0, 120, 1, false, undefined)).toBe(true)
     expect(Array.from(actual)).toEqual(Array.from(expected))
+  })
+})
+
+describe.skipIf(!WasmKernel.available())("WasmKernel.arena: operands in wasm memory, updated in place", () => {
+  it.each([
+    { m: 37, n: 45, depth: 70, k0: 3, kc: 60, lower: false, leadingZeros: undefined },
+    { m: 81, n: 81, depth: 300, k0: 0, kc: 250, lower: true, leadingZeros: 2 },
+    { m: 50, n: 301, depth: 700, k0: 5, kc: 690, lower: false, leadingZeros: 1 }
+  ])("m $m, n $n, kc $kc, lower $lower: the valid block equals the JS kernel's", (c) => {
+    const rng = Random.make(Random.derive(16, `arena/${c.m}/${c.lower}`))
+    const ldc = (c.n + 3) & ~3
+    const rows = (c.m + 3) & ~3
+    const aLength = ((c.m + 3) >> 2) * 4 * c.depth
+    const bLength = ((c.n + 3) >> 2) * 4 * c.depth
+    const A = randomPacked(rng, c.m, c.depth)
+    if (c.leadingZeros !== undefined) withLeadingZeros(A, c.leadingZeros)
+    const B = c.lower ? A : randomPacked(rng, c.n, c.depth)
+    const C0 = randomArray(rng, rows * ldc)
+    const expected = Float64Array.from(C0)
+    Blas.updateNTJs(expected, ldc, 0, A, B, c.k0, c.kc, -1, c.lower, c.leadingZeros)
+    WasmKernel.setEnabled(true)
+    WasmKernel.setFused(false)
+    const memory = WasmKernel.arena(rows * ldc + aLength + bLength)
+    expect(memory).toBeDefined()
+    const heap = memory as Float64Array
+    const C = heap.subarray(0, rows * ldc)
+    C.set(C0)
+    const Ar: Blas.Packed = { data: heap.subarray(rows * ldc, rows * ldc + aLength), rows: c.m, depth: c.depth }
+    Ar.data.set(A.data)
+    const Br: Blas.Packed = c.lower ? Ar : { data: heap.subarray(rows * ldc + aLength), rows: c.n, depth: c.depth }
+    if (!c.lower) Br.data.set(B.data)
+    expect(WasmKernel.updateNT(C, ldc, 0, Ar, Br, c.k0, c.kc, -1, c.lower, c.leadingZeros)).toBe(true)
+    // rows < m, columns < n (and, in lower mode, the diagonal tiles' columns): the same sums in
+    // the same order when k is not split into chunks; the padding beyond may hold anything
+    for (let i = 0; i < c.m; i++) {
+      const end = c.lower ? Math.min(c.n, (i | 3) + 1) : c.n
+      const got = C.subarray(i * ldc, i * ldc + end)
+      const want = expected.subarray(i * ldc, i * ldc + end)
+      assertClose(got, want, { rtol: 1e-12, atol: 1e-12 * maxAbs(expected) }, `row ${i}`)
+      if (c.kc <= WasmKernel.KC) expect(Array.from(got)).toEqual(Array.from(want))
+    }
   })
 })
 
@@ -184,5 +267,21 @@ describe("fallback to the JS kernel", () => {
     expect(JSON.parse(off.stdout)).toEqual([WasmKernel.available(), false])
     const on = run({ GPNN_WASM: "1" })
     expect(JSON.parse(on.stdout)).toEqual([WasmKernel.available(), WasmKernel.available()])
+  })
+
+  it("GPNN_WASM_FMA=0 starts with the plain (unfused) kernel", () => {
+    const url = new URL("../src/linalg/WasmKernel.ts", import.meta.url).href
+    const script = `import(${JSON.stringify(url)}).then((m) => console.log(JSON.stringify([m.fusedAvailable(), m.isFused()])))`
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+        cwd: fileURLToPath(new URL("..", import.meta.url))
+      })
+    const off = run({ GPNN_WASM_FMA: "0" })
+    expect(off.status, off.stderr).toBe(0)
+    expect(JSON.parse(off.stdout)).toEqual([WasmKernel.fusedAvailable(), false])
+    const on = run({ GPNN_WASM_FMA: "1" })
+    expect(JSON.parse(on.stdout)).toEqual([WasmKernel.fusedAvailable(), WasmKernel.fusedAvailable()])
   })
 })

@@ -12,8 +12,10 @@
  * streams. On V8 (no SIMD for scalar JS) this reaches about 3.5 GFLOP/s on one core, ten times a
  * naive triple loop; 4×2, 4×3 and 8×2 tiles and a 2× k-unrolled 4×4 were measured no faster.
  * `updateNT` dispatches calls of at least 16³ multiply-adds to the WebAssembly SIMD (f64x2) version
- * of the same 4×4 kernel in `WasmKernel` (3–5× faster), and keeps this scalar kernel, exported as
- * `updateNTJs`, as the reference and the fallback (small calls, no SIMD, `GPNN_WASM=0`).
+ * of the same 4×4 kernel in `WasmKernel` (5–7× faster, with fused multiply-adds where relaxed SIMD
+ * is available), and keeps this scalar kernel, exported as `updateNTJs`, as the reference and the
+ * fallback (small calls, no SIMD, `GPNN_WASM=0`). `gemm`, `gemmNT` and `syrk` pack their operands
+ * straight into wasm memory (`WasmKernel.arena`) and multiply there.
  *
  * Citation: Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
  * 34(3), 2008 (packing and register blocking).
@@ -68,6 +70,7 @@ export const pack = (
 /**
  * Packs the transpose of a block: packed row r, column k holds `src[(row0 + k)·ld + col0 + r]`,
  * for r < cols and k < rows. Use it to feed a product A·B (not A·Bᵀ) to the NT micro-kernel.
+ * `into` (default: a new zeroed operand) must have depth `rows` and room for `cols` rows.
  */
 export const packTransposed = (
   src: Float64Array,
@@ -75,9 +78,10 @@ export const packTransposed = (
   row0: number,
   rows: number,
   col0: number,
-  cols: number
+  cols: number,
+  into?: Packed
 ): Packed => {
-  const out = packedZeros(cols, rows)
+  const out = into ?? packedZeros(cols, rows)
   const d = out.data
   const depth = rows
   for (let k = 0; k < rows; k++) {
@@ -178,37 +182,79 @@ export const updateNTJs = (
   }
 }
 
+/**
+ * C = A·Bᵀ (lower triangle only when `lower`, A and B then the same rows) for row-major A (m × k),
+ * given how to pack each operand into a `Packed` of its rows. Runs in one block of wasm memory when
+ * the wasm kernel is on (`WasmKernel.arena`: operands packed straight into it and C updated in
+ * place there, padded to multiples of four rows and columns for the kernel's whole-tile writes),
+ * else in plain arrays.
+ */
+const product = (
+  m: number,
+  n: number,
+  k: number,
+  packA: (into: Packed) => Packed,
+  packB: ((into: Packed) => Packed) | "same",
+  lower: boolean
+): Float64Array => {
+  const out = new Float64Array(m * n)
+  if (k === 0 || m === 0 || n === 0) return out
+  const ldc = (n + 3) & ~3
+  const cLength = ((m + 3) & ~3) * ldc
+  const aLength = groupsOf(m) * 4 * k
+  const bLength = packB === "same" ? 0 : groupsOf(n) * 4 * k
+  const memory = WasmKernel.arena(cLength + aLength + bLength)
+  if (memory === undefined) {
+    const pa = packA(packedZeros(m, k))
+    const pb = packB === "same" ? pa : packB(packedZeros(n, k))
+    updateNT(out, n, 0, pa, pb, 0, k, 1, lower)
+    return out
+  }
+  const C = memory.subarray(0, cLength)
+  C.fill(0)
+  const pa = packA({ data: memory.subarray(cLength, cLength + aLength), rows: m, depth: k })
+  const pb = packB === "same" ? pa : packB({ data: memory.subarray(cLength + aLength), rows: n, depth: k })
+  updateNT(C, ldc, 0, pa, pb, 0, k, 1, lower)
+  for (let i = 0; i < m; i++) out.set(C.subarray(i * ldc, i * ldc + n), i * n)
+  return out
+}
+
 /** A·Bᵀ for A (m × k) and B (n × k): an (m × n) matrix. */
 export const gemmNT = (A: Matrix.Matrix, B: Matrix.Matrix): Matrix.Matrix => {
   if (A.cols !== B.cols) throw new RangeError(`Blas.gemmNT: A is ${A.rows}×${A.cols} but B is ${B.rows}×${B.cols}; A·Bᵀ needs equal column counts`)
-  const out = Matrix.make(A.rows, B.rows)
-  if (A.cols === 0) return out
-  const pa = pack(A.data, A.cols, 0, A.rows, 0, A.cols)
-  const pb = A === B ? pa : pack(B.data, B.cols, 0, B.rows, 0, B.cols)
-  updateNT(out.data, B.rows, 0, pa, pb, 0, A.cols, 1)
-  return out
+  const k = A.cols
+  const data = product(
+    A.rows,
+    B.rows,
+    k,
+    (into) => pack(A.data, k, 0, A.rows, 0, k, into),
+    A === B ? "same" : (into) => pack(B.data, k, 0, B.rows, 0, k, into),
+    false
+  )
+  return Matrix.make(A.rows, B.rows, data)
 }
 
 /** A·B for A (m × k) and B (k × n): an (m × n) matrix. */
 export const gemm = (A: Matrix.Matrix, B: Matrix.Matrix): Matrix.Matrix => {
   if (A.cols !== B.rows) throw new RangeError(`Blas.gemm: A is ${A.rows}×${A.cols} but B is ${B.rows}×${B.cols}; A·B needs A.cols = B.rows`)
-  const out = Matrix.make(A.rows, B.cols)
-  if (A.cols === 0) return out
-  const pa = pack(A.data, A.cols, 0, A.rows, 0, A.cols)
-  const pb = packTransposed(B.data, B.cols, 0, B.rows, 0, B.cols)
-  updateNT(out.data, B.cols, 0, pa, pb, 0, A.cols, 1)
-  return out
+  const data = product(
+    A.rows,
+    B.cols,
+    A.cols,
+    (into) => pack(A.data, A.cols, 0, A.rows, 0, A.cols, into),
+    (into) => packTransposed(B.data, B.cols, 0, B.rows, 0, B.cols, into),
+    false
+  )
+  return Matrix.make(A.rows, B.cols, data)
 }
 
 /** A·Aᵀ for A (m × k): the symmetric (m × m) Gram matrix, both triangles filled. */
 export const syrk = (A: Matrix.Matrix): Matrix.Matrix => {
   const m = A.rows
-  const out = Matrix.make(m, m)
-  if (A.cols === 0) return out
-  const pa = pack(A.data, A.cols, 0, m, 0, A.cols)
-  updateNT(out.data, m, 0, pa, pa, 0, A.cols, 1, true)
-  symmetrizeFromLower(out.data, m)
-  return out
+  const out = product(m, m, A.cols, (into) => pack(A.data, A.cols, 0, m, 0, A.cols, into), "same", true)
+  // the kernel's diagonal tiles also wrote up to three entries above the diagonal: replace them
+  symmetrizeFromLower(out, m)
+  return Matrix.make(m, m, out)
 }
 
 /** Copies the strict lower triangle of the (n × n) row-major `a` onto its upper triangle. */

@@ -8,35 +8,46 @@
  * variants take the right-hand sides as the ROWS of an (m × n) matrix, the layout that needs no
  * transposition (prediction uses it for K(X*, X)).
  *
- * Algorithm: right-looking blocked Cholesky (block `BLOCK` = 64 columns): factor the diagonal
- * block by the dot-product (Cholesky–Crout) algorithm, solve the panel below it by a 4×4
- * register-blocked triangular solve, then subtract the panel's outer product from the trailing
- * matrix with the packed SYRK micro-kernel of `Blas.updateNT`, which does n³/3 − O(n²·64) of the
- * n³/3 flops. Blocked triangular solves and the inverse (LAPACK potri: L⁻ᵀ by a blocked solve
- * that skips known zeros, then L⁻ᵀ·L⁻¹ as a triangular SYRK, n³/3 + n³/3 flops) reuse the same
- * kernel.
+ * Algorithm: recursive Cholesky (LAPACK dpotrf2, Gustavson 1997): split the columns near the
+ * middle, factor the leading block, solve the panel below it by a recursive triangular solve,
+ * subtract the panel's outer product from the trailing block with the packed SYRK micro-kernel of
+ * `Blas.updateNT`, and factor the trailing block; blocks of at most `BASE` columns are factored by
+ * the dot-product (Cholesky–Crout) algorithm. The triangular solves with many right-hand sides
+ * recurse the same way (solve half, GEMM-update the other half, solve it), down to `BASE`-wide
+ * 4×4 register-blocked substitutions. Recursion instead of a fixed block width puts almost all
+ * flops in large GEMMs (k up to n/2), where the micro-kernel runs fastest and the per-call copies
+ * into wasm memory are cheapest per flop; only about n²·`BASE`/4 multiply-adds stay scalar. The
+ * inverse (LAPACK potri: L⁻ᵀ by a blocked solve that skips known zeros, then L⁻ᵀ·L⁻¹ as a
+ * triangular SYRK, n³/3 + n³/3 flops) reuses the same kernel.
  *
  * Citation: Golub & Van Loan, Matrix Computations (4th ed.), §4.2 (Alg. 4.2.1, 4.2.2) and
- * §3.1; LAPACK dpotrf / dpotri.
+ * §3.1; LAPACK dpotrf / dpotrf2 / dpotri; F. G. Gustavson, "Recursion leads to automatic variable
+ * blocking for dense linear-algebra algorithms", IBM J. Res. Dev. 41(6), 1997.
  */
 import { NumericalError } from "../core/Errors.ts"
 import * as Blas from "./Blas.ts"
 import * as Matrix from "./Matrix.ts"
+import * as WasmKernel from "./WasmKernel.ts"
 
-/** Columns per block. 48–128 measure within noise of each other at n = 2000; 64 keeps the panel in L1. */
+/** Columns per block of `inverse`. 48–128 measure within noise of each other at n = 2000. */
 export const BLOCK = 64
+/**
+ * Widest block the recursive factorisation and solves leave to the scalar kernels: narrower
+ * leaves put more of the flops in the micro-kernel, at the price of more, smaller GEMM calls.
+ */
+export const BASE = 16
 
 const notSquare = (A: Matrix.Matrix, fn: string): RangeError =>
   new RangeError(`Cholesky.${fn}: expected a square matrix, got ${A.rows}×${A.cols}`)
 
 /**
- * Dot-product Cholesky of the diagonal block a[k0..k0+kb, k0..k0+kb] (leading dimension n), whose
- * columns to the left have already been subtracted. Throws NotPositiveDefinite at the first
- * non-positive pivot (NonFinite for a NaN one), naming its global index.
+ * Dot-product Cholesky of the diagonal block a[k0..k0+kb, k0..k0+kb] (leading dimension ld) of an
+ * (n × n) matrix, whose columns to the left have already been subtracted. Throws
+ * NotPositiveDefinite at the first non-positive pivot (NonFinite for a NaN one), naming its index.
  */
-const factorDiagonalBlock = (a: Float64Array, n: number, k0: number, kb: number, what: string): void => {
+const factorDiagonalBlock = (a: Float64Array, ld: number, n: number, k0: number, kb: number, what: string): void => {
   for (let j = 0; j < kb; j++) {
-    const rj = (k0 + j) * n + k0
+    const rj = (k0 + j) * ld + k0
     const pivot = a[rj + j] - Blas.dotAt(a, rj, a, rj, j)
     if (!(pivot > 0)) {
       const index = k0 + j
@@ -50,7 +61,7 @@ const factorDiagonalBlock = (a: Float64Array, n: number, k0: number, kb: number,
     const d = Math.sqrt(pivot)
     a[rj + j] = d
     for (let i = j + 1; i < kb; i++) {
-      const ri = (k0 + i) * n + k0
+      const ri = (k0 + i) * ld + k0
       a[ri + j] = (a[ri + j] - Blas.dotAt(a, ri, a, rj, j)) / d
     }
   }
@@ -201,29 +212,95 @@ const backwardRowsBlock = (
  *
  * When to use: any SPD system solved more than once, log-determinants, sampling N(0, A).
  * Gotchas: throws `NumericalError` reason "NotPositiveDefinite" naming the failing pivot; kernel
- * matrices often need `factorWithJitter` instead. Cost n³/3 flops: about 0.1 s at n = 1000 and
- * 0.8 s at n = 2000 on this project's 2-core machine (bench/linalg.ts).
+ * matrices often need `factorWithJitter` instead. Cost n³/3 flops: about 0.03 s at n = 1000 and
+ * 0.15 s at n = 2000 on this project's 2-core machine (bench/linalg.ts; the result's fresh n²
+ * array is a tenth of that).
  * Shapes: A (n × n) → L (n × n).
  */
 export const factor = (A: Matrix.Matrix, what = "Cholesky.factor: the matrix"): Matrix.Matrix => {
   if (A.rows !== A.cols) throw notSquare(A, "factor")
   const n = A.rows
-  const a = Float64Array.from(A.data)
-  const panel = new Float64Array(((n + 3) >> 2) * 4 * BLOCK)
-  for (let k0 = 0; k0 < n; k0 += BLOCK) {
-    const k1 = Math.min(n, k0 + BLOCK)
-    const kb = k1 - k0
-    factorDiagonalBlock(a, n, k0, kb, what)
-    if (k1 === n) break
-    const m = n - k1
-    // panel: L[k1:n, k0:k1] = A[k1:n, k0:k1]·L[k0:k1, k0:k1]⁻ᵀ
-    forwardRowsBlock(a, n, k1, m, k0, a, n, k0 * n + k0, kb)
-    // trailing update: A[k1:n, k1:n] −= L[k1:n, k0:k1]·L[k1:n, k0:k1]ᵀ (lower triangle)
-    const P = Blas.pack(a, n, k1, m, k0, kb, { data: panel, rows: m, depth: kb })
-    Blas.updateNT(a, n, k1 * n + k1, P, P, 0, kb, -1, true)
+  const ld = padded(n)
+  // left operands: panels below a split (n₂ ≤ split(n) rows) and their pieces
+  const { matrix: a, ws } = storage(ld, ld, n, split(n))
+  for (let i = 0; i < n; i++) a.set(A.data.subarray(i * n, i * n + i + 1), i * ld)
+  factorRecursive(a, ld, n, 0, n, what, ws)
+  const out = new Float64Array(n * n)
+  for (let i = 0; i < n; i++) out.set(a.subarray(i * ld, i * ld + i + 1), i * n)
+  return Matrix.make(n, n, out)
+}
+
+/** n rounded up to a multiple of four: the padded row count and leading dimension of `storage`. */
+const padded = (n: number): number => (n + 3) & ~3
+
+/**
+ * Scratch for the packed operands of one factorisation or solve: every GEMM of the recursion
+ * packs its two operands into `a` and `b` instead of into fresh arrays (fresh multi-megabyte typed
+ * arrays cost page faults and garbage collection comparable to the packing itself). Rows padding
+ * the last group of four hold stale values; they feed only C entries outside the result.
+ */
+interface Workspace {
+  readonly a: Float64Array
+  readonly b: Float64Array
+}
+
+/**
+ * The working matrix (`rows` × `ld`, stale contents) and a workspace for a recursion on an
+ * (n × n) factor whose left GEMM operands have at most `maxRowsA` rows, all in one block of wasm
+ * memory when the wasm kernel is on (`WasmKernel.arena`: the micro-kernel then updates them in
+ * place, with no copies), else in a plain array. The padding to multiples of four rows and columns
+ * takes the whole-tile writes of the in-place kernel.
+ *
+ * Bounds: every split has n₂ ≤ n₁ ≤ split(n), so every packed operand has depth ≤ split(n); the
+ * right operands (blocks of L, or of the panel) have at most split(n) rows.
+ */
+const storage = (rows: number, ld: number, n: number, maxRowsA: number): { readonly matrix: Float64Array; readonly ws: Workspace } => {
+  const depth = split(n)
+  const aLength = padded(maxRowsA) * depth
+  const bLength = padded(depth) * depth
+  const end = rows * ld
+  const total = end + aLength + bLength
+  const memory = WasmKernel.arena(total) ?? new Float64Array(total)
+  return {
+    matrix: memory.subarray(0, end),
+    ws: { a: memory.subarray(end, end + aLength), b: memory.subarray(end + aLength, total) }
   }
-  for (let i = 0; i < n; i++) a.fill(0, i * n + i + 1, (i + 1) * n)
-  return Matrix.make(n, n, a)
+}
+
+/** A packed operand of `rows` × `depth` in the workspace's buffer `slot`. */
+const scratch = (ws: Workspace, slot: "a" | "b", rows: number, depth: number): Blas.Packed => {
+  if (ws[slot].length < ((rows + 3) >> 2) * 4 * depth) {
+    throw new RangeError(`Cholesky: workspace ${slot} holds ${ws[slot].length} values, fewer than a ${rows}×${depth} packed operand (a bug in the workspace bound)`)
+  }
+  return { data: ws[slot], rows, depth }
+}
+
+/**
+ * Where a recursion splits a block of `size` columns: at a multiple of `BASE` near the middle, so
+ * the leaves are whole `BASE`-wide blocks.
+ */
+const split = (size: number): number => BASE * Math.ceil(size / (2 * BASE))
+
+/**
+ * Recursive Cholesky (LAPACK dpotrf2; Gustavson, IBM J. Res. Dev. 41(6), 1997) of the diagonal
+ * block a[k0..k0+kb, k0..k0+kb] (leading dimension ld) of an (n × n) matrix, whose columns to the
+ * left have already been subtracted: [A11 ·; A21 A22] → L11 = chol(A11), L21 = A21·L11⁻ᵀ (`forwardRowsRecursive`),
+ * A22 −= L21·L21ᵀ (a SYRK on the micro-kernel), L22 = chol(A22). Blocks of at most `BASE`
+ * columns are factored by the dot-product algorithm.
+ */
+const factorRecursive = (a: Float64Array, ld: number, n: number, k0: number, kb: number, what: string, ws: Workspace): void => {
+  if (kb <= BASE) {
+    factorDiagonalBlock(a, ld, n, k0, kb, what)
+    return
+  }
+  const n1 = split(kb)
+  const n2 = kb - n1
+  const k1 = k0 + n1
+  factorRecursive(a, ld, n, k0, n1, what, ws)
+  forwardRowsRecursive(a, ld, k1, n2, k0, a, ld, k0, k0, n1, ws)
+  const P = Blas.pack(a, ld, k1, n2, k0, n1, scratch(ws, "a", n2, n1))
+  Blas.updateNT(a, ld, k1 * ld + k1, P, P, 0, n1, -1, true)
+  factorRecursive(a, ld, n, k1, n2, what, ws)
 }
 
 export interface FactorWithJitterOptions {
@@ -294,53 +371,67 @@ const checkRhs = (L: Matrix.Matrix, rows: number, fn: string): void => {
 }
 
 /**
- * Blocked solve of Y·Lᵀ = R in place on the (m × n) rows of `y` (each row x: L·x = r).
- * Solved columns are packed once, block by block, for the GEMM updates of later blocks.
+ * In place, for the m rows y[row0 + i, col0 .. col0+nb): solves x·Lᵀ = y (each row x: L·x = y),
+ * L the (nb × nb) lower-triangular block of `l` at row lr, column lc (leading dimension ldl), by
+ * recursion on L's columns: x1 from L11, then y2 −= x1·L21ᵀ on the micro-kernel, then x2 from
+ * L22. All but the m·nb·`BASE`/2 multiply-adds of the `BASE`-wide leaves run in `Blas.updateNT`.
  */
-const forwardRows = (L: Matrix.Matrix, y: Float64Array, m: number): void => {
-  const n = L.rows
-  const l = L.data
-  if (m < 4) {
-    forwardRowsBlock(y, n, 0, m, 0, l, n, 0, n)
+const forwardRowsRecursive = (
+  y: Float64Array, ldy: number, row0: number, m: number, col0: number,
+  l: Float64Array, ldl: number, lr: number, lc: number, nb: number, ws: Workspace
+): void => {
+  if (nb <= BASE || m < 4) {
+    forwardRowsBlock(y, ldy, row0, m, col0, l, ldl, lr * ldl + lc, nb)
     return
   }
-  const solved = Blas.packedZeros(m, n)
-  for (let j0 = 0; j0 < n; j0 += BLOCK) {
-    const j1 = Math.min(n, j0 + BLOCK)
-    if (j0 > 0) {
-      const B = Blas.pack(l, n, j0, j1 - j0, 0, j0)
-      Blas.updateNT(y, n, j0, solved, B, 0, j0, -1)
-    }
-    forwardRowsBlock(y, n, 0, m, j0, l, n, j0 * n + j0, j1 - j0)
-    if (j1 < n) Blas.pack(y, n, 0, m, j0, j1 - j0, solved, j0)
-  }
+  const n1 = split(nb)
+  const n2 = nb - n1
+  forwardRowsRecursive(y, ldy, row0, m, col0, l, ldl, lr, lc, n1, ws)
+  const X1 = Blas.pack(y, ldy, row0, m, col0, n1, scratch(ws, "a", m, n1))
+  const L21 = Blas.pack(l, ldl, lr + n1, n2, lc, n1, scratch(ws, "b", n2, n1))
+  Blas.updateNT(y, ldy, row0 * ldy + col0 + n1, X1, L21, 0, n1, -1)
+  forwardRowsRecursive(y, ldy, row0, m, col0 + n1, l, ldl, lr + n1, lc + n1, n2, ws)
 }
 
-/** Blocked solve of Y·L = R in place on the (m × n) rows of `y` (each row x: Lᵀ·x = r). */
-const backwardRows = (L: Matrix.Matrix, y: Float64Array, m: number): void => {
-  const n = L.rows
-  const l = L.data
-  if (m < 4) {
-    backwardRowsBlock(y, n, 0, m, 0, l, n, 0, n)
+/**
+ * In place, for the m rows y[row0 + i, col0 .. col0+nb): solves x·L = y (each row x: Lᵀ·x = y),
+ * L as in `forwardRowsRecursive`, by recursion from the right: x2 from L22, then y1 −= x2·L21,
+ * then x1 from L11.
+ */
+const backwardRowsRecursive = (
+  y: Float64Array, ldy: number, row0: number, m: number, col0: number,
+  l: Float64Array, ldl: number, lr: number, lc: number, nb: number, ws: Workspace
+): void => {
+  if (nb <= BASE || m < 4) {
+    backwardRowsBlock(y, ldy, row0, m, col0, l, ldl, lr * ldl + lc, nb)
     return
   }
-  const solved = Blas.packedZeros(m, n)
-  const last = Math.floor((n - 1) / BLOCK) * BLOCK
-  for (let j0 = last; j0 >= 0; j0 -= BLOCK) {
-    const j1 = Math.min(n, j0 + BLOCK)
-    if (j1 < n) {
-      // Y[:, j0:j1] −= Y[:, j1:n]·L[j1:n, j0:j1]; B's packed row r, column k is L[k, j0 + r]
-      const B = Blas.packedZeros(j1 - j0, n)
-      const b = B.data
-      for (let k = j1; k < n; k++) {
-        const s = k * n + j0
-        for (let r = 0; r < j1 - j0; r++) b[(r >> 2) * 4 * n + 4 * k + (r & 3)] = l[s + r]
-      }
-      Blas.updateNT(y, n, j0, solved, B, j1, n - j1, -1)
-    }
-    backwardRowsBlock(y, n, 0, m, j0, l, n, j0 * n + j0, j1 - j0)
-    if (j0 > 0) Blas.pack(y, n, 0, m, j0, j1 - j0, solved, j0)
+  const n1 = split(nb)
+  const n2 = nb - n1
+  backwardRowsRecursive(y, ldy, row0, m, col0 + n1, l, ldl, lr + n1, lc + n1, n2, ws)
+  const X2 = Blas.pack(y, ldy, row0, m, col0 + n1, n2, scratch(ws, "a", m, n2))
+  // packed row r, column k holds L21[k, r] = l[(lr + n1 + k)·ldl + lc + r]
+  const L21t = Blas.packTransposed(l, ldl, lr + n1, n2, lc, n1, scratch(ws, "b", n1, n2))
+  Blas.updateNT(y, ldy, row0 * ldy + col0, X2, L21t, 0, n2, -1)
+  backwardRowsRecursive(y, ldy, row0, m, col0, l, ldl, lr, lc, n1, ws)
+}
+
+/**
+ * The solves `steps` (in order) on the (m × n) rows of `y`, in place: "forward" Y·Lᵀ = R (each row
+ * x: L·x = r), "backward" Y·L = R (each row x: Lᵀ·x = r). The rows are copied into `storage` (wasm
+ * memory, padded) for the recursion and back.
+ */
+const solveRowsInPlace = (L: Matrix.Matrix, y: Float64Array, m: number, steps: ReadonlyArray<"forward" | "backward">): void => {
+  const n = L.rows
+  if (m < 4) {
+    for (const step of steps) (step === "forward" ? forwardRowsBlock : backwardRowsBlock)(y, n, 0, m, 0, L.data, n, 0, n)
+    return
   }
+  const ld = padded(n)
+  const { matrix: w, ws } = storage(padded(m), ld, n, m)
+  for (let i = 0; i < m; i++) w.set(y.subarray(i * n, (i + 1) * n), i * ld)
+  for (const step of steps) (step === "forward" ? forwardRowsRecursive : backwardRowsRecursive)(w, ld, 0, m, 0, L.data, n, 0, 0, n, ws)
+  for (let i = 0; i < m; i++) y.set(w.subarray(i * ld, i * ld + n), i * n)
 }
 
 /**
@@ -349,16 +440,27 @@ const backwardRows = (L: Matrix.Matrix, y: Float64Array, m: number): void => {
  */
 export const solveLowerRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matrix => {
   checkRhs(L, R.cols, "solveLowerRows")
-  const y = Float64Array.from(R.data)
-  forwardRows(L, y, R.rows)
+  const y = R.data.slice()
+  solveRowsInPlace(L, y, R.rows, ["forward"])
   return Matrix.make(R.rows, R.cols, y)
 }
 
 /** Solves Lᵀ·x = rᵢ for every row rᵢ of R (m × n); returns R·L⁻¹ as an (m × n) matrix. */
 export const solveUpperRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matrix => {
   checkRhs(L, R.cols, "solveUpperRows")
-  const y = Float64Array.from(R.data)
-  backwardRows(L, y, R.rows)
+  const y = R.data.slice()
+  solveRowsInPlace(L, y, R.rows, ["backward"])
+  return Matrix.make(R.rows, R.cols, y)
+}
+
+/**
+ * Solves A·x = rᵢ for every row rᵢ of R (m × n), A = L·Lᵀ; returns the solutions as rows, R·A⁻¹
+ * (A is symmetric). `solveUpperRows(L, solveLowerRows(L, R))` in one pass over the rows.
+ */
+export const solveRows = (L: Matrix.Matrix, R: Matrix.Matrix): Matrix.Matrix => {
+  checkRhs(L, R.cols, "solveRows")
+  const y = R.data.slice()
+  solveRowsInPlace(L, y, R.rows, ["forward", "backward"])
   return Matrix.make(R.rows, R.cols, y)
 }
 
@@ -374,7 +476,7 @@ export function solveLower(L: Matrix.Matrix, B: Float64Array | Matrix.Matrix): F
   }
   checkRhs(L, B.rows, "solveLower")
   const Y = Matrix.transpose(B)
-  forwardRows(L, Y.data, Y.rows)
+  solveRowsInPlace(L, Y.data, Y.rows, ["forward"])
   return Matrix.transpose(Y)
 }
 
@@ -397,7 +499,7 @@ export function solveUpper(L: Matrix.Matrix, B: Float64Array | Matrix.Matrix): F
   }
   checkRhs(L, B.rows, "solveUpper")
   const Y = Matrix.transpose(B)
-  backwardRows(L, Y.data, Y.rows)
+  solveRowsInPlace(L, Y.data, Y.rows, ["backward"])
   return Matrix.transpose(Y)
 }
 
@@ -411,8 +513,7 @@ export function solve(L: Matrix.Matrix, B: Float64Array | Matrix.Matrix): Float6
   if (B instanceof Float64Array) return solveUpper(L, solveLower(L, B))
   checkRhs(L, B.rows, "solve")
   const Y = Matrix.transpose(B)
-  forwardRows(L, Y.data, Y.rows)
-  backwardRows(L, Y.data, Y.rows)
+  solveRowsInPlace(L, Y.data, Y.rows, ["forward", "backward"])
   return Matrix.transpose(Y)
 }
 

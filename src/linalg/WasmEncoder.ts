@@ -86,7 +86,28 @@ export const op = {
   v128Zero: (): Array<number> => [0xfd, ...u32(0x0c), ...new Array<number>(16).fill(0)],
   f64x2Splat: (): Array<number> => [0xfd, ...u32(0x14)],
   f64x2Add: (): Array<number> => [0xfd, ...u32(0xf0)],
-  f64x2Mul: (): Array<number> => [0xfd, ...u32(0xf2)]
+  f64x2Mul: (): Array<number> => [0xfd, ...u32(0xf2)],
+  f64x2Sub: (): Array<number> => [0xfd, ...u32(0xf1)],
+  f64x2Min: (): Array<number> => [0xfd, ...u32(0xf4)],
+  f64x2Max: (): Array<number> => [0xfd, ...u32(0xf5)],
+  /** Round to nearest, ties to even. */
+  f64x2Nearest: (): Array<number> => [0xfd, ...u32(0x94)],
+  /** v128.const holding `v` in both f64 lanes. */
+  f64x2Const: (v: number): Array<number> => [0xfd, ...u32(0x0c), ...new Uint8Array(new Float64Array([v, v]).buffer)],
+  /** v128.const holding `v` in both i64 lanes. */
+  i64x2Const: (v: bigint): Array<number> => [0xfd, ...u32(0x0c), ...new Uint8Array(new BigInt64Array([v, v]).buffer)],
+  /** Both f64 lanes to i32 (saturating, toward zero) in lanes 0–1; lanes 2–3 zero. */
+  i32x4TruncSatF64x2SZero: (): Array<number> => [0xfd, ...u32(0xfc)],
+  /** [v128 i32] → v128: arithmetic shift right of each i32 lane. */
+  i32x4ShrS: (): Array<number> => [0xfd, ...u32(0xac)],
+  i32x4Sub: (): Array<number> => [0xfd, ...u32(0xb1)],
+  /** i32 lanes 0–1, sign-extended to the two i64 lanes. */
+  i64x2ExtendLowI32x4S: (): Array<number> => [0xfd, ...u32(0xc7)],
+  /** [v128 i32] → v128: shift left of each i64 lane. */
+  i64x2Shl: (): Array<number> => [0xfd, ...u32(0xcb)],
+  i64x2Add: (): Array<number> => [0xfd, ...u32(0xce)],
+  /** f64x2.relaxed_madd (relaxed SIMD): a·b + c, fused or not at the engine's choice. */
+  f64x2RelaxedMadd: (): Array<number> => [0xfd, ...u32(0x107)]
 } as const
 
 export interface Func {

@@ -12,17 +12,28 @@
  *
  * The kernel computes a 4×4 tile of C as eight f64x2 accumulators: per k step two `v128.load`s of
  * the packed B column (b0 b1 | b2 b3) and four `v128.load64_splat`s of a_r, then c_r,01 += a_r·b01
- * and c_r,23 += a_r·b23 (separate mul and add: wasm, like JS, never fuses). Each entry is the same
- * sequential sum over k as the JS kernel, and C += α·sum is applied the same way, so when the k
- * range is not split (kc ≤ `KC`) the results are bitwise equal to the JS kernel's; longer k ranges
- * are split into `KC` chunks for cache reuse, which changes only the rounding.
+ * and c_r,23 += a_r·b23. It is built twice. The plain module uses a separate `f64x2.mul` and
+ * `f64x2.add` (wasm, like JS, never fuses these): each entry is the same sequential sum over k as
+ * the JS kernel, and C += α·sum is applied the same way, so when the k range is not split
+ * (kc ≤ `KC`) the results are bitwise equal to the JS kernel's; longer k ranges are split into
+ * `KC` chunks for cache reuse, which changes only the rounding. The fused module uses
+ * `f64x2.relaxed_madd` (relaxed SIMD, shipped in V8 11.4 / Node 20+), which V8 lowers to an FMA
+ * on CPUs that have one: one rounding per multiply-add instead of two, so results differ from the
+ * JS kernel in the last bits (the error bound is the same or better), and about half the
+ * instructions per k step, measured 10–20 % faster on this project's Zen 4 machine. The fused
+ * module is used where it validates, unless `GPNN_WASM_FMA=0` is set or `setFused(false)` called.
  *
- * Memory. One instance with growable memory. Per call: B's k-range (every 4-row group, compacted to
- * depth kc) is copied once; then A and C are processed in slabs of rows (C rows padded to a
- * multiple of four columns, about 128 KiB per slab so it stays in cache): copy the slab's A groups and the
- * touched part of its C rows in, run the kernel over (k chunk, B block, A block), copy C back. The
- * copies are O(m·kc + n·kc + m·n) against m·n·kc multiply-adds, so calls below `MIN_WORK` stay in JS.
- * Memory grows to the largest call seen (about B's n·kc doubles) and is not returned.
+ * Memory. One instance per module, each with growable memory. Per call: B's k-range (every 4-row
+ * group, compacted to depth kc) is copied once; then A is processed in slabs of rows and C in
+ * blocks of those rows × at most `BLOCK_GROUPS`·4 columns (padded to a multiple of four columns,
+ * at most 128 KiB, so it stays in cache): copy the slab's A groups in, then for each block copy
+ * the touched part of C in, run the kernel over (k chunk, B block, A groups), copy C back. The
+ * copies are O(m·kc + n·kc + m·n) against m·n·kc multiply-adds, so calls below `MIN_WORK` stay in
+ * JS. Memory grows to the largest call seen (about B's n·kc doubles) and is not returned.
+ * Routines that do many products on the same matrices (Cholesky's recursion, Blas's products)
+ * skip the copies: they keep C and the packed operands in an `arena` of two further instances and
+ * `updateNT` runs the kernel on them in place; that memory likewise grows to the largest
+ * factorisation or product seen (about 1.5·n² doubles for a Cholesky factor of order n).
  *
  * Citation: Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
  * 34(3), 2008 (blocking for the caches around a register-blocked micro-kernel).
@@ -42,11 +53,16 @@ const B_BLOCK_BYTES = 256 * 1024
 /** A groups (4 rows each) per kernel call. */
 const A_GROUPS_PER_CALL = 16
 /**
- * Most doubles of C per slab (128 KiB): small enough that a slab copied in stays in L2 while the
- * kernel updates it and is copied back from there (measured 13.5 GFLOP/s at m = n = 1000, kc = 64,
- * against 9–11 copying all of C at once; 8192 and 32768 measured no better).
+ * Most doubles of one block of C (copied in, updated over the whole k range, copied back): small
+ * enough to stay in L2 next to the A slab and the B block while the kernel works on it.
  */
 const SLAB_DOUBLES = 1 << 14
+/**
+ * Most column groups (of four) per block of C. Blocking the columns as well as the rows keeps the
+ * A slab tall when C is wide, so each B block read from L2 feeds many A groups (with whole rows of
+ * a 4000-column C, a slab was one group and all of B streamed from memory for every four rows).
+ */
+const BLOCK_GROUPS = 64
 /** Refuse (fall back to JS) calls that would need more wasm memory than this. */
 const MAX_BYTES = 1 << 30
 
@@ -74,7 +90,7 @@ const locals: ReadonlyArray<ValType> = [
  *   C[4g + r, 4h + s] += alpha · Σ_{ks ≤ k < kEnd} A[g][k][r] · B[h][k][s],
  * C's (4g + r, 4h + s) entry at c + (4g + r)·ldc + 8·(4h + s).
  */
-const kernelBody = (): Array<number> => {
+const kernelBody = (fused: boolean): Array<number> => {
   const tile: Array<number> = []
   // zero the accumulators
   for (let i = 0; i < 8; i++) tile.push(...op.v128Zero(), ...op.set(ACC + i))
@@ -84,8 +100,16 @@ const kernelBody = (): Array<number> => {
   tile.push(...op.get(PB), ...op.v128Load(16), ...op.set(B23))
   for (let r = 0; r < 4; r++) {
     tile.push(...op.get(PA), ...op.v128Load64Splat(8 * r), ...op.set(AV))
-    tile.push(...op.get(ACC + 2 * r), ...op.get(AV), ...op.get(B01), ...op.f64x2Mul(), ...op.f64x2Add(), ...op.set(ACC + 2 * r))
-    tile.push(...op.get(ACC + 2 * r + 1), ...op.get(AV), ...op.get(B23), ...op.f64x2Mul(), ...op.f64x2Add(), ...op.set(ACC + 2 * r + 1))
+    for (let half = 0; half < 2; half++) {
+      const acc = ACC + 2 * r + half
+      const bv = half === 0 ? B01 : B23
+      tile.push(
+        ...(fused
+          ? [...op.get(AV), ...op.get(bv), ...op.get(acc), ...op.f64x2RelaxedMadd()]
+          : [...op.get(acc), ...op.get(AV), ...op.get(bv), ...op.f64x2Mul(), ...op.f64x2Add()]),
+        ...op.set(acc)
+      )
+    }
   }
   tile.push(...op.get(PA), ...op.i32Const(32), ...op.i32Add(), ...op.set(PA))
   tile.push(...op.get(PB), ...op.i32Const(32), ...op.i32Add(), ...op.set(PB))
@@ -150,10 +174,14 @@ const kernelBody = (): Array<number> => {
 }
 
 /** The module's bytes (exports "memory" and "kernel"). */
-export const moduleBytes = (): Uint8Array<ArrayBuffer> =>
-  module([{ name: "kernel", params, results: [], locals, body: kernelBody() }])
+/**
+ * The module's bytes (exports "memory" and "kernel"). `fused`: each multiply-add is one
+ * `f64x2.relaxed_madd` (relaxed SIMD), which V8 compiles to an FMA where the CPU has one.
+ */
+export const moduleBytes = (fused: boolean): Uint8Array<ArrayBuffer> =>
+  module([{ name: "kernel", params, results: [], locals, body: kernelBody(fused) }])
 
-// ---- instance and switch ---------------------------------------------------------------------
+// ---- instances and switches ------------------------------------------------------------------
 
 type KernelFn = (
   a: number, as: number, b: number, bs: number, c: number, ldc: number,
@@ -178,11 +206,11 @@ interface Instance {
   heap: Float64Array
 }
 
-const load = (): Instance | undefined => {
+const load = (fused: boolean): Instance | undefined => {
   try {
     const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
     if (wasm === undefined) return undefined
-    const bytes = moduleBytes()
+    const bytes = moduleBytes(fused)
     if (!wasm.validate(bytes)) return undefined
     const instance = new wasm.Instance(new wasm.Module(bytes))
     const memory = instance.exports.memory as WasmMemory
@@ -192,20 +220,28 @@ const load = (): Instance | undefined => {
   }
 }
 
-const instance = load()
+/** The separate mul/add kernel (fixed-width SIMD): bitwise equal to the JS kernel. */
+const plain = load(false)
+/** The relaxed-SIMD kernel (one rounding per multiply-add where the CPU fuses). */
+const fusedInstance = plain === undefined ? undefined : load(true)
 
-const envDisabled = (): boolean => {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
-  return env?.GPNN_WASM === "0"
-}
+const env = (name: string): string | undefined =>
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name]
 
-let enabled = instance !== undefined && !envDisabled()
+let enabled = plain !== undefined && env("GPNN_WASM") !== "0"
+let fused = fusedInstance !== undefined && env("GPNN_WASM_FMA") !== "0"
 
 /** Whether this runtime validated the SIMD module (independent of the switch). */
-export const available = (): boolean => instance !== undefined
+export const available = (): boolean => plain !== undefined
+
+/** Whether this runtime also validated the relaxed-SIMD (fused multiply-add) module. */
+export const fusedAvailable = (): boolean => fusedInstance !== undefined
 
 /** Whether `Blas.updateNT` currently dispatches large calls to wasm. */
 export const isEnabled = (): boolean => enabled
+
+/** Whether the wasm path currently uses the fused (relaxed-SIMD) kernel. */
+export const isFused = (): boolean => fused
 
 /**
  * Turns the wasm path on or off (on only takes effect where SIMD is available); returns the
@@ -214,7 +250,18 @@ export const isEnabled = (): boolean => enabled
  */
 export const setEnabled = (on: boolean): boolean => {
   const previous = enabled
-  enabled = on && instance !== undefined
+  enabled = on && plain !== undefined
+  return previous
+}
+
+/**
+ * Chooses the fused kernel (on, where relaxed SIMD is available) or the plain one; returns the
+ * previous setting. `GPNN_WASM_FMA=0` sets the initial value to off, for runs that must be
+ * bitwise equal to the JS kernel.
+ */
+export const setFused = (on: boolean): boolean => {
+  const previous = fused
+  fused = on && fusedInstance !== undefined
   return previous
 }
 
@@ -231,6 +278,22 @@ const ensureBytes = (inst: Instance, bytes: number): boolean => {
   return true
 }
 
+/**
+ * Runs shorter than this many doubles are copied by a loop: `subarray` allocates a view per call,
+ * which costs more than copying a few dozen values (narrow C blocks of the recursive triangular
+ * solves have thousands of such rows per call).
+ */
+const SHORT_COPY = 64
+
+/** dst[d .. d+len) = src[s .. s+len). */
+const copy = (dst: Float64Array, d: number, src: Float64Array, s: number, len: number): void => {
+  if (len < SHORT_COPY) {
+    for (let t = 0; t < len; t++) dst[d + t] = src[s + t]
+  } else {
+    dst.set(src.subarray(s, s + len), d)
+  }
+}
+
 /** Copies groups [g0, g1) of `P`'s k-range [k0, k0 + kc) to heap[dst ..], compacted to depth kc. */
 const copyGroups = (heap: Float64Array, dst: number, P: Packed, g0: number, g1: number, k0: number, kc: number): void => {
   const src = P.data
@@ -239,9 +302,81 @@ const copyGroups = (heap: Float64Array, dst: number, P: Packed, g0: number, g1: 
     heap.set(src.subarray(g0 * d, g1 * d), dst)
     return
   }
-  for (let g = g0; g < g1; g++) {
-    const s = g * d + 4 * k0
-    heap.set(src.subarray(s, s + 4 * kc), dst + (g - g0) * 4 * kc)
+  for (let g = g0; g < g1; g++) copy(heap, dst + (g - g0) * 4 * kc, src, g * d + 4 * k0, 4 * kc)
+}
+
+// ---- resident operands ------------------------------------------------------------------------
+
+/**
+ * Instances whose memory callers may hold operands in (`arena`), one per module; separate from
+ * the instances above, whose memory the copying path reuses on every call.
+ */
+const residentPlain = plain === undefined ? undefined : load(false)
+const residentFused = fusedInstance === undefined ? undefined : load(true)
+
+/**
+ * A Float64Array of `doubles` values living in wasm memory, for a routine that keeps its matrices
+ * there for a whole factorisation or solve: `updateNT` calls whose C and packed operands all lie in
+ * it run the kernel on them in place, with no copies (C in place is written in whole 4×4 tiles, so
+ * it needs up to three spare rows and columns past each block that does not end on a multiple of
+ * four; the caller pads its leading dimension and row count to multiples of four). Returns
+ * undefined when the wasm path is off or the memory cannot be had; then use a plain array.
+ *
+ * Gotchas: the contents are stale values, not zeros. One arena at a time: the next call reuses (and
+ * may grow, detaching) the same memory, so take the results out before asking again, and call no
+ * other arena user (Cholesky's factor and solves, Blas's gemm, gemmNT, syrk) while holding one.
+ */
+export const arena = (doubles: number): Float64Array | undefined => {
+  const inst = fused ? residentFused : residentPlain
+  if (!enabled || inst === undefined || !ensureBytes(inst, 8 * doubles)) return undefined
+  return new Float64Array(inst.memory.buffer, 0, doubles)
+}
+
+/** The resident instance holding all three operands, if one does. */
+const residentFor = (Cm: Float64Array, Ap: Packed, Bp: Packed): Instance | undefined => {
+  for (const inst of [residentFused, residentPlain]) {
+    if (inst === undefined) continue
+    const buffer = inst.memory.buffer
+    if (Cm.buffer === buffer && Ap.data.buffer === buffer && Bp.data.buffer === buffer) return inst
+  }
+  return undefined
+}
+
+/** `updateNT` on operands already in `inst`'s memory: the kernel over cache blocks, no copies. */
+const updateResident = (
+  inst: Instance, Cm: Float64Array, ldc: number, c0: number, Ap: Packed, Bp: Packed,
+  k0: number, kc: number, alpha: number, lower: boolean, leadingZeros: number | undefined
+): void => {
+  const mg = (Ap.rows + 3) >> 2
+  const ng = (Bp.rows + 3) >> 2
+  const a = Ap.data.byteOffset
+  const b = Bp.data.byteOffset
+  const as = 32 * Ap.depth
+  const bs = 32 * Bp.depth
+  const c = Cm.byteOffset + 8 * c0
+  const kOff = leadingZeros === undefined ? -(1 << 30) : leadingZeros
+  const kEnd = k0 + kc
+  const kChunk = kc <= KC ? kc : KC
+  const hPerCall = Math.max(4, Math.floor(B_BLOCK_BYTES / (32 * kChunk)))
+  const blockGroups = Math.min(ng, BLOCK_GROUPS)
+  const slabGroups = Math.max(1, Math.min(mg, Math.floor(SLAB_DOUBLES / (16 * blockGroups))))
+  const kernel = inst.kernel
+  const low = lower ? 1 : 0
+  for (let s0 = 0; s0 < mg; s0 += slabGroups) {
+    const s1 = Math.min(mg, s0 + slabGroups)
+    const hMax = lower ? Math.min(ng, s1) : ng
+    for (let b0 = 0; b0 < hMax; b0 += blockGroups) {
+      const b1 = Math.min(hMax, b0 + blockGroups)
+      for (let kb = k0; kb < kEnd; kb += kChunk) {
+        const ke = Math.min(kEnd, kb + kChunk)
+        for (let h0 = b0; h0 < b1; h0 += hPerCall) {
+          const h1 = Math.min(b1, h0 + hPerCall)
+          for (let g0 = lower ? Math.max(s0, h0) : s0; g0 < s1; g0 += A_GROUPS_PER_CALL) {
+            kernel(a, as, b, bs, c, 8 * ldc, g0, Math.min(s1, g0 + A_GROUPS_PER_CALL), h0, h1, kb, ke, kOff, low, alpha)
+          }
+        }
+      }
+    }
   }
 }
 
@@ -262,20 +397,27 @@ export const updateNT = (
   lower: boolean,
   leadingZeros: number | undefined
 ): boolean => {
-  const inst = instance
+  const inst = fused ? fusedInstance : plain
   if (!enabled || inst === undefined) return false
   const m = Ap.rows
   const n = Bp.rows
   if (m <= 0 || n <= 0 || kc <= 0) return false
+  const resident = residentFor(Cm, Ap, Bp)
+  if (resident !== undefined) {
+    updateResident(resident, Cm, ldc, c0, Ap, Bp, k0, kc, alpha, lower, leadingZeros)
+    return true
+  }
   if ((lower ? 0.5 : 1) * m * n * kc < MIN_WORK) return false
   const mg = (m + 3) >> 2
   const ng = (n + 3) >> 2
-  const ldcP = 4 * ng
   const shared = Ap.data === Bp.data && Ap.depth === Bp.depth
-  // heap layout (doubles): B's k-range | A slab | C slab; all offsets multiples of 4 (32 bytes)
+  // C is processed in blocks of slabGroups row groups × blockGroups column groups
+  const blockGroups = Math.min(ng, BLOCK_GROUPS)
+  const ldcP = 4 * blockGroups
+  const slabGroups = Math.max(1, Math.min(mg, Math.floor(SLAB_DOUBLES / (4 * ldcP))))
+  // heap layout (doubles): B's k-range | A slab | C block; all offsets multiples of 4 (32 bytes)
   const bGroups = shared ? Math.max(mg, ng) : ng
   const bLen = bGroups * 4 * kc
-  const slabGroups = Math.max(1, Math.min(mg, Math.floor(SLAB_DOUBLES / (4 * ldcP))))
   const aLen = shared ? 0 : slabGroups * 4 * kc
   const cLen = slabGroups * 4 * ldcP
   if (!ensureBytes(inst, 8 * (bLen + aLen + cLen))) return false
@@ -294,32 +436,37 @@ export const updateNT = (
     // A: the slab's groups (or, when A and B share storage, the B copy itself)
     const aBase = shared ? 8 * (bOff + s0 * 4 * kc) : 8 * aOff
     if (!shared) copyGroups(heap, aOff, Ap, s0, s1, k0, kc)
-    const rows = Math.min(m, 4 * s1) - 4 * s0
-    for (let i = 0; i < rows; i++) {
-      const row = 4 * s0 + i
-      const cols = lower ? Math.min(n, (row | 3) + 1) : n
-      const src = c0 + row * ldc
-      heap.set(Cm.subarray(src, src + cols), cOff + i * ldcP)
-    }
-    // the slab's C starts at row 4·s0, which the kernel addresses as group index s0
-    const cBase = 8 * cOff - s0 * 4 * 8 * ldcP
     const aRel = aBase - s0 * stride
+    const rows = Math.min(m, 4 * s1) - 4 * s0
     const hMax = lower ? Math.min(ng, s1) : ng
-    for (let kb = 0; kb < kc; kb += kChunk) {
-      const ke = Math.min(kc, kb + kChunk)
-      for (let h0 = 0; h0 < hMax; h0 += hPerCall) {
-        const h1 = Math.min(hMax, h0 + hPerCall)
-        for (let g0 = lower ? Math.max(s0, h0) : s0; g0 < s1; g0 += A_GROUPS_PER_CALL) {
-          const g1 = Math.min(s1, g0 + A_GROUPS_PER_CALL)
-          kernel(aRel, stride, 8 * bOff, stride, cBase, 8 * ldcP, g0, g1, h0, h1, kb, ke, kOff, lower ? 1 : 0, alpha)
+    for (let b0 = 0; b0 < hMax; b0 += blockGroups) {
+      const b1 = Math.min(hMax, b0 + blockGroups)
+      // C[4·s0.., 4·b0..] into the block; the kernel addresses its (group s0, group b0) entry there
+      const col0 = 4 * b0
+      for (let i = 0; i < rows; i++) {
+        const row = 4 * s0 + i
+        const colEnd = Math.min(4 * b1, lower ? Math.min(n, (row | 3) + 1) : n)
+        if (colEnd <= col0) continue
+        copy(heap, cOff + i * ldcP, Cm, c0 + row * ldc + col0, colEnd - col0)
+      }
+      // byte offsets may wrap below zero here; i32 address arithmetic wraps back into range
+      const cBase = 8 * cOff - s0 * 4 * 8 * ldcP - 32 * b0
+      for (let kb = 0; kb < kc; kb += kChunk) {
+        const ke = Math.min(kc, kb + kChunk)
+        for (let h0 = b0; h0 < b1; h0 += hPerCall) {
+          const h1 = Math.min(b1, h0 + hPerCall)
+          for (let g0 = lower ? Math.max(s0, h0) : s0; g0 < s1; g0 += A_GROUPS_PER_CALL) {
+            const g1 = Math.min(s1, g0 + A_GROUPS_PER_CALL)
+            kernel(aRel, stride, 8 * bOff, stride, cBase, 8 * ldcP, g0, g1, h0, h1, kb, ke, kOff, lower ? 1 : 0, alpha)
+          }
         }
       }
-    }
-    for (let i = 0; i < rows; i++) {
-      const row = 4 * s0 + i
-      const cols = lower ? Math.min(n, (row | 3) + 1) : n
-      const dst = c0 + row * ldc
-      Cm.set(heap.subarray(cOff + i * ldcP, cOff + i * ldcP + cols), dst)
+      for (let i = 0; i < rows; i++) {
+        const row = 4 * s0 + i
+        const colEnd = Math.min(4 * b1, lower ? Math.min(n, (row | 3) + 1) : n)
+        if (colEnd <= col0) continue
+        copy(Cm, c0 + row * ldc + col0, heap, cOff + i * ldcP, colEnd - col0)
+      }
     }
   }
   return true

@@ -176,7 +176,7 @@ export const ntk = (train: Kernels.Pair, targets: Matrix.Matrix, reg: Regularisa
       const Ts = cross.ntk.matrix
       const mean = Blas.gemm(Ts, alpha)
       // B = Θ*X (Θ + rI)⁻¹ as rows: Θ*X L⁻ᵀ L⁻¹
-      const B = Cholesky.solveUpperRows(L, Cholesky.solveLowerRows(L, Ts))
+      const B = Cholesky.solveRows(L, Ts)
       return { mean, variance: ensembleVariance(B, train.nngp.matrix, cross.nngp.matrix, testDiagonal.nngp) }
     }
   }
