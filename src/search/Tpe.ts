@@ -3,11 +3,13 @@
  * parameter on its own, optuna's default) or multivariate (one joint estimator).
  *
  * Algorithm per proposal (optuna 3.1 `TPESampler`):
- * 1. The observations of a parameter are the finished trials where it is active. While there are
- *    fewer than `nStartupTrials` (10), the parameter is drawn uniformly (random search).
- * 2. Rank them: complete trials by value, then pruned trials by value (optuna ranks every pruned
- *    trial after the complete ones); ties keep trial order. The best γ(n) = min(⌈0.1·n⌉, 25) form
- *    the "below" set, the rest "above"; both keep trial order (the weights depend on it).
+ * 1. While fewer than `nStartupTrials` (10) trials have finished, parameters are drawn uniformly
+ *    (random search).
+ * 2. Rank the n finished trials: complete ones by value, then pruned ones by value (optuna ranks
+ *    every pruned trial after the complete ones); ties keep trial order. The best
+ *    γ(n) = min(⌈0.1·n⌉, 25) form the "below" set, the rest "above"; both keep trial order (the
+ *    weights depend on it). As optuna 3.1, the split is over ALL finished trials; a conditional
+ *    parameter then learns from the trials of each set where it is active.
  * 3. Fit Parzen estimators l (below) and g (above) (`Parzen.fit`), draw `nEiCandidates` (24)
  *    candidates from l, and return the one maximising log l(x) − log g(x) (the EI criterion of
  *    Bergstra et al. 2011, eq. 6); the first of equal maxima.
@@ -36,6 +38,8 @@ export interface Options {
   readonly priorWeight?: number
   readonly considerMagicClip?: boolean
   readonly considerEndpoints?: boolean
+  /** The exact truncated-normal density instead of optuna 3.1's (see `Parzen.Options.exactDensity`). Default false. */
+  readonly exactDensity?: boolean
 }
 
 /** optuna's default_gamma: the size of the "below" set for n observations. */
@@ -54,17 +58,21 @@ export const split = (trials: ReadonlyArray<Observed>): { readonly below: Array<
 const columns = (params: ReadonlyArray<Space.Param>, trials: ReadonlyArray<Observed>, rows: ReadonlyArray<number>): Array<Float64Array> =>
   params.map((p) => Float64Array.from(rows, (i) => Space.internal(p, trials[i].params[p.name])))
 
-/** The candidate of `nCandidates` draws from l maximising log l − log g, for the parameters `params` jointly. */
+/**
+ * Of `nCandidates` draws from l (fitted on the `below` rows that have every parameter in
+ * `params`), the one maximising log l − log g (g on the `above` rows likewise).
+ */
 const bestCandidate = (
   params: ReadonlyArray<Space.Param>,
   trials: ReadonlyArray<Observed>,
+  sets: { readonly below: ReadonlyArray<number>; readonly above: ReadonlyArray<number> },
   options: Parzen.Options,
   nCandidates: number,
   rng: Random.Generator
 ): Float64Array => {
-  const { below, above } = split(trials)
-  const l = Parzen.fit(params, columns(params, trials, below), options)
-  const g = Parzen.fit(params, columns(params, trials, above), options)
+  const has = (i: number) => params.every((p) => p.name in trials[i].params)
+  const l = Parzen.fit(params, columns(params, trials, sets.below.filter(has)), options)
+  const g = Parzen.fit(params, columns(params, trials, sets.above.filter(has)), options)
   let best = Number.NEGATIVE_INFINITY
   let chosen: Float64Array | undefined
   for (const c of Parzen.sample(l, rng, nCandidates)) {
@@ -85,6 +93,7 @@ export const sampler = (options: Options = {}): Sampler.Sampler => {
     priorWeight: options.priorWeight ?? Parzen.defaults.priorWeight,
     considerMagicClip: options.considerMagicClip ?? Parzen.defaults.considerMagicClip,
     considerEndpoints: options.considerEndpoints ?? Parzen.defaults.considerEndpoints,
+    exactDensity: options.exactDensity ?? Parzen.defaults.exactDensity,
     multivariate: false
   }
   return {
@@ -92,11 +101,13 @@ export const sampler = (options: Options = {}): Sampler.Sampler => {
     pending: "constantLiar",
     propose: ({ space, trials, rng }) => {
       const observed = Sampler.observed(trials)
+      const startup = observed.length < nStartup
+      const sets = split(observed)
       const joint = new Map<string, Space.Choice>()
-      if (multivariate && observed.length >= nStartup) {
+      if (multivariate && !startup) {
         const group = space.params.filter((p) => observed.every((t) => p.name in t.params))
         if (group.length > 0) {
-          const x = bestCandidate(group, observed, { ...parzen, multivariate: true }, nCandidates, rng.fork("tpe/joint"))
+          const x = bestCandidate(group, observed, sets, { ...parzen, multivariate: true }, nCandidates, rng.fork("tpe/joint"))
           group.forEach((p, j) => joint.set(p.name, Space.fromInternal(p, x[j])))
         }
       }
@@ -109,10 +120,9 @@ export const sampler = (options: Options = {}): Sampler.Sampler => {
           continue
         }
         const prng = rng.fork(`tpe/${p.name}`)
-        const mine = observed.filter((t) => p.name in t.params)
-        point[p.name] = mine.length < nStartup
+        point[p.name] = startup
           ? Space.unitValue(p, prng.uniform())
-          : Space.fromInternal(p, bestCandidate([p], mine, parzen, nCandidates, prng)[0])
+          : Space.fromInternal(p, bestCandidate([p], observed, sets, parzen, nCandidates, prng)[0])
       }
       return point
     }
