@@ -34,15 +34,16 @@ export const logH = (z: number): number => {
 /**
  * d log h / dz = Φ(z)/h(z), positive for every z. For z ≤ −1 the −z²/2 shared by log Φ(z) and
  * log h(z) is cancelled by hand (log Φ(z) = log(erfcx(−z/√2)/2) − z²/2), not by subtraction; for
- * z < −100, where 1 − |z|·√(π/2)·erfcx(−z/√2) ≈ 1/z² has lost most of its digits, the ratio comes
- * from the asymptotic series of Φ and h (A&S 26.2.12):
- * |z|·(1 − z⁻² + 3z⁻⁴ − 15z⁻⁶)/(1 − 3z⁻² + 15z⁻⁴ − 105z⁻⁶), whose omitted terms are below 1e-16 there.
+ * z < −40, where 1 − |z|·√(π/2)·erfcx(−z/√2) ≈ 1/z² has lost digits (relative error ~ε·z²), the
+ * ratio comes from the asymptotic series of Φ and h (A&S 26.2.12), w = 1/z²:
+ * |z|·(1 − w + 3w² − 15w³ + 105w⁴)/(1 − 3w + 15w² − 105w³ + 945w⁴), whose omitted terms are
+ * below 1e-12 relative there.
  */
 export const dLogH = (z: number): number => {
   if (z > -1) return Normal.cdf(z) / (Normal.pdf(z) + z * Normal.cdf(z))
-  if (z < -100) {
+  if (z < -40) {
     const w = 1 / (z * z)
-    return (-z * (1 - w * (1 - w * (3 - 15 * w)))) / (1 - w * (3 - w * (15 - 105 * w)))
+    return (-z * (1 - w * (1 - w * (3 - w * (15 - 105 * w))))) / (1 - w * (3 - w * (15 - w * (105 - 945 * w))))
   }
   return Math.exp(Math.log(0.5 * Normal.erfcx(-z / Math.SQRT2)) + C1 - log1mexp(Math.log(Normal.erfcx(-z / Math.SQRT2) * -z) + C2))
 }
