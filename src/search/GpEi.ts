@@ -34,6 +34,8 @@
  * NeurIPS 2012 (Matérn-5/2 ARD for hyperparameter search); Ament et al., NeurIPS 2023 (log EI,
  * arXiv:2310.20708); Ginsbourger, Le Riche & Carraro (2010) (constant liar).
  */
+import { NumericalError } from "../core/Errors.ts"
+import type * as Random from "../core/Random.ts"
 import * as Cholesky from "../linalg/Cholesky.ts"
 import * as Matrix from "../linalg/Matrix.ts"
 import * as Gp from "../models/gp/GpRegression.ts"
@@ -54,6 +56,12 @@ export interface Options {
   readonly perturbedSamples?: number
   /** L-BFGS starts on the acquisition. Default 5. */
   readonly starts?: number
+  /** Bounds of every ARD length-scale (inputs in [0, 1]). Default [0.01, 20]. */
+  readonly lengthScaleBounds?: readonly [number, number]
+  /** Bounds of the White noise on the standardised y. Default [1e-6, 0.5]. */
+  readonly noiseBounds?: readonly [number, number]
+  /** Gamma(shape, rate) prior on every length-scale, added to the marginal likelihood (type-II MAP); "none" for plain ML. Default [3, 6]. */
+  readonly lengthScalePrior?: readonly [number, number] | "none"
 }
 
 const SQRT5 = Math.sqrt(5)
@@ -110,10 +118,11 @@ interface Surrogate {
   readonly best: number
 }
 
-export const kernel = (width: number): Kernel.Kernel =>
+/** amplitude·Matérn-5/2(ARD over `width` features) + White, started at length-scales ½, amplitude 1, noise 1e-3 (clamped into the bounds). */
+export const kernel = (width: number, lengthScaleBounds: readonly [number, number] = [0.01, 20], noiseBounds: readonly [number, number] = [1e-6, 0.5]): Kernel.Kernel =>
   Kernel.sum(
-    Kernel.scale(Kernel.matern({ nu: 2.5, lengthScale: new Array<number>(width).fill(0.5), lengthScaleBounds: [0.01, 20] }), { bounds: [0.05, 20] }),
-    Kernel.white({ noise: 1e-3, noiseBounds: [1e-6, 0.5] })
+    Kernel.scale(Kernel.matern({ nu: 2.5, lengthScale: new Array<number>(width).fill(Math.min(lengthScaleBounds[1], Math.max(lengthScaleBounds[0], 0.5))), lengthScaleBounds }), { bounds: [0.05, 20] }),
+    Kernel.white({ noise: Math.min(noiseBounds[1], Math.max(noiseBounds[0], 1e-3)), noiseBounds })
   )
 
 const surrogate = (fitted: Gp.Fitted, y: Float64Array): Surrogate => {
@@ -131,6 +140,50 @@ const surrogate = (fitted: Gp.Fitted, y: Float64Array): Surrogate => {
     inverseSquaredLengths: Float64Array.from(k.left.right.lengthScale, (h) => 1 / (h.value * h.value)),
     best
   }
+}
+
+/**
+ * The GP of step 2: hyperparameters maximising log p(y | X, θ) + Σ_j log Gamma(ℓ_j; shape, rate)
+ * over log θ within the bounds (`GpRegression.minimizeWithRestarts`, the optimiser `GpRegression.fit`
+ * uses), then conditioned on the data by `GpRegression.fit` with those hyperparameters kept.
+ */
+export const fitSurrogate = (
+  k0: Kernel.Kernel,
+  X: Matrix.Matrix,
+  y: Float64Array,
+  prior: readonly [number, number] | "none",
+  restarts: number,
+  rng: Random.Generator
+): Gp.Fitted => {
+  if (prior === "none") return Gp.fit(k0, X, y, { normalizeY: true, restarts, rng, optimizer: { maxEvaluations: 200 } })
+  const [shape, rate] = prior
+  const n = y.length
+  let mean = 0
+  for (const v of y) mean += v / n
+  let variance = 0
+  for (const v of y) variance += (v - mean) ** 2 / n
+  const sd = variance > 0 ? Math.sqrt(variance) : 1
+  const yt = Float64Array.from(y, (v) => (v - mean) / sd)
+  const isLength = Kernel.names(k0).map((name) => name.startsWith("lengthScale"))
+  const objective = (logTheta: Float64Array) => {
+    try {
+      const l = Gp.logMarginalLikelihood(Kernel.withTheta(k0, logTheta), X, yt)
+      let value = l.value
+      const gradient = Float64Array.from(l.gradient)
+      logTheta.forEach((t, j) => {
+        if (!isLength[j]) return
+        // log Gamma(ℓ; a, b) = (a − 1)·log ℓ − b·ℓ + const; d/d log ℓ = (a − 1) − b·ℓ
+        value += (shape - 1) * t - rate * Math.exp(t)
+        gradient[j] += shape - 1 - rate * Math.exp(t)
+      })
+      return { value: -value, gradient: gradient.map((g) => -g) }
+    } catch (error) {
+      if (error instanceof NumericalError) return { value: Number.POSITIVE_INFINITY, gradient: new Float64Array(logTheta.length) }
+      throw error
+    }
+  }
+  const { best } = Gp.minimizeWithRestarts(objective, Kernel.theta(k0), Kernel.bounds(k0), restarts, rng, { maxEvaluations: 200 })
+  return Gp.fit(best === undefined ? k0 : Kernel.withTheta(k0, best), X, y, { normalizeY: true, optimize: false })
 }
 
 /** log EI at x and, when `gradient` is given, its gradient written into it. */
@@ -195,7 +248,7 @@ export const sampler = (options: Options = {}): Sampler.Sampler => {
       const X = Matrix.make(n, width)
       observed.forEach((t, i) => X.data.set(features(space, t.params), i * width))
       const y = Float64Array.from(observed, (t) => t.value)
-      const fitted = Gp.fit(kernel(width), X, y, { normalizeY: true, restarts, rng: rng.fork("gp-ei/restarts"), optimizer: { maxEvaluations: 200 } })
+      const fitted = fitSurrogate(kernel(width, options.lengthScaleBounds, options.noiseBounds), X, y, options.lengthScalePrior ?? [3, 6], restarts, rng.fork("gp-ei/restarts"))
       const s = surrogate(fitted, y)
 
       // candidates: uniform points and perturbations of the best observed points
