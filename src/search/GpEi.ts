@@ -113,7 +113,7 @@ export const decode = (space: Space.Space, x: ArrayLike<number>): Space.Params =
 }
 
 /** The fitted GP's pieces the acquisition needs, on the standardised scale. */
-interface Surrogate {
+export interface Surrogate {
   readonly X: Matrix.Matrix
   readonly L: Matrix.Matrix
   readonly alpha: Float64Array
@@ -131,7 +131,8 @@ export const kernel = (width: number, lengthScaleBounds: readonly [number, numbe
     Kernel.white({ noise: Math.min(noiseBounds[1], Math.max(noiseBounds[0], 1e-3)), noiseBounds })
   )
 
-const surrogate = (fitted: Gp.Fitted, y: Float64Array): Surrogate => {
+/** The acquisition's view of a fitted GP (the incumbent is the best of `y` on the standardised scale). */
+export const surrogate = (fitted: Gp.Fitted, y: Float64Array): Surrogate => {
   const k = fitted.kernel
   if (k._tag !== "Sum" || k.left._tag !== "Product" || k.left.left._tag !== "Constant" || k.left.right._tag !== "Matern") {
     throw new Error(`GpEi: unexpected fitted kernel ${Kernel.describe(k)}`)
