@@ -12,18 +12,18 @@ const fitted = () => {
   const n = 15
   const X = Matrix.make(n, 3, Float64Array.from({ length: 3 * n }, () => rng.uniform()))
   const y = Float64Array.from({ length: n }, (_, i) => Math.sin(5 * X.data[3 * i]) + (X.data[3 * i + 1] - 0.4) ** 2 + 0.3 * X.data[3 * i + 2])
-  const gp = GpEi.fitSurrogate(GpEi.kernel(3), X, y, [3, 6], 1, Random.make(5))
-  return { gp, y, s: GpEi.surrogate(gp, y) }
+  const yt = GpEi.standardise(y, "worst")
+  const gp = GpEi.fitSurrogate(GpEi.kernel(3), X, yt, [3, 6], 1, Random.make(5))
+  return { gp, yt, s: GpEi.surrogate(gp, yt) }
 }
 
 describe("GP-EI acquisition", () => {
-  const { gp, y, s } = fitted()
+  const { gp, yt, s } = fitted()
 
   it("equals log EI of GpRegression.predict's latent mean and standard deviation", () => {
     const x = Float64Array.from([0.3, 0.6, 0.1])
     const p = Gp.predict(gp, Matrix.make(1, 3, x))
-    const best = Math.min(...y)
-    const expected = LogEi.logEi(best, p.mean[0], Math.sqrt(p.latentVariance[0])) - Math.log(gp.yStd)
+    const expected = LogEi.logEi(Math.min(...yt), p.mean[0], Math.sqrt(p.latentVariance[0]))
     assertClose(GpEi.acquisition(s, x), expected, { rtol: 1e-9 })
   })
 
@@ -41,6 +41,13 @@ describe("GP-EI acquisition", () => {
       })
       assertClose(g, fd, { rtol: 1e-4, atol: 1e-6 }, `∇ log EI at ${Array.from(x)}`)
     }
+  })
+
+  it("standardises so that the worst value sits at the prior mean 0", () => {
+    const z = GpEi.standardise(Float64Array.from([1, 2, 5]), "worst")
+    const sd = Math.sqrt(((1 - 8 / 3) ** 2 + (2 - 8 / 3) ** 2 + (5 - 8 / 3) ** 2) / 3)
+    assertClose(z, [-4 / sd, -3 / sd, 0], { rtol: 1e-14 })
+    assertClose(GpEi.standardise(Float64Array.from([1, 2, 5]), "average"), [(1 - 8 / 3) / sd, (2 - 8 / 3) / sd, (5 - 8 / 3) / sd], { rtol: 1e-14 })
   })
 
   it("features one-hot encode categoricals and decode by argmax", () => {
