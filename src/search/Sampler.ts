@@ -98,8 +98,6 @@ export interface Run {
   readonly trials: ReadonlyArray<Trial>
   /** Best value after each trial. */
   readonly bestSoFar: Float64Array
-  /** Wall seconds spent in each proposal (timing only; never feeds back into a proposal). */
-  readonly proposalSeconds: Float64Array
 }
 
 /** A serial study of `budget` trials minimising a pure objective; every trial completes. */
@@ -112,16 +110,13 @@ export const minimize = (
 ): Run => {
   const trials: Array<Trial> = []
   const bestSoFar = new Float64Array(budget)
-  const proposalSeconds = new Float64Array(budget)
   let best = Number.POSITIVE_INFINITY
   for (let i = 0; i < budget; i++) {
-    const t0 = performance.now()
     const params = next(sampler, space, trials, [], seed)
-    proposalSeconds[i] = (performance.now() - t0) / 1e3
     const value = objective(params)
     trials.push({ params, status: "complete", value })
     best = Math.min(best, value)
     bestSoFar[i] = best
   }
-  return { trials, bestSoFar, proposalSeconds }
+  return { trials, bestSoFar }
 }

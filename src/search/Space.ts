@@ -135,6 +135,11 @@ export const int = (name: string, low: number, high: number, options: { readonly
 export const categorical = (name: string, choices: ReadonlyArray<Choice>, options: { readonly when?: Condition } = {}): CategoricalParam =>
   ({ type: "categorical", name, choices, ...(options.when ? { when: options.when } : {}) })
 
+const asConfigError = (error: unknown): ConfigError => {
+  if (error instanceof ConfigError) return error
+  throw error
+}
+
 /** Validates an untrusted space (a spec file): `{ params: [{ type: "float", name, low, high, log?, when? }, …] }`. */
 export const decode = (input: unknown): Effect.Effect<Space, ConfigError> =>
   Schema.decodeUnknownEffect(SpaceSchema)(input, { errors: "all" }).pipe(
@@ -142,7 +147,7 @@ export const decode = (input: unknown): Effect.Effect<Space, ConfigError> =>
     Effect.flatMap((decoded) =>
       Effect.try({
         try: () => make(decoded.params.map((p): Param => p.type === "categorical" ? categorical(p.name, p.choices, { when: p.when }) : p.type === "int" ? int(p.name, p.low, p.high, p) : float(p.name, p.low, p.high, p))),
-        catch: (error) => error as ConfigError
+        catch: asConfigError
       })
     )
   )
@@ -182,7 +187,7 @@ const describeAllowed = (p: Param): string =>
 /** `checkPoint` as an Effect, for untrusted points (a resumed study, a user's warm start). */
 export const decodePoint = (space: Space, input: unknown): Effect.Effect<Params, ConfigError> =>
   typeof input === "object" && input !== null && !Array.isArray(input)
-    ? Effect.try({ try: () => checkPoint(space, input as Params), catch: (error) => error as ConfigError })
+    ? Effect.try({ try: () => checkPoint(space, input as Params), catch: asConfigError })
     : Effect.fail(new ConfigError({ field: "params", message: `a point is an object of parameter values; got ${String(input)}` }))
 
 // ---------------------------------------------------------------------------------------------
