@@ -95,7 +95,8 @@ interface Entry {
 
 const SAMPLERS: ReadonlyArray<Entry> = [
   { name: "random", peer: "random", make: () => RandomSearch.sampler() },
-  { name: "grid", peer: "random", make: (budget, dim) => Grid.sampler({ pointsPerAxis: Math.max(2, Math.floor(budget ** (1 / dim))) }) },
+  // the largest full grid within the budget, but never fewer than 3 values per axis (2 would be the box's corners only)
+  { name: "grid", peer: "random", make: (budget, dim) => Grid.sampler({ pointsPerAxis: Math.max(3, Math.floor(budget ** (1 / dim))) }) },
   { name: "halton", peer: "qmcSobolScrambled", make: () => Halton.sampler() },
   { name: "tpe", peer: "tpe", make: () => Tpe.sampler() },
   { name: "tpe-multivariate", peer: "tpeMultivariate", make: () => Tpe.sampler({ multivariate: true }) },
