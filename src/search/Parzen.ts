@@ -15,7 +15,10 @@
  *   neighbours, the first and last use their inner gap only; then σ is clipped to
  *   [(high − low)/min(100, n + 2), high − low] ("magic clip"). Multivariate bandwidths (Falkner
  *   et al.'s rule): σ = 0.2·max(n, 1)^(−1/(d + 4))·(high − low) for every kernel, same clip.
- *   The prior kernel: mean the midpoint, σ = high − low.
+ *   The prior kernel: mean the midpoint, σ = high − low. Equal values (ints) are sorted in
+ *   trial order with the prior last among its equals; optuna 3.1 uses numpy's unstable argsort,
+ *   so with tied values and unequal weights (more than 25 observations) or a value equal to the
+ *   prior mean, which tied kernel gets which gap can differ from optuna's.
  * - Categorical kernel of observation c: prior_weight/(n + 1) on every choice plus 1 on c,
  *   normalised; the prior kernel is uniform.
  * - Continuous kernels' log densities follow optuna 3.1 by default (`exactDensity`: false).
