@@ -13,42 +13,40 @@
  * Kernels are measured on each fold's (standardised) training inputs, for output 0.
  */
 import { Effect, Schema } from "effect"
+import * as Grid from "../src/core/Grid.ts"
 import * as Experiment from "../src/pipeline/Experiment.ts"
+import * as Parameter from "../src/pipeline/Parameter.ts"
 import type * as Study from "../src/pipeline/Study.ts"
 import * as Chart from "../src/report/Chart.ts"
 import * as Document from "../src/report/Document.ts"
 import * as Format from "../src/report/Format.ts"
 import * as RunFacts from "../src/report/RunFacts.ts"
+import * as Stored from "../src/report/Stored.ts"
 import * as Summary from "../src/report/Summary.ts"
 import type { RunRecord, TrialRow } from "../src/results/Run.ts"
-
-const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
-const Positive = Schema.Finite.check(Schema.isGreaterThan(0))
+import * as PowerLaw from "../src/scoring/PowerLaw.ts"
 
 const Params = Schema.Struct({
-  n: Schema.Int.check(Schema.isGreaterThanOrEqualTo(8)),
-  noise: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
-  folds: Schema.Int.check(Schema.isGreaterThanOrEqualTo(2)),
-  widths: Schema.Array(PositiveInt).check(Schema.isMinLength(2)),
+  n: Parameter.IntAtLeast(8),
+  noise: Parameter.NonNegative,
+  folds: Parameter.IntAtLeast(2),
+  widths: Schema.Array(Parameter.PositiveInt).check(Schema.isMinLength(2)),
   /** Nets per (width, fold): the ensemble. */
-  seeds: Schema.Int.check(Schema.isGreaterThanOrEqualTo(2)),
-  depth: PositiveInt,
+  seeds: Parameter.IntAtLeast(2),
+  depth: Parameter.PositiveInt,
   activation: Schema.Literals(["relu", "erf", "tanh"]),
-  wStd: Positive,
-  bStd: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
+  wStd: Parameter.Positive,
+  bStd: Parameter.NonNegative,
   /** η of full-batch gradient descent on the mean squared error. */
-  learningRate: Positive,
+  learningRate: Parameter.Positive,
   /** T: full-batch steps. */
-  steps: PositiveInt,
+  steps: Parameter.PositiveInt,
   /** Probe grid points over the inputs' range. */
-  probeSteps: Schema.Int.check(Schema.isGreaterThanOrEqualTo(5))
+  probeSteps: Parameter.IntAtLeast(5)
 })
 type Params = typeof Params.Type
 
 const TASK = "smooth"
-
-const probeGrid = (steps: number): Array<Array<number>> =>
-  Array.from({ length: steps }, (_, i) => [-3.5 + (7 * i) / (steps - 1)])
 
 /** neural-tangents time of T steps of rate η on mean((f − y)²): t = 2ηT (Infinite.ts). */
 const ntkTime = (p: Params): number => 2 * p.learningRate * p.steps
@@ -56,7 +54,7 @@ const ntkTime = (p: Params): number => 2 * p.learningRate * p.steps
 const architecture = (p: Params) => ({ depth: p.depth, activation: p.activation, wStd: p.wStd, bStd: p.bStd })
 
 const study = (p: Params): Study.Study => ({
-  tasks: [{ name: TASK, spec: { task: "smooth", n: p.n, noise: p.noise }, probe: probeGrid(p.probeSteps) }],
+  tasks: [{ name: TASK, spec: { task: "smooth", n: p.n, noise: p.noise }, probe: Grid.linspace(-3.5, 3.5, p.probeSteps).map((x) => [x]) }],
   split: { kind: "kfold", folds: p.folds },
   seeds: p.seeds,
   keepPredictions: true,
@@ -80,26 +78,6 @@ const study = (p: Params): Study.Study => ({
     { id: "ntk-gp", family: "ntk", axes: { width: "∞" }, config: { ...architecture(p), ridge: 0, time: ntkTime(p) } }
   ]
 })
-
-/** Least-squares slope and intercept of log y on log x, with the slope's standard error. */
-export const logLogSlope = (x: ReadonlyArray<number>, y: ReadonlyArray<number>) => {
-  const points = x.map((xi, i) => [Math.log(xi), Math.log(y[i])] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b))
-  const n = points.length
-  if (n < 3) return { slope: Number.NaN, intercept: Number.NaN, se: Number.NaN, n }
-  const mx = points.reduce((s, [a]) => s + a, 0) / n
-  const my = points.reduce((s, [, b]) => s + b, 0) / n
-  let sxx = 0
-  let sxy = 0
-  for (const [a, b] of points) {
-    sxx += (a - mx) ** 2
-    sxy += (a - mx) * (b - my)
-  }
-  const slope = sxy / sxx
-  const intercept = my - slope * mx
-  let rss = 0
-  for (const [a, b] of points) rss += (b - intercept - slope * a) ** 2
-  return { slope, intercept, se: Math.sqrt(rss / (n - 2) / sxx), n }
-}
 
 const { mean, sd } = Summary
 
@@ -188,21 +166,32 @@ const pooledRmse = (run: RunRecord, model: string): number => {
   return squares.length === 0 ? Number.NaN : Math.sqrt(mean(squares))
 }
 
-const slopeText = (fit: ReturnType<typeof logLogSlope>): string =>
-  `${Format.fixed(fit.slope, 2)} ± ${Format.fixed(fit.se, 2)}`
+const slopeText = (fit: PowerLaw.Fit): string =>
+  Number.isFinite(fit.slope) ? `${Format.fixed(fit.slope, 2)} ± ${Format.fixed(fit.se, 2)}` : `not fitted: ${fit.n} width(s) with a positive value, fewer than three`
 
-/** Whether a fitted slope is consistent with −½ (within two standard errors, or 0.15). */
-const nearHalf = (fit: ReturnType<typeof logLogSlope>): boolean => Math.abs(fit.slope + 0.5) <= Math.max(2 * fit.se, 0.15)
+/**
+ * How a fitted slope stands to the −½ of theory, by the rule the findings state: within two
+ * standard errors of it, or how many standard errors away.
+ */
+const againstHalf = (fit: PowerLaw.Fit): string => {
+  const z = Math.abs(fit.slope + 0.5) / fit.se
+  return !Number.isFinite(fit.slope) ? "so it cannot be set against"
+    : z <= 2 ? "within two standard errors of"
+    : `${Format.fixed(z, 1)} standard errors from`
+}
+
+/** Lazy training, by the rule the findings state: the movement slope and its 2-se interval below 0. */
+const movesLessWithWidth = (fit: PowerLaw.Fit): boolean => fit.slope + 2 * fit.se < 0
 
 const report = (p: Params, run: RunRecord) =>
   Effect.gen(function*() {
     const { manifest } = run
     const facts = p.widths.map((w) => widthFacts(run, p, w))
     const widths = facts.map((f) => f.width)
-    const initFit = logLogSlope(widths, facts.map((f) => mean(f.initDistance)))
-    const movementFit = logLogSlope(widths, facts.map((f) => mean(f.movement)))
-    const gapFit = logLogSlope(widths, facts.map((f) => f.probeGap))
-    const biasFit = logLogSlope(widths, facts.map((f) => f.probeBias))
+    const initFit = PowerLaw.fit(widths, facts.map((f) => mean(f.initDistance)))
+    const movementFit = PowerLaw.fit(widths, facts.map((f) => mean(f.movement)))
+    const gapFit = PowerLaw.fit(widths, facts.map((f) => f.probeGap))
+    const biasFit = PowerLaw.fit(widths, facts.map((f) => f.probeBias))
     const ntkRmse = pooledRmse(run, "ntk-gp")
     const time = ntkTime(p)
 
@@ -211,8 +200,8 @@ const report = (p: Params, run: RunRecord) =>
       { width: f.width, what: "init: ‖Θ̂₀−Θ‖/‖Θ‖", ...band(f.initDistance) },
       { width: f.width, what: "moved: ‖Θ̂_T−Θ̂₀‖/‖Θ̂₀‖", ...band(f.movement) }
     ])
-    const fitLine = (fit: ReturnType<typeof logLogSlope>, what: string) =>
-      Number.isFinite(fit.slope) ? [widths[0], widths[widths.length - 1]].map((w) => ({ width: w, what, m: Math.exp(fit.intercept) * w ** fit.slope })) : []
+    const fitLine = (fit: PowerLaw.Fit, what: string) =>
+      Number.isFinite(fit.slope) ? [widths[0], widths[widths.length - 1]].map((w) => ({ width: w, what, m: PowerLaw.at(fit, w) })) : []
     const kernelChart = yield* Chart.render(Chart.line({
       title: "Empirical NTK against width",
       subtitle: `mean ± sd over ${p.seeds} seeds × ${p.folds} folds; fitted slopes ${slopeText(initFit)} at init, ${slopeText(movementFit)} for movement (theory −0.5)`,
@@ -238,7 +227,7 @@ const report = (p: Params, run: RunRecord) =>
 
     // Fold 0: the probe predictions of the NTK-GP and of the ensembles of a few widths.
     const ntkFold0 = run.rows.find((r) => r.model === "ntk-gp" && r.fold === 0 && r.status === "ok")
-    const grid = probeGrid(p.probeSteps).map(([x]) => x)
+    const grid = (yield* Stored.probe(run, TASK)).probe.map(([x]) => x)
     const shown = [...new Set([widths[0], widths[Math.floor(widths.length / 2)], widths[widths.length - 1]])]
     const curveRows: Array<Chart.Datum> = []
     if (ntkFold0 !== undefined) {
@@ -261,13 +250,12 @@ const report = (p: Params, run: RunRecord) =>
 
     const first = facts[0]
     const last = facts[facts.length - 1]
-    const failed = run.rows.filter((r) => r.status !== "ok")
     const findings = [
-      `(a) At initialisation the empirical NTK's relative distance to the analytic Θ falls from ${Format.fixed(mean(first.initDistance), 3)} at width ${first.width} to ${Format.fixed(mean(last.initDistance), 3)} at width ${last.width}; the log-log slope is **${slopeText(initFit)}**, ${nearHalf(initFit) ? "consistent with" : "not consistent with"} the −½ of the central limit theorem.`,
+      `(a) At initialisation the empirical NTK's relative distance to the analytic Θ falls from ${Format.fixed(mean(first.initDistance), 3)} at width ${first.width} to ${Format.fixed(mean(last.initDistance), 3)} at width ${last.width}; the log-log slope is **${slopeText(initFit)}** (least squares, ± one standard error), ${againstHalf(initFit)} the −½ of the central limit theorem.`,
       `(b) The ensemble mean's RMS distance to the NTK-GP mean over the probe grid goes from ${Format.fixed(first.probeGap, 3)} (width ${first.width}) to ${Format.fixed(last.probeGap, 3)} (width ${last.width}), against a Monte Carlo floor of ${Format.fixed(last.probeFloor, 3)} for ${p.seeds} nets (log-log slope ${slopeText(gapFit)}). Its systematic part, with the floor taken out, goes from ${Format.fixed(first.probeBias, 3)} to ${Format.fixed(last.probeBias, 3)} (slope ${slopeText(biasFit)}). ${last.probeGap <= 2 * last.probeFloor ? "At the largest width the gap is within twice the floor: more seeds, not more width, would shrink it." : "At the largest width the gap is still above twice the floor: finite-width effects remain visible at this training time."}`,
       `Held-out RMSE: ensemble mean ${Format.fixed(last.ensembleRmse, 3)} and single nets ${Format.fixed(last.singleRmse, 3)} at width ${last.width}, ${Format.fixed(first.ensembleRmse, 3)} and ${Format.fixed(first.singleRmse, 3)} at width ${first.width}; the NTK-GP mean scores ${Format.fixed(ntkRmse, 3)}.`,
-      `(c) Training moves the kernel by ${Format.percent(mean(first.movement))} at width ${first.width} and ${Format.percent(mean(last.movement))} at width ${last.width} (slope ${slopeText(movementFit)}): ${movementFit.slope < 0 ? "wider nets train lazily, as the NTK picture assumes" : "no lazy-training trend in this run"}.`,
-      `${failed.length} of ${run.rows.length} trials did not finish${failed.length === 0 ? "" : ` (${failed.map((r) => r.key).slice(0, 3).join(", ")}${failed.length > 3 ? ", …" : ""})`}. The run took ${Format.duration(RunFacts.wallSeconds(manifest) * 1000)}.`
+      `(c) Training moves the kernel by ${Format.percent(mean(first.movement))} at width ${first.width} and ${Format.percent(mean(last.movement))} at width ${last.width} (slope ${slopeText(movementFit)}): ${movesLessWithWidth(movementFit) ? "the slope is below 0 by more than two standard errors, so wider nets train lazily here, as the NTK picture assumes" : "the slope is not below 0 by more than two standard errors, so this run shows no lazy-training trend"}.`,
+      RunFacts.trialStatus(manifest, run.rows)
     ]
 
     return Document.make({

@@ -9,147 +9,123 @@
  * in units of the feature sd (γ = 1/(2σ²)).
  */
 import { Effect, Schema } from "effect"
-import * as Random from "../src/core/Random.ts"
-import * as Task from "../src/data/Task.ts"
+import * as Grid from "../src/core/Grid.ts"
 import * as Experiment from "../src/pipeline/Experiment.ts"
-import * as Study from "../src/pipeline/Study.ts"
+import * as Parameter from "../src/pipeline/Parameter.ts"
+import type * as Study from "../src/pipeline/Study.ts"
 import * as Chart from "../src/report/Chart.ts"
+import * as Criteria from "../src/report/Criteria.ts"
+import * as DecisionSurface from "../src/report/DecisionSurface.ts"
 import * as Document from "../src/report/Document.ts"
 import * as Format from "../src/report/Format.ts"
+import * as Heatmap from "../src/report/Heatmap.ts"
+import * as ModelTable from "../src/report/ModelTable.ts"
+import * as Roc from "../src/report/Roc.ts"
 import * as RunFacts from "../src/report/RunFacts.ts"
+import * as Stored from "../src/report/Stored.ts"
 import * as Summary from "../src/report/Summary.ts"
 import type { RunRecord } from "../src/results/Run.ts"
-import * as Metrics from "../src/scoring/Metrics.ts"
-
-const Positive = Schema.Finite.check(Schema.isGreaterThan(0))
 
 const Params = Schema.Struct({
-  n: Schema.Int.check(Schema.isGreaterThanOrEqualTo(20)),
-  noise: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
-  folds: Schema.Int.check(Schema.isGreaterThanOrEqualTo(2)),
-  Cs: Schema.Array(Positive).check(Schema.isMinLength(1)),
-  sigmas: Schema.Array(Positive).check(Schema.isMinLength(1)),
+  n: Parameter.IntAtLeast(20),
+  noise: Parameter.NonNegative,
+  folds: Parameter.IntAtLeast(2),
+  Cs: Parameter.NonEmpty(Parameter.Positive),
+  sigmas: Parameter.NonEmpty(Parameter.Positive),
   /** Probe grid points per axis for the decision-boundary plots. */
-  gridSteps: Schema.Int.check(Schema.isGreaterThanOrEqualTo(5)),
+  gridSteps: Parameter.IntAtLeast(5),
   /** Train AUC above this, with CV AUC more than `overfitGap` below the best, flags a cell as overfitted. */
-  overfitTrainAuc: Positive,
-  overfitGap: Positive
+  overfitTrainAuc: Parameter.Positive,
+  overfitGap: Parameter.Positive
 })
 type Params = typeof Params.Type
 
 const cellId = (C: number, sigma: number): string => `svc-C${C}-s${sigma}`
 
 /** The moons live in [−1.5, 2.5] × [−1, 1.5]; the probe grid covers that box with a margin. */
-const probeGrid = (steps: number): Array<Array<number>> => {
-  const out: Array<Array<number>> = []
-  for (let i = 0; i < steps; i++) {
-    for (let j = 0; j < steps; j++) out.push([-1.75 + (4.5 * j) / (steps - 1), -1.25 + (3 * i) / (steps - 1)])
-  }
-  return out
-}
+const probeGrid = (steps: number): Array<Array<number>> =>
+  Grid.linspace(-1.25, 1.75, steps).flatMap((x2) => Grid.linspace(-1.75, 2.75, steps).map((x1) => [x1, x2]))
 
 const task = (p: Params): Study.TaskEntry => ({
   name: "moons",
   spec: { task: "moons", n: p.n, noise: p.noise },
-  probe: probeGrid(p.gridSteps)
+  probe: probeGrid(p.gridSteps),
+  keepData: true
 })
+
+const metrics = ["auc", "trainAuc", "accuracy"] as const
+
+/** What each criterion would pick: the study's (CV AUC) beside the ones a careless reader might use. */
+const criteria: ReadonlyArray<Criteria.Criterion> = [
+  { key: "auc", title: "max CV AUC", direction: "max" },
+  { key: "accuracy", title: "max CV accuracy", direction: "max" },
+  { key: "trainAuc", title: "max train AUC", direction: "max" }
+]
+
+const cellName = (s: Summary.ModelSummary): string => `C = ${s.axes.C}, σ = ${s.axes.sigma}`
 
 const report = (p: Params, run: RunRecord) =>
   Effect.gen(function*() {
     const { manifest, rows } = run
-    const summaries = Summary.byModel(rows, ["auc", "trainAuc", "accuracy"])
-    const cells = summaries.map((s) => ({
-      id: s.model,
-      C: Number(s.axes.C),
-      sigma: Number(s.axes.sigma),
-      cvAuc: s.mean.auc,
-      cvSd: s.sd.auc,
-      trainAuc: s.mean.trainAuc,
-      accuracy: s.mean.accuracy,
-      nSupport: meanInfo(rows.filter((r) => r.model === s.model), "nSupport"),
-      ok: s.ok,
-      trials: s.trials
-    }))
-    const best = cells.reduce((a, b) => (Number.isFinite(b.cvAuc) && !(b.cvAuc <= a.cvAuc) ? b : a))
-    const flagged = cells.filter((c) => c.trainAuc > p.overfitTrainAuc && c.cvAuc < best.cvAuc - p.overfitGap)
+    const moons = yield* Stored.dataAndProbe(run, "moons")
+    const summaries = Summary.byModel(rows, metrics)
+    const nSupport = new Map(summaries.map((s) => [s.model, Summary.finiteMean(rows.filter((r) => r.model === s.model && r.status === "ok").map((r) => Number(r.info.nSupport)))]))
+    const candidates = summaries.map((s): Criteria.Candidate => ({ id: s.model, label: cellName(s), values: s.mean }))
+    const chosen = Criteria.picks(candidates, criteria)
+    const best = summaries.find((s) => s.model === chosen.get("auc")?.id)
+    const flagged = best === undefined ? [] : summaries.filter((s) => s.mean.trainAuc > p.overfitTrainAuc && s.mean.auc < best.mean.auc - p.overfitGap)
     /** The overfitted cell to show: the lecture's archetype, the flagged cell of smallest σ, then largest C. */
-    const overfit = [...flagged].sort((a, b) => a.sigma - b.sigma || b.C - a.C)[0]
+    const overfit = [...flagged].sort((a, b) => Number(a.axes.sigma) - Number(b.axes.sigma) || Number(b.axes.C) - Number(a.axes.C))[0]
 
-    const heatmap = yield* Chart.render(Chart.heatmap({
+    const axes = { x: { axis: "sigma", order: p.sigmas }, y: { axis: "C", title: "C", order: [...p.Cs].reverse() } }
+    const heatmap = yield* Chart.render(Heatmap.chart({
       title: "Cross-validated ROC-AUC over the C × σ grid",
-      subtitle: `mean over ${p.folds} stratified folds, from decision values; best: C = ${best.C}, σ = ${best.sigma}`,
-      data: cells.map((c) => ({ C: String(c.C), sigma: String(c.sigma), auc: c.cvAuc })),
-      x: { field: "sigma", title: "σ (RBF length-scale, standardised units)", order: p.sigmas.map(String) },
-      y: { field: "C", title: "C", order: [...p.Cs].reverse().map(String) },
-      value: { field: "auc", title: "CV AUC", format: (v) => Format.fixed(v, 3) }
+      subtitle: `mean over ${p.folds} stratified folds, from decision values${best === undefined ? "" : `; best: ${cellName(best)}`}`,
+      summaries,
+      x: { ...axes.x, title: "σ (RBF length-scale, standardised units)" },
+      y: axes.y,
+      metric: "auc",
+      value: { title: "CV AUC", format: (v) => Format.fixed(v, 3) }
     }))
-    const trainHeatmap = yield* Chart.render(Chart.heatmap({
+    const trainHeatmap = yield* Chart.render(Heatmap.chart({
       title: "Training ROC-AUC over the same grid",
-      subtitle: "small σ and large C fit the training folds almost perfectly",
-      data: cells.map((c) => ({ C: String(c.C), sigma: String(c.sigma), auc: c.trainAuc })),
-      x: { field: "sigma", title: "σ", order: p.sigmas.map(String) },
-      y: { field: "C", title: "C", order: [...p.Cs].reverse().map(String) },
-      value: { field: "auc", title: "train AUC", format: (v) => Format.fixed(v, 3) }
+      subtitle: `mean over the ${p.folds} training parts`,
+      summaries,
+      x: { ...axes.x, title: "σ" },
+      y: axes.y,
+      metric: "trainAuc",
+      value: { title: "train AUC", format: (v) => Format.fixed(v, 3) }
     }))
 
-    // The data are a pure function of the run seed: redraw them for the scatter layer.
-    const data = yield* Task.load(task(p).spec, Random.make(Study.dataSeed(manifest.seed, "moons"))).pipe(Effect.orDie)
-    const points = Array.from({ length: data.X.rows }, (_, i) => ({ x1: data.X.data[2 * i], x2: data.X.data[2 * i + 1], class: `class ${data.y[i]}` }))
-    const grid = probeGrid(p.gridSteps)
-    const boundary = (cell: typeof cells[number], role: string) => {
-      const key = rows.find((r) => r.model === cell.id && r.fold === 0)?.key
-      const probe = key === undefined ? undefined : run.probes.get(key)
-      const decision = probe?.decision ?? []
-      return Chart.render(Chart.scatter({
-        title: `${role}: C = ${cell.C}, σ = ${cell.sigma}`,
-        subtitle: `CV AUC ${Format.fixed(cell.cvAuc, 3)}, train AUC ${Format.fixed(cell.trainAuc, 3)}; shading: decision value (fold 0 fit), clipped to ±2`,
-        width: 380,
-        height: 300,
-        data: points,
-        x: { field: "x1", title: "x₁" },
-        y: { field: "x2", title: "x₂" },
-        colour: { field: "class", title: "" },
-        background: {
-          data: grid.map(([x1, x2], i) => ({ x1, x2, f: Math.max(-2, Math.min(2, decision[i] ?? Number.NaN)) })),
-          x: "x1",
-          y: "x2",
-          value: "f",
-          title: "decision",
-          domain: [-2, 2]
-        }
-      }))
-    }
-    const bestBoundary = yield* boundary(best, "Best cell")
+    const boundary = (s: Summary.ModelSummary, role: string) =>
+      Effect.flatMap(
+        DecisionSurface.chart({
+          title: `${role}: ${cellName(s)}`,
+          subtitle: `CV AUC ${Format.fixed(s.mean.auc, 3)}, train AUC ${Format.fixed(s.mean.trainAuc, 3)}; shading: decision value (fold 0 fit), clipped to ±2; all ${moons.y.length} points`,
+          task: moons,
+          prediction: run.probes.get(rows.find((r) => r.model === s.model && r.fold === 0)?.key ?? ""),
+          value: "decision"
+        }),
+        Chart.render
+      )
+    const bestBoundary = best === undefined ? undefined : yield* boundary(best, "Best cell")
     const overfitBoundary = overfit === undefined ? undefined : yield* boundary(overfit, "Overfitted cell")
+    const rocCurves = Roc.curves(run, [best, overfit].filter((s) => s !== undefined).map((s) => ({ label: cellName(s), model: s.model })))
+    const rocChart = yield* Chart.render(Roc.chart({ title: "ROC curves on the held-out folds (pooled)", curves: rocCurves }))
 
-    const roc = (cell: typeof cells[number]) => {
-      const y: Array<number> = []
-      const score: Array<number> = []
-      for (const r of rows.filter((r) => r.model === cell.id)) {
-        const held = run.heldOut.get(r.key)
-        if (held === undefined || held.prediction.decision === undefined) continue
-        y.push(...held.y)
-        score.push(...held.prediction.decision)
-      }
-      const curve = Metrics.rocCurve(y, score)
-      return Array.from(curve.fpr, (fpr, i) => ({ fpr, tpr: curve.tpr[i], cell: `C = ${cell.C}, σ = ${cell.sigma} (pooled AUC ${Format.fixed(Metrics.rocAuc(y, score), 3)})` }))
-    }
-    const rocChart = yield* Chart.render(Chart.line({
-      title: "ROC curves on the held-out folds (pooled)",
-      data: [...roc(best), ...(overfit === undefined ? [] : roc(overfit))],
-      x: { field: "fpr", title: "false positive rate", domain: [0, 1] },
-      y: { field: "tpr", title: "true positive rate", domain: [0, 1] },
-      series: { field: "cell", title: "" },
-      points: false
-    }))
-
+    const byTrain = summaries.find((s) => s.model === chosen.get("trainAuc")?.id)
     const findings = [
-      `Cross-validated ROC-AUC picks **C = ${best.C}, σ = ${best.sigma}** (CV AUC ${Format.meanSd(best.cvAuc, best.cvSd)}, train AUC ${Format.fixed(best.trainAuc, 3)}).`,
-      overfit === undefined
+      best === undefined
+        ? "No cell has a finite CV AUC: every trial failed (see below)."
+        : `Cross-validated ROC-AUC picks **${cellName(best)}** (CV AUC ${Format.meanSd(best.mean.auc, best.sd.auc)}, train AUC ${Format.fixed(best.mean.trainAuc, 3)}).`,
+      overfit === undefined || best === undefined
         ? `No cell of this grid overfits by the rule (train AUC > ${p.overfitTrainAuc} and CV AUC more than ${p.overfitGap} below the best).`
-        : `The overfitted cell of smallest σ and largest C, **C = ${overfit.C}, σ = ${overfit.sigma}**, reaches train AUC ${Format.fixed(overfit.trainAuc, 3)} but CV AUC ${Format.fixed(overfit.cvAuc, 3)}: a train–CV gap of ${Format.fixed(overfit.trainAuc - overfit.cvAuc, 3)} against ${Format.fixed(best.trainAuc - best.cvAuc, 3)} for the best cell, with ${Format.number(overfit.nSupport, 4)} support vectors (mean over folds) against ${Format.number(best.nSupport, 4)}.`,
-      `${flagged.length} of ${cells.length} cells are flagged as overfitted; training AUC alone would have picked C = ${cells.reduce((a, b) => (b.trainAuc > a.trainAuc ? b : a)).C}, σ = ${cells.reduce((a, b) => (b.trainAuc > a.trainAuc ? b : a)).sigma}.`,
-      `${rows.filter((r) => r.status !== "ok").length} trial(s) failed out of ${rows.length}. The run took ${Format.duration(RunFacts.wallSeconds(manifest) * 1000)}.`
+        : `The overfitted cell of smallest σ and largest C, **${cellName(overfit)}**, reaches train AUC ${Format.fixed(overfit.mean.trainAuc, 3)} but CV AUC ${Format.fixed(overfit.mean.auc, 3)}: a train–CV gap of ${Format.fixed(overfit.mean.trainAuc - overfit.mean.auc, 3)} against ${Format.fixed(best.mean.trainAuc - best.mean.auc, 3)} for the best cell, with ${Format.number(nSupport.get(overfit.model), 4)} support vectors (mean over folds) against ${Format.number(nSupport.get(best.model), 4)}.`,
+      `${flagged.length} of ${summaries.length} cells are flagged as overfitted; ${
+        byTrain === undefined ? "no cell has a finite training AUC" : Criteria.agree(chosen, ["auc", "trainAuc"]) ? `training AUC picks the same cell (${cellName(byTrain)})` : `training AUC alone would have picked ${cellName(byTrain)}`
+      }.`,
+      ...rocCurves.map((c) => `Pooled over the held-out folds (${c.n} points), ${c.label} has ROC-AUC ${Format.fixed(c.auc, 3)}.`),
+      RunFacts.trialStatus(manifest, rows)
     ]
 
     return Document.make({
@@ -160,40 +136,35 @@ const report = (p: Params, run: RunRecord) =>
         Document.section("The grid", [
           Document.figure({ name: "cv-auc-heatmap", svg: heatmap, caption: "Mean CV ROC-AUC per (C, σ)." }),
           Document.figure({ name: "train-auc-heatmap", svg: trainHeatmap, caption: "Mean training ROC-AUC per (C, σ)." }),
-          Document.table({
-            caption: "Every cell: CV AUC mean ± sd over folds, training AUC, accuracy and support vectors (means over folds).",
+          ModelTable.table({
+            caption: "Every cell: CV AUC mean ± sd over folds, training AUC, CV accuracy and support vectors (means over folds), and how many of its trials finished.",
+            summaries,
+            model: { title: "cell", label: cellName },
             columns: [
-              { key: "C", title: "C" },
-              { key: "sigma", title: "σ" },
-              { key: "cv", title: "CV AUC", align: "right" },
-              { key: "train", title: "train AUC", align: "right" },
-              { key: "accuracy", title: "CV accuracy", align: "right" },
-              { key: "nSupport", title: "n_SV" },
-              { key: "flag", title: "" }
-            ],
-            rows: cells.map((c) => ({
-              C: c.C,
-              sigma: c.sigma,
-              cv: Format.meanSd(c.cvAuc, c.cvSd),
-              train: Format.fixed(c.trainAuc, 3),
-              accuracy: Format.fixed(c.accuracy, 3),
-              nSupport: Format.number(c.nSupport, 4),
-              flag: c.id === best.id ? "**best**" : flagged.includes(c) ? "overfit" : ""
-            }))
+              { metric: "auc", title: "CV AUC" },
+              { metric: "trainAuc", title: "train AUC", show: "mean", decimals: 3 },
+              { metric: "accuracy", title: "CV accuracy", show: "mean", decimals: 3 },
+              { key: "nSupport", title: "n_SV", value: (s) => Format.number(nSupport.get(s.model), 4), align: "right" },
+              { key: "flag", title: "", value: (s) => (s.model === best?.model ? "**best**" : flagged.includes(s) ? "overfit" : "") }
+            ]
+          }),
+          Criteria.table({
+            caption: "The cell each criterion picks (with its mean over folds). Only CV AUC is the study's criterion; training AUC rewards memorising the training parts.",
+            groups: [{ label: "moons", candidates }],
+            criteria,
+            groupTitle: "task",
+            format: (_, v) => Format.fixed(v, 3)
           })
         ]),
         Document.section("Best against overfitted", [
-          Document.figure({ name: "boundary-best", svg: bestBoundary, caption: "Decision values of the best cell over the moons." }),
-          ...(overfitBoundary === undefined ? [] : [Document.figure({ name: "boundary-overfit", svg: overfitBoundary, caption: "Decision values of the overfitted cell: islands around single training points." })]),
+          ...(bestBoundary === undefined ? [] : [Document.figure({ name: "boundary-best", svg: bestBoundary, caption: "Decision values of the best cell's fold-0 fit over the stored moons." })]),
+          ...(overfitBoundary === undefined ? [] : [Document.figure({ name: "boundary-overfit", svg: overfitBoundary, caption: "Decision values of the overfitted cell's fold-0 fit over the stored moons." })]),
           Document.figure({ name: "roc", svg: rocChart, caption: "ROC curves of the held-out decision values, pooled over folds." })
         ]),
         RunFacts.section(manifest)
       ]
     })
   })
-
-const meanInfo = (rows: RunRecord["rows"], key: string): number =>
-  Summary.mean(rows.map((r) => r.info[key]).filter((v): v is number => typeof v === "number"))
 
 export default Experiment.define({
   name: "svm-grid",

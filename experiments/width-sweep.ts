@@ -2,8 +2,9 @@
  * width-sweep: MLPs of growing width on one noisy 1-d regression task, scored by 5-fold CV on
  * folds shared by every model, beside AIC. The lecture's point: AIC, with k = every weight and
  * bias, punishes width without end, while held-out error keeps falling or plateaus — parameter
- * counting fails for over-parameterised nets. Later issues add GP, SVM and NNGP/NTK rows to the
- * same folds, the NTK rows as the width → ∞ end of the MLP curves.
+ * counting fails for over-parameterised nets. On the same folds: the width → ∞ limits of the
+ * same architecture (the NNGP posterior and the NTK-GP, the end of the MLP curves), GP
+ * regression baselines and an ε-SVR.
  *
  * Peer: ../shared/peers/width_sweep_reference.py is the same study in PyTorch + scikit-learn
  * (same task, folds drawn the same way, same architecture and init, Adam, batch 64).
@@ -12,50 +13,59 @@ import { Effect, Schema } from "effect"
 import { ConfigError } from "../src/core/Errors.ts"
 import * as GpRegression from "../src/models/gp/GpRegression.ts"
 import * as Experiment from "../src/pipeline/Experiment.ts"
+import * as Parameter from "../src/pipeline/Parameter.ts"
 import * as Chart from "../src/report/Chart.ts"
+import * as Criteria from "../src/report/Criteria.ts"
 import * as Document from "../src/report/Document.ts"
 import * as Format from "../src/report/Format.ts"
+import * as LossCurves from "../src/report/LossCurves.ts"
+import * as ModelTable from "../src/report/ModelTable.ts"
 import * as RunFacts from "../src/report/RunFacts.ts"
 import * as Summary from "../src/report/Summary.ts"
 import type { ModelEntry } from "../src/pipeline/Study.ts"
 import type { RunRecord } from "../src/results/Run.ts"
 
-const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
-const Positive = Schema.Finite.check(Schema.isGreaterThan(0))
-
 const Params = Schema.Struct({
-  n: PositiveInt,
-  noise: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
-  folds: Schema.Int.check(Schema.isGreaterThanOrEqualTo(2)),
-  widths: Schema.Array(PositiveInt).check(Schema.isMinLength(1)),
-  depth: PositiveInt,
+  n: Parameter.PositiveInt,
+  noise: Parameter.NonNegative,
+  folds: Parameter.IntAtLeast(2),
+  widths: Parameter.NonEmpty(Parameter.PositiveInt),
+  depth: Parameter.PositiveInt,
   activation: Schema.Literals(["relu", "tanh", "erf", "gelu", "silu"]),
-  seeds: PositiveInt,
-  epochs: PositiveInt,
-  batchSize: PositiveInt,
+  seeds: Parameter.PositiveInt,
+  epochs: Parameter.PositiveInt,
+  batchSize: Parameter.PositiveInt,
   optimizer: Schema.Literals(["adam", "sgd", "momentum"]),
-  learningRate: Positive,
+  learningRate: Parameter.Positive,
   init: Schema.Literals(["ntk-matched", "torch"]),
-  wStd: Positive,
-  bStd: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
+  wStd: Parameter.Positive,
+  bStd: Parameter.NonNegative,
   /** Add the width → ∞ limits of the same architecture: the NNGP posterior and the NTK-GP. */
   infinite: Schema.Boolean,
   /** GP regression baselines (amplitude·kernel + white noise, hyperparameters by marginal likelihood). */
   gpKernels: Schema.Array(Schema.Literals(GpRegression.kernelFamilies)),
-  gpRestarts: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  gpRestarts: Parameter.NonNegativeInt,
   /** An ε-SVR baseline (RBF, γ = 1/(d·Var x), on standardised y); false leaves it out. */
   svr: Schema.Boolean,
-  svrC: Positive,
-  svrEpsilon: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
+  svrC: Parameter.Positive,
+  svrEpsilon: Parameter.NonNegative
 })
 type Params = typeof Params.Type
 
 const metrics = ["rmse", "nll", "trainRmse", "logLik", "k", "aic"] as const
 
+/** The criteria the report sets side by side: held-out error against AIC. */
+const criteria: ReadonlyArray<Criteria.Criterion> = [
+  { key: "rmse", title: "CV RMSE", direction: "min" },
+  { key: "nll", title: "CV NLL", direction: "min" },
+  { key: "aic", title: "AIC", direction: "min" }
+]
+
 const report = (params: Params, run: RunRecord) =>
   Effect.gen(function*() {
     const { manifest, rows } = run
-    const summaries = Summary.byModel(rows.filter((r) => r.family === "mlp"), metrics)
+    const mlpRows = rows.filter((r) => r.family === "mlp")
+    const summaries = Summary.byModel(mlpRows, metrics)
     const baselines = Summary.byModel(rows.filter((r) => r.family !== "mlp"), metrics)
     const widthRange = summaries.map((s) => Number(s.axes.width)).filter(Number.isFinite)
     const [minWidth, maxWidth] = [Math.min(...widthRange), Math.max(...widthRange)]
@@ -115,55 +125,52 @@ const report = (params: Params, run: RunRecord) =>
       y: { field: "value", title: "AIC", log: true },
       series: seriesOf(aicRows.filter((r) => Number.isFinite(r.value)))
     }))
-    const curveRows = meanCurves(run)
-    const curveChart = yield* Chart.render(Chart.facet({
+    const curveFigure = yield* LossCurves.figure(run, {
       title: "Loss curves (standardised MSE, mean over folds and seeds)",
-      by: { field: "width", title: "width" },
-      columns: 3,
-      chart: Chart.line({
-        title: "",
-        data: curveRows,
-        x: { field: "epoch", title: "epoch" },
-        y: { field: "loss", title: "MSE", log: true },
-        series: { field: "split", title: "", order: ["train", "held-out"] },
-        points: false
-      })
-    }))
+      caption: "Training and held-out loss per epoch, one panel per width.",
+      rows: mlpRows,
+      panel: { axis: "width" },
+      loss: "MSE",
+      log: true
+    })
 
+    const everyModel = [...summaries, ...baselines]
+    const candidate = (s: Summary.ModelSummary): Criteria.Candidate => ({ id: s.model, label: String(rowName(s)), values: s.mean })
+    const mlpPicks = Criteria.picks(summaries.map(candidate), criteria)
+    const allPicks = Criteria.picks(everyModel.map(candidate), criteria)
     const bestCv = Summary.best(summaries, "rmse")
     const bestNll = Summary.best(summaries, "nll")
     const bestAic = Summary.best(summaries, "aic")
+    /** CV and AIC both pick an MLP width, and not the same one: the case the lecture is about. */
+    const mlpDisagree = bestCv !== undefined && bestAic !== undefined && bestCv.model !== bestAic.model
     const ordered = [...points].sort((a, b) => a.width - b.width)
     const first = ordered[0]
     const last = ordered[ordered.length - 1]
-    const diverged = rows.filter((r) => r.status === "diverged").length
-    const failed = rows.filter((r) => r.status === "failed").length
-    const wall = RunFacts.wallSeconds(manifest)
-    const peer = peerFigures(run)
+    const peer = yield* peerFigures(run)
 
     const findings = [
-      bestCv === undefined ? "No trial finished: see the trial table for errors." :
+      bestCv === undefined ? "No MLP trial finished: see the trial table for errors." :
         `Cross-validation picks width **${bestCv.axes.width}** (CV RMSE ${Format.meanSd(bestCv.mean.rmse, bestCv.sd.rmse)}); the held-out NLL picks width **${bestNll?.axes.width}**.`,
       bestAic === undefined ? "" :
         `AIC picks width **${bestAic.axes.width}**: with k = ${Format.count(first.k)} at width ${first.width} and ${Format.count(last.k)} at width ${last.width}, the penalty 2k grows ${Format.significant(last.k / first.k, 3)}-fold while the fit term −2 log L̂ moves by ${Format.significant(Math.abs((last.aic - 2 * last.k) - (first.aic - 2 * first.k)), 3)}.`,
-      `From width ${first.width} to ${last.width} the CV RMSE goes ${Format.number(first.rmse, 4)} → ${Format.number(last.rmse, 4)} (${trend(ordered.map((p) => p.rmse))}) while AIC goes ${Format.number(first.aic, 4)} → ${Format.number(last.aic, 4)}: ${bestAic !== undefined && bestCv !== undefined && bestAic.model !== bestCv.model ? "the two criteria disagree, and held-out error is the one that measures prediction" : "here the two criteria agree"}.`,
-      ...baselines.map((l) =>
-        `${label(l.model)}: CV RMSE ${Format.meanSd(l.mean.rmse, l.sd.rmse)}${Number.isFinite(l.mean.nll) ? `, NLL ${Format.number(l.mean.nll, 4)}` : " (no predictive variance, so no NLL)"}, against ${Format.number(last.rmse, 4)} and ${Format.number(last.nll, 4)} for the widest MLP (${last.width}).`),
+      first === undefined ? "" :
+        `From width ${first.width} to ${last.width} the CV RMSE goes ${Format.number(first.rmse, 4)} → ${Format.number(last.rmse, 4)} (${trend(ordered.map((p) => p.rmse))}) while AIC goes ${Format.number(first.aic, 4)} → ${Format.number(last.aic, 4)}: ${mlpDisagree ? "the two criteria disagree, and held-out error is the one that measures prediction" : "here the two criteria agree"}.`,
+      ...(last === undefined ? [] : baselines.map((l) =>
+        `${label(l.model)}: CV RMSE ${Format.meanSd(l.mean.rmse, l.sd.rmse)}${Number.isFinite(l.mean.nll) ? `, NLL ${Format.number(l.mean.nll, 4)}` : " (no predictive variance, so no NLL)"}, against ${Format.number(last.rmse, 4)} and ${Format.number(last.nll, 4)} for the widest MLP (${last.width}).`)),
       (() => {
-        const everyModel = [...summaries, ...baselines]
-        const cv = Summary.best(everyModel, "rmse")
-        const aic = Summary.best(everyModel, "aic")
-        return cv === undefined || aic === undefined ? "" :
-          `Over every model of the run, CV RMSE picks **${label(cv.model)}** and AIC picks **${label(aic.model)}**` +
-          (cv.model === aic.model
-            ? ": between models with a handful of fitted hyperparameters the two agree; it is the weight-counting k of the MLPs that breaks AIC."
-            : ": they disagree even outside the MLP family, so the AIC ranking is not a guide to held-out error here.")
+        const cv = allPicks.get("rmse")
+        const aic = allPicks.get("aic")
+        if (cv === undefined || aic === undefined) return ""
+        return cv.id === aic.id
+          ? `Over every model of the run, CV RMSE and AIC both pick **${cv.label}**${mlpDisagree ? "; they part only among the MLPs, whose k counts every weight and bias." : "."}`
+          : `Over every model of the run, CV RMSE picks **${cv.label}** and AIC picks **${aic.label}**.`
       })(),
-      `Training RMSE at the widest net is ${Format.number(last.trainRmse, 4)} against ${Format.number(last.rmse, 4)} held out; the noise sd of the task is ${params.noise}, the floor any model's RMSE should approach.`,
-      `${diverged} trial(s) diverged and ${failed} failed out of ${rows.length}.`,
-      `The run took ${Format.duration(wall * 1000)} of wall time with ${manifest.sessions.map((s) => s.jobs).join("/")} worker(s) on the ${manifest.sessions[0]?.backend} backend.` +
+      last === undefined ? "" :
+        `Training RMSE at the widest net is ${Format.number(last.trainRmse, 4)} against ${Format.number(last.rmse, 4)} held out; the noise sd of the task is ${params.noise}, the floor any model's RMSE should approach.`,
+      RunFacts.trialStatus(manifest, rows),
+      `It ran with ${manifest.sessions.map((s) => s.jobs).join("/")} worker(s) on the ${manifest.sessions[0]?.backend} backend.` +
         (peer === undefined ? " The Python peer has not been run for this run (`make peer NAME=width-sweep`)." :
-          ` The PyTorch peer, 1 thread, spent ${Format.duration(peer.mlpSeconds * 1000)} fitting the same MLPs (${Format.duration(peer.wallSeconds * 1000)} wall); gpnn spent ${Format.duration(sumFit(rows) * 1000)} of fit time over its workers: ${Format.significant(sumFit(rows) / peer.mlpSeconds, 3)}× the peer's.`)
+          ` The PyTorch peer, 1 thread, spent ${Format.duration(peer.mlpSeconds * 1000)} fitting the same MLPs (${Format.duration(peer.wallSeconds * 1000)} wall); gpnn spent ${Format.duration(sumFit(mlpRows) * 1000)} of fit time over its workers: ${Format.significant(sumFit(mlpRows) / peer.mlpSeconds, 3)}× the peer's.`)
     ].filter((f) => f !== "")
 
     return Document.make({
@@ -172,38 +179,40 @@ const report = (params: Params, run: RunRecord) =>
       sections: [
         Document.section("Findings", [Document.bullets(findings)]),
         Document.section("Results by width", [
-          Document.table({
+          ModelTable.table({
             caption: "Mean ± sd over folds and seeds. For an MLP k counts every weight and bias plus the noise variance; the NNGP posterior fits 2 (amplitude, noise); the NTK-GP fits no likelihood, so has no AIC.",
+            summaries: everyModel,
+            model: { title: "width", label: (s) => String(rowName(s)) },
             columns: [
-              { key: "width", title: "width" },
-              { key: "k", title: "k" },
-              { key: "rmse", title: "CV RMSE" },
-              { key: "nll", title: "CV NLL" },
-              { key: "train", title: "train RMSE" },
-              { key: "aic", title: "AIC" },
-              { key: "trials", title: "ok / trials" },
-              { key: "time", title: "fit time" }
+              { key: "k", title: "k", value: (s) => s.mean.k },
+              { metric: "rmse", title: "CV RMSE" },
+              { metric: "nll", title: "CV NLL" },
+              { metric: "trainRmse", title: "train RMSE", show: "mean" },
+              { key: "aic", title: "AIC", value: (s) => Format.number(s.mean.aic, 5), align: "right" },
+              { key: "time", title: "fit time", value: (s) => Format.duration(s.fitSeconds * 1000), align: "right" }
+            ]
+          }),
+          Criteria.table({
+            caption: "The model each criterion picks (its value in brackets), among the MLPs alone and among every model of the run.",
+            groupTitle: "among",
+            groups: [
+              { label: "MLPs of every width", candidates: summaries.map(candidate) },
+              { label: "every model", candidates: everyModel.map(candidate) }
             ],
-            rows: [...summaries, ...baselines].map((s) => ({
-              width: rowName(s),
-              k: s.mean.k,
-              rmse: Format.meanSd(s.mean.rmse, s.sd.rmse),
-              nll: Format.meanSd(s.mean.nll, s.sd.nll),
-              train: Format.number(s.mean.trainRmse, 4),
-              aic: Format.number(s.mean.aic, 5),
-              trials: `${s.ok} / ${s.trials}`,
-              time: Format.duration(s.fitSeconds * 1000)
-            }))
+            criteria,
+            format: (c, v) => Format.number(v, c.key === "aic" ? 5 : 4)
           }),
           Document.figure({ name: "error-vs-width", svg: rmseChart, caption: "CV RMSE (with ±1 sd over folds and seeds) and training RMSE against width." }),
           Document.figure({ name: "nll-vs-width", svg: nllChart, caption: "Held-out Gaussian NLL against width." }),
           Document.figure({ name: "aic-vs-width", svg: aicChart, caption: "AIC against width." }),
-          Document.figure({ name: "loss-curves", svg: curveChart, caption: "Training and held-out loss per epoch, one panel per width." })
+          curveFigure
         ]),
-        peerSection([...summaries, ...baselines], peer),
-        Document.section("Why parameter counting fails here", [
-          Document.paragraph("AIC estimates expected out-of-sample log-likelihood by charging 2 per fitted parameter. The charge is exact for regular models fitted by maximum likelihood with n ≫ k, where every parameter is identified and moves the fit. An over-parameterised MLP is none of these: k exceeds n by orders of magnitude, most directions in weight space leave the function unchanged, and gradient descent from a small random initialisation (not the maximum-likelihood fit, which would interpolate the noise) is implicitly regularised towards smooth functions. The effective number of parameters — what the penalty should count — stays bounded as width grows, which is why held-out error does not follow AIC.")
-        ]),
+        peerSection(everyModel, peer),
+        ...(mlpDisagree
+          ? [Document.section("Why parameter counting fails here", [
+            Document.paragraph(`In this run CV RMSE picks width ${bestCv.axes.width} and AIC picks width ${bestAic.axes.width}. AIC estimates expected out-of-sample log-likelihood by charging 2 per fitted parameter. The charge is exact for regular models fitted by maximum likelihood with n ≫ k, where every parameter is identified and moves the fit. An over-parameterised MLP is none of these: here k reaches ${Format.count(last.k)} at width ${last.width} against ${Format.count(mlpRows[0]?.nTrain)} training points per fold, most directions in weight space leave the function unchanged, and gradient descent from a small random initialisation (not the maximum-likelihood fit, which would interpolate the noise) is implicitly regularised towards smooth functions. The effective number of parameters — what the penalty should count — stays bounded as width grows, which is why held-out error does not follow AIC.`)
+          ])]
+          : []),
         RunFacts.section(manifest)
       ]
     })
@@ -220,6 +229,29 @@ const trend = (values: ReadonlyArray<number>): string => {
   return change < -0.02 ? `falls by ${Format.percent(-change)}` : change > 0.02 ? `rises by ${Format.percent(change)}` : "is flat within 2%"
 }
 
+/**
+ * What `gpnn peer width-sweep` stores (`extras/peer.json`): the command and the JSON lines
+ * width_sweep_reference.py printed. The report reads its "timing" record and its "summary"
+ * records; the others (env, fold, done) it passes over.
+ */
+const PeerTiming = Schema.Struct({
+  record: Schema.Literal("timing"),
+  total_wall_s: Schema.Finite,
+  fit_s_by_model: Schema.Record(Schema.String, Schema.Finite)
+})
+const PeerSummary = Schema.Struct({
+  record: Schema.Literal("summary"),
+  model: Schema.String,
+  width: Schema.NullOr(Schema.Union([Schema.Number, Schema.String])),
+  cv_rmse_mean: Schema.Finite,
+  cv_nll_mean: Schema.NullOr(Schema.Finite),
+  aic_mean: Schema.NullOr(Schema.Finite)
+})
+const PeerExtra = Schema.Struct({
+  command: Schema.String,
+  records: Schema.Array(Schema.Record(Schema.String, Schema.Unknown))
+})
+
 interface PeerFigures {
   readonly command: string
   readonly mlpSeconds: number
@@ -228,17 +260,29 @@ interface PeerFigures {
   readonly byModel: ReadonlyMap<string, { readonly rmse: number; readonly nll: number; readonly aic: number }>
 }
 
-/** The peer's figures stored with the run by `gpnn peer`, if any. */
-const peerFigures = (run: RunRecord): PeerFigures | undefined => {
-  const stored = run.extras.get("peer") as { command: string; records: ReadonlyArray<Record<string, any>> } | undefined
-  if (stored === undefined) return undefined
-  const timing = stored.records.find((r) => r.record === "timing")
-  if (timing === undefined) return undefined
-  const byModel = new Map(stored.records
-    .filter((r) => r.record === "summary")
-    .map((r) => [r.model === "mlp" ? `mlp-w${r.width}` : r.model === "gp" ? "gp-rbf" : String(r.model), { rmse: r.cv_rmse_mean as number, nll: r.cv_nll_mean as number, aic: r.aic_mean as number }] as const))
-  return { command: stored.command, mlpSeconds: timing.fit_s_by_model?.mlp ?? Number.NaN, wallSeconds: timing.total_wall_s, byModel }
-}
+/** The peer's figures stored with the run by `gpnn peer`, if any; a ConfigError when they do not decode. */
+const peerFigures = (run: RunRecord): Effect.Effect<PeerFigures | undefined, ConfigError> =>
+  Effect.gen(function*() {
+    const stored = run.extras.get("peer")
+    if (stored === undefined) return undefined
+    const peer = yield* Schema.decodeUnknownEffect(PeerExtra)(stored, { errors: "all" })
+    const timingRecord = peer.records.find((r) => r.record === "timing")
+    if (timingRecord === undefined) return undefined
+    const timing = yield* Schema.decodeUnknownEffect(PeerTiming)(timingRecord, { errors: "all" })
+    const summaries = yield* Schema.decodeUnknownEffect(Schema.Array(PeerSummary))(peer.records.filter((r) => r.record === "summary"), { errors: "all" })
+    const byModel = new Map(summaries.map((r) => [
+      r.model === "mlp" ? `mlp-w${r.width}` : r.model === "gp" ? "gp-rbf" : r.model,
+      { rmse: r.cv_rmse_mean, nll: r.cv_nll_mean ?? Number.NaN, aic: r.aic_mean ?? Number.NaN }
+    ] as const))
+    return { command: peer.command, mlpSeconds: timing.fit_s_by_model.mlp ?? Number.NaN, wallSeconds: timing.total_wall_s, byModel }
+  }).pipe(
+    Effect.mapError((error) =>
+      new ConfigError({
+        field: "extras/peer.json",
+        message: `run ${run.manifest.runId} holds a peer record width-sweep cannot read:\n${error.message}\nRe-run the peer (make peer NAME=width-sweep) or delete extras/peer.json.`
+      })
+    )
+  )
 
 /** How a model is named in charts and tables. */
 const label = (model: string): string =>
@@ -276,28 +320,7 @@ const peerSection = (summaries: ReadonlyArray<Summary.ModelSummary>, peer: PeerF
       })
     ])
 
-const sumFit = (rows: RunRecord["rows"]): number =>
-  rows.filter((r) => r.family === "mlp").reduce((t, r) => t + r.fitSeconds, 0)
-
-/** Mean training and held-out loss per (width, epoch) over folds and seeds. */
-const meanCurves = (run: RunRecord) => {
-  const acc = new Map<string, { width: number; epoch: number; split: string; sum: number; n: number }>()
-  for (const row of run.rows) {
-    const curve = run.curves.get(row.key)
-    if (curve === undefined) continue
-    for (const e of curve) {
-      for (const [split, value] of [["train", e.trainLoss], ["held-out", e.validLoss]] as const) {
-        if (value === undefined || !Number.isFinite(value)) continue
-        const key = `${row.axes.width}/${e.epoch}/${split}`
-        const a = acc.get(key) ?? { width: Number(row.axes.width), epoch: e.epoch, split, sum: 0, n: 0 }
-        a.sum += value
-        a.n++
-        acc.set(key, a)
-      }
-    }
-  }
-  return [...acc.values()].map((a) => ({ width: a.width, epoch: a.epoch, split: a.split, loss: a.sum / a.n }))
-}
+const sumFit = (rows: RunRecord["rows"]): number => rows.reduce((t, r) => t + r.fitSeconds, 0)
 
 export default Experiment.define({
   name: "width-sweep",

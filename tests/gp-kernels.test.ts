@@ -3,6 +3,8 @@
  * fitted model's log marginal likelihood, AIC and CV RMSE, the report has the picks table, the
  * per-task tables and the SVG figures, and it regenerates byte for byte from the stored run.
  */
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { reportFiles, sandbox, trialRecords } from "./support/cli.ts"
 
@@ -52,6 +54,22 @@ describe("gp-kernels, quick profile", () => {
     expect(figures).toEqual(expect.arrayContaining(tasks.flatMap((t) => [`figures/posterior-${t}.svg`, `figures/ranks-${t}.svg`, `figures/data-${t}.svg`])))
     for (const f of figures) expect(files.get(f)?.startsWith("<svg")).toBe(true)
     expect(files.get("index.html")).toContain("<svg")
+  })
+
+  it("reports the fitted periods from the stored hyperparameters, on the original scale, and every stored warning", () => {
+    const dir = path.join(box.onlyRun("a", "gp-kernels"), "trials")
+    const trials = fs.readdirSync(dir).sort().map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")).row)
+    const readme = reportFiles(box.reportDir("a", "gp-kernels")).get("README.md") ?? ""
+    const periodic = trials.filter((r) => r.task === "periodic" && r.model === "gp-periodic").sort((a, b) => a.fold - b.fold)
+    // period (standardised units) × the training part's x sd, in fold order
+    const periods = periodic.map((r) => r.hyperparameters.find((h: { name: string }) => h.name === "period").value * r.standardisation.xSd[0])
+    expect(readme).toContain(`Fitted periods of the periodic kernel on periodic, fold by fold: ${periods.map((v) => v.toPrecision(3)).join(", ")}`)
+    for (const v of periods) expect(Math.abs(v - 1.5)).toBeLessThan(0.1)
+    const warned = trials.filter((r) => r.warnings.length > 0)
+    const count = trials.reduce((n, r) => n + r.warnings.length, 0)
+    const warningsSection = readme.slice(readme.indexOf("## Warnings"), readme.indexOf("## Environment"))
+    expect(warningsSection.split("\n").filter((line) => /^\| (smooth|periodic) \/ /.test(line))).toHaveLength(count)
+    expect(readme).toContain(warned.length === 0 ? "No fit of 18 raised a warning." : `${warned.length} of 18 fits raised a warning`)
   })
 
   it("regenerates the report byte for byte", async () => {

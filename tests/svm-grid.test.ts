@@ -1,8 +1,11 @@
 /**
  * svm-grid through the CLI: the quick profile runs, every cell is scored by CV and training
  * ROC-AUC from decision values, the report names the best and an overfitted cell consistently
- * with the stored rows, and regenerates byte for byte.
+ * with the stored rows, draws the stored moons, regenerates byte for byte, and refuses a run
+ * stored without its task data with a message that says to re-run.
  */
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { reportFiles, sandbox, trialRecords } from "./support/cli.ts"
 
@@ -49,5 +52,26 @@ describe("svm-grid, quick profile", () => {
     const again = await box.gpnn(["report", "svm-grid", ...box.dirs("a")])
     expect(again.code, again.stderr).toBe(0)
     expect(reportFiles(box.reportDir("a", "svm-grid"))).toEqual(before)
+  }, 60_000)
+
+  it("stores the moons it drew (every point in one held-out fold) and plots them, not a redraw", () => {
+    const task = JSON.parse(fs.readFileSync(path.join(box.onlyRun("a", "svm-grid"), "tasks", "moons.json"), "utf8"))
+    expect(task.X).toHaveLength(200)
+    expect(task.folds).toHaveLength(3)
+    expect(task.folds.flatMap((f: { test: Array<number> }) => f.test).sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i))
+    const readme = reportFiles(box.reportDir("a", "svm-grid")).get("README.md") ?? ""
+    expect(readme).toContain("All 12 trials finished.")
+    expect(readme).toMatch(/\| moons \| C = 1, σ = 0\.3 \(0\.941\) \|/)
+  })
+
+  it("fails with a ConfigError naming the run and asking for a re-run when the run has no stored tasks", async () => {
+    const run = box.onlyRun("a", "svm-grid")
+    const old = path.join(box.root, "old", "results", "svm-grid", path.basename(run))
+    fs.cpSync(run, old, { recursive: true })
+    fs.rmSync(path.join(old, "tasks"), { recursive: true })
+    const outcome = await box.gpnn(["report", "svm-grid", ...box.dirs("old")])
+    expect(outcome.code).not.toBe(0)
+    expect(outcome.stderr).toContain(`run ${path.basename(run)} of svm-grid has no stored data for task "moons": it was stored before runs stored their tasks`)
+    expect(outcome.stderr).toContain("re-run it")
   }, 60_000)
 })

@@ -1,14 +1,36 @@
 /**
- * The "Environment and seeds" section every report ends with, from the manifest alone: what ran,
- * where, with which seed, versions and backend, and how long each session took.
+ * Facts of a run as a whole: the "Environment and seeds" section every report ends with, from the
+ * manifest alone (what ran, where, with which seed, versions and backend, how long each session
+ * took), and the trial-status sentence of every report's findings (how many trials finished,
+ * diverged or failed, and how long the run took).
  */
-import type { Manifest } from "../results/Run.ts"
+import type { Manifest, TrialRow } from "../results/Run.ts"
 import * as Document from "./Document.ts"
 import * as Format from "./Format.ts"
+import * as Literal from "./Literal.ts"
 
 /** Total wall time over the run's sessions (a resumed run has several), in seconds. */
 export const wallSeconds = (manifest: Manifest): number =>
   manifest.sessions.reduce((t, s) => t + (s.wallSeconds ?? 0), 0)
+
+/**
+ * The trial-status sentence, from the rows and the manifest only: "All 12 trials finished." or
+ * "2 of 12 trials diverged and 1 failed (first failure: moons/svc/fold=0: NumericalError: …).",
+ * a note when fewer rows are stored than the study planned (an interrupted run), then "The run
+ * took 3.2 s of wall time." Counts that are zero are not mentioned.
+ */
+export const trialStatus = (manifest: Manifest, rows: ReadonlyArray<TrialRow>): string => {
+  const diverged = rows.filter((r) => r.status === "diverged")
+  const failed = rows.filter((r) => r.status === "failed")
+  const counts = ([[diverged.length, "diverged"], [failed.length, "failed"]] as const).filter(([n]) => n > 0)
+  const first = [...failed, ...diverged][0]
+  const status = first === undefined
+    ? `${rows.length === 1 ? "The 1 trial" : `All ${rows.length} trials`} finished.`
+    : `${counts.map(([n, what], i) => (i === 0 ? `${n} of ${rows.length} trials ${what}` : `${n} ${what}`)).join(" and ")} (first ${first.status === "failed" ? "failure" : "divergence"}: ${Literal.text(first.key)}: ${Literal.text(first.error ?? "no message")}).`
+  const missing = manifest.trialCount - rows.length
+  const stored = missing > 0 ? ` ${missing} of the ${manifest.trialCount} planned trials have no stored result (run status: ${manifest.status}).` : ""
+  return `${status}${stored} The run took ${Format.duration(wallSeconds(manifest) * 1000)} of wall time.`
+}
 
 export const section = (manifest: Manifest): Document.Section =>
   Document.section("Environment and seeds", [

@@ -33,6 +33,39 @@ export const sd = (values: ReadonlyArray<number>): number => {
   return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1))
 }
 
+/** The mean of the finite values only (a failed fold's NaN does not poison it); NaN when none. */
+export const finiteMean = (values: ReadonlyArray<number>): number => mean(values.filter(Number.isFinite))
+
+/** The median of the finite values (mean of the middle two for an even count); NaN when none. */
+export const median = (values: ReadonlyArray<number>): number => {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b)
+  if (v.length === 0) return Number.NaN
+  const m = Math.floor(v.length / 2)
+  return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2
+}
+
+/** Which way a criterion or metric is better: the smallest ("min", errors) or the largest ("max", likelihoods). */
+export type Direction = "min" | "max"
+
+/**
+ * Competition ranks (1 = best; ties share the better rank, "1224"), by `direction`. NaN values
+ * get NaN and are not counted against the others.
+ */
+export const ranks = (values: ReadonlyArray<number>, direction: Direction): Array<number> =>
+  values.map((v) =>
+    Number.isFinite(v) ? 1 + values.filter((w) => Number.isFinite(w) && (direction === "min" ? w < v : w > v)).length : Number.NaN
+  )
+
+/** Index of the best finite value under `direction` (the first on ties); undefined when none is finite. */
+export const argBest = (values: ReadonlyArray<number>, direction: Direction): number | undefined => {
+  let found: number | undefined
+  values.forEach((v, i) => {
+    if (!Number.isFinite(v)) return
+    if (found === undefined || (direction === "min" ? v < values[found] : v > values[found])) found = i
+  })
+  return found
+}
+
 /** Flat records (one per ok trial) with the metric columns, for arquero and for charts. */
 export const okRecords = (rows: ReadonlyArray<TrialRow>, metrics: ReadonlyArray<string>) =>
   rows.filter((r) => r.status === "ok").map((r) => ({
@@ -79,13 +112,8 @@ const numberOrNaN = (v: unknown): number => (typeof v === "number" && Number.isF
 export const best = (
   summaries: ReadonlyArray<ModelSummary>,
   metric: string,
-  direction: "min" | "max" = "min"
+  direction: Direction = "min"
 ): ModelSummary | undefined => {
-  let found: ModelSummary | undefined
-  for (const s of summaries) {
-    const v = s.mean[metric]
-    if (!Number.isFinite(v)) continue
-    if (found === undefined || (direction === "min" ? v < found.mean[metric] : v > found.mean[metric])) found = s
-  }
-  return found
+  const i = argBest(summaries.map((s) => s.mean[metric]), direction)
+  return i === undefined ? undefined : summaries[i]
 }
