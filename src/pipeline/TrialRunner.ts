@@ -138,6 +138,7 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
         if (fitted.freeParameters !== undefined) {
           metrics.k = fitted.freeParameters
           metrics.aic = InformationCriteria.aic(metrics.logLik, fitted.freeParameters)
+          metrics.bic = InformationCriteria.bic(metrics.logLik, fitted.freeParameters, train.X.rows)
         }
       }
       const probe = trial.task.probe === undefined
