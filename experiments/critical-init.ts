@@ -14,8 +14,10 @@
  * chance + `trainableLevel`·(1 − chance), chance = 1/classes; a diverged trial is untrainable.
  */
 import { Effect, Schema } from "effect"
+import * as Grid from "../src/core/Grid.ts"
 import * as Criticality from "../src/models/ntk/Criticality.ts"
 import * as Experiment from "../src/pipeline/Experiment.ts"
+import * as Parameter from "../src/pipeline/Parameter.ts"
 import type * as Study from "../src/pipeline/Study.ts"
 import * as Chart from "../src/report/Chart.ts"
 import * as Document from "../src/report/Document.ts"
@@ -24,44 +26,39 @@ import * as RunFacts from "../src/report/RunFacts.ts"
 import * as Summary from "../src/report/Summary.ts"
 import type { RunRecord } from "../src/results/Run.ts"
 
-const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
-const Positive = Schema.Finite.check(Schema.isGreaterThan(0))
-const NonNegative = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
-const Fraction = Schema.Finite.check(Schema.isGreaterThan(0), Schema.isLessThan(1))
-
 const Params = Schema.Struct({
   activation: Schema.Literals(["tanh", "erf"]),
   /** σ_b² of every trained net (bStd = √σ_b²). */
-  biasVariance: NonNegative,
+  biasVariance: Parameter.NonNegative,
   /** The σ_w² grid of the trained nets (wStd = √σ_w²). */
-  weightVariances: Schema.Array(Positive).check(Schema.isMinLength(1)),
+  weightVariances: Parameter.NonEmpty(Parameter.Positive),
   /** Hidden-layer counts of the trained nets. */
-  depths: Schema.Array(PositiveInt).check(Schema.isMinLength(1)),
-  width: PositiveInt,
+  depths: Parameter.NonEmpty(Parameter.PositiveInt),
+  width: Parameter.PositiveInt,
   task: Schema.Literals(["mnist", "moons"]),
   /** Points drawn for the task (MNIST: images of all ten digits). */
-  n: Schema.Int.check(Schema.isGreaterThanOrEqualTo(20)),
+  n: Parameter.IntAtLeast(20),
   /** Noise sd of the moons (unused for MNIST). */
-  noise: NonNegative,
+  noise: Parameter.NonNegative,
   /** Fraction of the points trained on (stratified holdout; the rest is held out). */
-  trainFraction: Fraction,
-  seeds: PositiveInt,
-  epochs: PositiveInt,
-  batchSize: PositiveInt,
+  trainFraction: Parameter.OpenUnit,
+  seeds: Parameter.PositiveInt,
+  epochs: Parameter.PositiveInt,
+  batchSize: Parameter.PositiveInt,
   optimizer: Schema.Literals(["sgd", "momentum"]),
-  learningRate: Positive,
+  learningRate: Parameter.Positive,
   /** μ of "momentum". */
   momentum: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThan(1)),
   /** Trainable: training accuracy ≥ chance + trainableLevel·(1 − chance). */
-  trainableLevel: Fraction,
+  trainableLevel: Parameter.OpenUnit,
   /** The paper's constant: nets train for depth ≲ depthMultiple·ξ_c. */
-  depthMultiple: Positive,
+  depthMultiple: Parameter.Positive,
   /** σ_w² whose correlation maps the report draws. */
-  mapWeightVariances: Schema.Array(Positive).check(Schema.isMinLength(1)),
+  mapWeightVariances: Parameter.NonEmpty(Parameter.Positive),
   /** Phase diagram: σ_w² ∈ (0, phaseWeightVarianceMax], σ_b² ∈ [0, phaseBiasVarianceMax], phaseSteps cells per axis. */
-  phaseWeightVarianceMax: Positive,
-  phaseBiasVarianceMax: Positive,
-  phaseSteps: Schema.Int.check(Schema.isGreaterThanOrEqualTo(3))
+  phaseWeightVarianceMax: Parameter.Positive,
+  phaseBiasVarianceMax: Parameter.Positive,
+  phaseSteps: Parameter.IntAtLeast(3)
 })
 type Params = typeof Params.Type
 
@@ -69,10 +66,6 @@ const modelId = (sigmaW2: number, depth: number): string => `mlp-w2=${sigmaW2}-L
 
 /** Shortest decimal for a grid value (axis labels, category names). */
 const label = (x: number): string => String(Number(x.toPrecision(6)))
-
-/** n evenly spaced values from a to b inclusive. */
-const linspace = (a: number, b: number, n: number): Array<number> =>
-  Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)))
 
 const finiteOr = (x: number, cap: number): number => (Number.isFinite(x) ? Math.min(x, cap) : cap)
 
@@ -139,12 +132,12 @@ const report = (p: Params, run: RunRecord) =>
     const critical = Criticality.criticalWeightVariance(act, sb2)
     const theory = (w: number) => Criticality.propagation(act, w, sb2)
     const sweepMax = Math.max(p.phaseWeightVarianceMax, ...p.weightVariances)
-    const sweep = linspace(sweepMax / 200, sweepMax, 200).concat([critical]).sort((a, b) => a - b).map(theory)
+    const sweep = Grid.linspace(sweepMax / 200, sweepMax, 200).concat([critical]).sort((a, b) => a - b).map(theory)
     const atGrid = new Map(p.weightVariances.map((w) => [w, theory(w)] as const))
     const depthCap = 10 * Math.max(...p.depths)
 
     // (a) The correlation map.
-    const cs = linspace(0, 1, 101)
+    const cs = Grid.linspace(0, 1, 101)
     const mapRows = p.mapWeightVariances.flatMap((w) => {
       const t = theory(w)
       const map = Criticality.correlationMap(act, w, sb2, t.qStar)
@@ -168,8 +161,8 @@ const report = (p: Params, run: RunRecord) =>
 
     // (b) The phase diagram: log10 ξ_c over (σ_w², σ_b²) with the critical line.
     const steps = p.phaseSteps
-    const phaseW = linspace(p.phaseWeightVarianceMax / steps, p.phaseWeightVarianceMax, steps)
-    const phaseB = linspace(0, p.phaseBiasVarianceMax, steps)
+    const phaseW = Grid.linspace(p.phaseWeightVarianceMax / steps, p.phaseWeightVarianceMax, steps)
+    const phaseB = Grid.linspace(0, p.phaseBiasVarianceMax, steps)
     const XI_CAP = 3
     const phaseCells = phaseB.flatMap((b) =>
       phaseW.map((w) => {
@@ -177,7 +170,7 @@ const report = (p: Params, run: RunRecord) =>
         return { w, b, chi1: t.chi1, logXi: finiteOr(Math.log10(t.xiC), XI_CAP) }
       })
     )
-    const criticalLine = linspace(0, p.phaseBiasVarianceMax, 2 * steps + 1).map((b) => ({ w: Criticality.criticalWeightVariance(act, b), b }))
+    const criticalLine = Grid.linspace(0, p.phaseBiasVarianceMax, 2 * steps + 1).map((b) => ({ w: Criticality.criticalWeightVariance(act, b), b }))
     const phaseChart = yield* Chart.render(Chart.scatter({
       title: "Phase diagram: depth scale ξ_c over (σ_w², σ_b²)",
       subtitle: `${act}; shading log₁₀ ξ_c (capped at ${XI_CAP}); points: the critical line χ₁ = 1 (ordered to its left, chaotic to its right)`,
@@ -270,8 +263,6 @@ const report = (p: Params, run: RunRecord) =>
       const best = row.reduce<Cell | undefined>((a, b) => (a === undefined || b.trainAccuracy > a.trainAccuracy ? b : a), undefined)
       return { depth, best }
     })
-    const diverged = rows.filter((r) => r.status === "diverged").length
-    const failed = rows.filter((r) => r.status === "failed").length
     const findings = [
       `Mean-field theory puts the critical line for ${act} at σ_b² = ${label(sb2)} at **σ_w² = ${Format.number(critical, 5)}** (χ₁ = ${Format.number(theory(critical).chi1, 10)} there, q* = ${Format.number(theory(critical).qStar, 4)}); the grid value nearest to it is σ_w² = ${label(nearest)}, where ξ_c = ${Format.number(atGrid.get(nearest)?.xiC, 4)} layers.`,
       `Over the trained grid, ${agree} of ${judged.length} (σ_w², depth) cells agree with the rule "trainable iff depth ≤ ${label(p.depthMultiple)}ξ_c" (${Format.percent(judged.length === 0 ? Number.NaN : agree / judged.length)}).`,
@@ -292,7 +283,7 @@ const report = (p: Params, run: RunRecord) =>
         return `Disagreements, as (σ_w², depth): ${beyond.length} cell(s) deeper than ${label(p.depthMultiple)}ξ_c trained anyway${beyond.length > 0 ? ` [${show(beyond)}]` : ""}; ${within.length} cell(s) within ${label(p.depthMultiple)}ξ_c did not train in ${p.epochs} epochs at width ${p.width}${within.length > 0 ? ` [${show(within)}]` : ""}.`
       })(),
       `Best σ_w² per depth (training accuracy): ${bestByDepth.map(({ depth, best }) => best === undefined ? `${depth}: —` : `${depth}: ${label(best.sigmaW2)} (${Format.fixed(best.trainAccuracy, 3)})`).join("; ")}.`,
-      `${diverged} trial(s) diverged and ${failed} failed out of ${rows.length}. The run took ${Format.duration(RunFacts.wallSeconds(manifest) * 1000)} on ${manifest.sessions.map((s) => s.jobs).join("/")} worker(s).`
+      `${RunFacts.trialStatus(manifest, rows)} It ran with ${manifest.sessions.map((s) => s.jobs).join("/")} worker(s).`
     ]
 
     const taskText = p.task === "mnist"
@@ -349,7 +340,7 @@ const report = (p: Params, run: RunRecord) =>
               { key: "phase", title: "phase" }
             ],
             rows: p.weightVariances.map((w) => {
-              const t = atGrid.get(w)!
+              const t = theory(w)
               return {
                 w: label(w),
                 q: Format.number(t.qStar, 4),

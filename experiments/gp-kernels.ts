@@ -83,8 +83,6 @@ const label = (kernel: string): string => kernelLabels[kernel as KernelFamily] ?
 const shortLabels: Record<KernelFamily, string> = { ...kernelLabels, matern12: "Matérn ½", rq: "RQ" }
 const short = (kernel: string): string => shortLabels[kernel as KernelFamily] ?? kernel
 
-const kernelOfModel = (model: string): string => model.replace(/^gp-/, "")
-
 const taskDescriptions: Record<TaskName, string> = {
   smooth: "f(x) = sin x + 0.5 sin(2x + 1) + 0.25 cos 3.5x",
   rough: `An Ornstein–Uhlenbeck path (unit variance, length-scale ${Synthetic.DEFAULT_LENGTH_SCALE}): a Matérn ½ sample`,
@@ -213,7 +211,7 @@ const report = (p: Params, run: RunRecord) =>
         subtitle: "1 = the criterion's pick; LML ranked from the largest, the others from the smallest",
         candidates: results,
         criteria,
-        label: (c) => short(kernelOfModel(c.id))
+        label: (r) => short(r.kernel)
       }))
 
       const xs = stored.probe.map(([x]) => x)
@@ -249,7 +247,7 @@ const report = (p: Params, run: RunRecord) =>
         ModelTable.table({
           caption: `Every kernel on ${task}: LML (original scale, mean over folds), AIC, k, CV RMSE and NLL (mean ± sd over folds), the test error (pooled out-of-fold RMSE and NLL${hasTruth ? "; RMSE of the posterior mean to the true f inside [−3, 3], mean over folds" : ""}), fitted hyperparameters (medians over folds, original scale) and the fits with a hyperparameter at a bound.`,
           summaries: results.map((r) => r.summary),
-          model: { title: "kernel", label: (s) => label(kernelOfModel(s.model)) },
+          model: { title: "kernel", label: (s) => label(String(s.axes.kernel)) },
           columns: [
             { metric: "k", title: "k", show: "mean" },
             { metric: "logLik", title: "LML", show: "mean", decimals: 2 },
@@ -341,7 +339,8 @@ const report = (p: Params, run: RunRecord) =>
         findings.push(`Fitted noise sd of the LML pick on ${task} (${b.label}): ${Format.significant(sn, 3)}, against the true ${p.noise}.`)
       }
     }
-    findings.push(FitWarnings.sentence(rows, (model) => label(kernelOfModel(model))))
+    const kernelOf = new Map(rows.map((r) => [r.model, String(r.axes.kernel)]))
+    findings.push(FitWarnings.sentence(rows, (model) => label(kernelOf.get(model) ?? model)))
     findings.push(RunFacts.trialStatus(manifest, rows))
 
     const bounds = [...new Set(rows.flatMap((r) => (r.hyperparameters ?? []).filter((h) => h.fixed !== true).map((h) => `[${Format.scientific(h.lower, 1)}, ${Format.scientific(h.upper, 1)}]`)))]
@@ -356,7 +355,7 @@ const report = (p: Params, run: RunRecord) =>
         ]),
         ...taskSections,
         FitWarnings.section(rows, {
-          trial: (r) => `${r.task} / ${label(kernelOfModel(r.model))} / fold ${r.fold}`,
+          trial: (r) => `${r.task} / ${label(String(r.axes.kernel))} / fold ${r.fold}`,
           intro: "Every warning a fit raised, from the typed warnings stored with each trial. A hyperparameter at a bound means the likelihood still rises beyond it: the fit is the best inside the box, not an optimum. Jitter means the kernel matrix needed more than its noise term to factor."
         }),
         RunFacts.section(manifest)

@@ -5,6 +5,9 @@
  * overfitted one (small σ, large C: train AUC ≈ 1, CV AUC well below the best) as decision
  * boundaries, and their ROC curves pooled over the held-out folds.
  *
+ * The report reads only the stored run: the moons and folds the run drew (`keepData`), the
+ * decision values each fold-0 fit stored on the probe grid, and the stored held-out decisions.
+ *
  * Convention: features are standardised on each training part before the SVM sees them, so σ is
  * in units of the feature sd (γ = 1/(2σ²)).
  */

@@ -55,6 +55,9 @@ describe("gpnn CLI, critical-init quick profile", () => {
     // The critical σ_w² at σ_b² = 0.05 (tanh) is computed, not written in: ≈ 1.761.
     expect(readme).toMatch(/critical line for tanh at σ_b² = 0\.05 at \*\*σ_w² = 1\.76/)
     expect(readme).toContain("6ξ_c")
+    // The shared trial-status sentence, from the stored rows (every quick trial finishes).
+    expect(trials.trim().split("\n").slice(1).every((line) => line.includes(",ok,"))).toBe(true)
+    expect(readme).toContain(`All ${manifest.trialCount} trials finished.`)
     expect(files["index.html"]).toContain("<svg")
     expect(files["index.html"]).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/)
   })

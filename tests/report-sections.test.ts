@@ -171,6 +171,9 @@ describe("Roc.curves", () => {
     expect(c.fpr[0]).toBe(0)
     expect(c.tpr[c.tpr.length - 1]).toBe(1)
   })
+  it("gives an empty curve with NaN AUC for a model with no stored held-out predictions", () => {
+    expect(Roc.curves(runRecord({ rows: [f0] }), [{ label: "svc", model: "svc" }])).toEqual([{ label: "svc", model: "svc", fpr: [], tpr: [], auc: Number.NaN, n: 0 }])
+  })
   it("falls back to P(class 1) when a trial stored no decision values", () => {
     const [c] = Roc.curves(run, [{ label: "o", model: "other" }])
     expect(c.n).toBe(2)

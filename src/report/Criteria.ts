@@ -87,18 +87,18 @@ export const table = (options: {
 }
 
 /** The rank heatmap: candidates down, the criteria that have values across, rank in each cell. */
-export const rankHeatmap = (options: {
+export const rankHeatmap = <C extends Candidate>(options: {
   readonly title: string
   readonly subtitle?: string
-  readonly candidates: ReadonlyArray<Candidate>
+  readonly candidates: ReadonlyArray<C>
   readonly criteria: ReadonlyArray<Criterion>
   /** A candidate's row label; default its `label`. */
-  readonly label?: (candidate: Candidate) => string
+  readonly label?: (candidate: C) => string
   readonly width?: number
 }): Chart.Heatmap => {
   const shown = used(options.candidates, options.criteria)
   const short = (c: Criterion) => c.short ?? c.title
-  const label = options.label ?? ((x: Candidate) => x.label)
+  const label = options.label ?? ((x: C) => x.label)
   return Chart.heatmap({
     title: options.title,
     ...(options.subtitle === undefined ? {} : { subtitle: options.subtitle }),

@@ -57,8 +57,9 @@ export const pooled = (run: RunRecord, model: string): Pooled => {
 export const curves = (run: RunRecord, models: ReadonlyArray<{ readonly label: string; readonly model: string }>): Array<Curve> =>
   models.map(({ label, model }) => {
     const { y, score } = pooled(run, model)
+    if (y.length === 0) return { label, model, fpr: [], tpr: [], auc: Number.NaN, n: 0 }
     const curve = Metrics.rocCurve(y, score)
-    return { label, model, fpr: Array.from(curve.fpr), tpr: Array.from(curve.tpr), auc: y.length === 0 ? Number.NaN : Metrics.rocAuc(y, score), n: y.length }
+    return { label, model, fpr: Array.from(curve.fpr), tpr: Array.from(curve.tpr), auc: Metrics.rocAuc(y, score), n: y.length }
   })
 
 /** The curves on one chart, each series named by its label and pooled AUC. */
