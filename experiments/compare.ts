@@ -195,12 +195,12 @@ const models = (p: Params, task: Parsed): Array<Study.ModelEntry> => {
   ]
 }
 
-/** Why a family has no AIC / BIC (stated in the report where the cell is "—"). */
+/** Why a family may have no AIC / BIC (stated in the report for the families whose cells are "—"). */
 const NO_LIKELIHOOD: Readonly<Record<string, string>> = {
-  svm: "hinge / ε-insensitive losses are no likelihood",
-  mlp: "trained by a loss, not a maximised likelihood with a counted k",
-  ntk: "the NTK-GP is a trained ensemble, no marginal likelihood",
-  nngp: "classification regresses one-hot codes: their Gaussian likelihood is not one of labels"
+  svm: "hinge and ε-insensitive losses are no likelihood",
+  ntk: "the NTK-GP is a trained ensemble with no marginal likelihood",
+  nngp: "on classification it regresses one-hot codes, whose Gaussian likelihood is not one of the labels",
+  mlp: "the fit reports no likelihood"
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,8 +374,10 @@ const leaderboard = (p: Params, t: TaskAnalysis): Document.Block => {
     t.pairs.filter((x) => (x.a === model || x.b === model) && x.bayes !== undefined && x.bayes.pRope >= p.equivalence).map((x) => roleLabel(x.a === model ? x.b : x.a))
   const ic = (s: Summary.ModelSummary, key: "aic" | "bic") =>
     Number.isFinite(s.mean[key]) ? `${Format.fixed(s.mean[key], 1)} (k = ${Format.number(s.mean.k)})` : Format.missing
+  const without = [...new Set(t.ranked.filter((s) => s.ok > 0 && !Number.isFinite(s.mean.aic)).map((s) => s.family))]
+  const reasons = without.length === 0 ? "" : `; "—" where the fit has no maximised likelihood with a parameter count (${without.map((f) => `${f}: ${NO_LIKELIHOOD[f] ?? "none reported"}`).join("; ")})`
   return Document.table({
-    caption: `${t.name}: mean ± sd over the ${p.repeats} × ${p.folds} folds, ranked by ${metric.title}. "Beats" lists the models it is better than by the Nadeau–Bengio corrected t-test, Holm-adjusted over all pairs at α = ${p.alpha}; "equivalent to" those with P(|Δ${metric.title}| ≤ ${t.rope}) ≥ ${p.equivalence} under the Bayesian correlated t-test. AIC and BIC (means over folds, training fits) with their k; "—" where the family has no maximised likelihood (${Object.entries(NO_LIKELIHOOD).map(([f, why]) => `${f}: ${why}`).join("; ")}). Times: mean fit and held-out predict seconds.`,
+    caption: `${t.name}: mean ± sd over the ${p.repeats} × ${p.folds} folds, ranked by ${metric.title}. "Beats" lists the models it is better than by the Nadeau–Bengio corrected t-test, Holm-adjusted over all pairs at α = ${p.alpha}; "equivalent to" those with P(|Δ${metric.title}| ≤ ${t.rope}) ≥ ${p.equivalence} under the Bayesian correlated t-test. AIC and BIC are means over the folds' training fits, with k the fitted parameters (an MLP's k counts every weight)${reasons}. Times: mean fit and held-out predict seconds.`,
     columns: [
       { key: "rank", title: "rank", align: "right" },
       { key: "model", title: "model" },
@@ -569,7 +571,8 @@ const findings = (p: Params, run: RunRecord, tasks: ReadonlyArray<TaskAnalysis>,
     if (mine.length === 0) continue
     const winners = mine.map((t) => roleGroup(t.ranked[0].model))
     const counts = ["GP", "SVM", "NN"].map((g) => [g, winners.filter((w) => w === g).length] as const).filter(([, c]) => c > 0)
-    out.push(`On the ${mine.length} ${kind} task${mine.length === 1 ? "" : "s"}, the leading model is ${counts.map(([g, c]) => `${g === "NN" ? "a neural-network model (MLP, NNGP or NTK-GP)" : `a${g === "SVM" ? "n SVM" : " GP"}`} on ${c}`).join(" and ")}.`)
+    const group = (g: string) => (g === "NN" ? "a neural-network model (MLP, NNGP or NTK-GP)" : g === "SVM" ? "the SVM" : "a GP")
+    out.push(`Leaders on ${kind}: ${counts.map(([g, c]) => `${group(g)} on ${c} of ${mine.length} task${mine.length === 1 ? "" : "s"}`).join(", ")}.`)
   }
   // Where the GP and NN families disagree: the best of each group per task.
   const disagreements: Array<string> = []
@@ -582,9 +585,9 @@ const findings = (p: Params, run: RunRecord, tasks: ReadonlyArray<TaskAnalysis>,
     const pair = t.pairs.find((x) => (x.a === gp.model && x.b === nn.model) || (x.a === nn.model && x.b === gp.model))
     const gpAhead = t.ranked.indexOf(gp) < t.ranked.indexOf(nn)
     const [lead, lag] = gpAhead ? [gp, nn] : [nn, gp]
-    disagreements.push(`${t.name}: best GP ${label(gp)} ${Format.fixed(gp.mean[m.key], 3)} against best NN ${label(nn)} ${Format.fixed(nn.mean[m.key], 3)} (${m.title}); ${label(lead)} ahead by ${Format.fixed(Math.abs(lead.mean[m.key] - lag.mean[m.key]), 3)}${pair?.significant === true ? ", significant" : ", not significant"}`)
+    disagreements.push(`on ${t.name} ${label(lead)} (${Format.fixed(lead.mean[m.key], 3)}) is ahead of ${label(lag)} (${Format.fixed(lag.mean[m.key], 3)}) by ${Format.fixed(Math.abs(lead.mean[m.key] - lag.mean[m.key]), 3)} ${m.title}${pair?.significant === true ? ", a significant difference" : ", not significant"}`)
   }
-  if (disagreements.length > 0) out.push(`GP against NN, best of each per task — ${disagreements.join("; ")}.`)
+  if (disagreements.length > 0) out.push(`The best GP against the best neural-network model: ${disagreements.join("; ")}.`)
   // Where a criterion picks a model the held-out error does not.
   for (const t of tasks) {
     const crit = criteriaFor(t.kind)
@@ -608,8 +611,11 @@ const findings = (p: Params, run: RunRecord, tasks: ReadonlyArray<TaskAnalysis>,
 
 const taskSection = (p: Params, run: RunRecord, t: TaskAnalysis) =>
   Effect.gen(function*() {
+    if (!t.rows.some((r) => r.status === "ok")) {
+      return Document.section(`Task: ${t.name}`, [Document.paragraph(`${taskLine(t)}. No trial of this task finished, so it has no scores; the other tasks' trials are unaffected.`)])
+    }
     const blocks: Array<Document.Block> = [Document.paragraph(taskLine(t)), leaderboard(p, t), pairTable(p, t)]
-    if (t.kind === "classification" && t.ranked.length > 0) {
+    if (t.kind === "classification") {
       blocks.push(pooledTable(p, t, pooledTests(p, run, t)))
       const slug = t.name.replace(/[^A-Za-z0-9_-]+/g, "_")
       if (t.stored?.classes === 2) {
