@@ -67,8 +67,10 @@ export const svg = (options: Options): string => {
     line(LEFT, AXIS_Y, RIGHT, AXIS_Y)
   ]
   for (let r = 1; r <= k; r++) parts.push(line(x(r), AXIS_Y - 5, x(r), AXIS_Y), text(x(r), AXIS_Y - 8, "middle", String(r), 11))
-  // the CD scale bar, above the axis from rank 1
-  parts.push(line(x(1), 52, x(1 + options.cd), 52, 2), line(x(1), 48, x(1), 56), line(x(1 + options.cd), 48, x(1 + options.cd), 56), text(x(1 + options.cd) + 6, 56, "start", "CD", 11))
+  // the CD scale bar, above the axis from rank 1 (a CD wider than the figure is cut at its edge and says so)
+  const cdEnd = Math.min(x(1 + options.cd), WIDTH - 40)
+  const cut = cdEnd < x(1 + options.cd)
+  parts.push(line(x(1), 52, cdEnd, 52, 2), line(x(1), 48, x(1), 56), line(cdEnd, 48, cdEnd, 56), text(cdEnd + 4, 56, "start", cut ? "CD →" : "CD", 11))
   order.forEach((model, position) => {
     const left = position < half
     const rowIndex = left ? position : k - 1 - position
