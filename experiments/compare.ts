@@ -592,13 +592,30 @@ const findings = (p: Params, run: RunRecord, tasks: ReadonlyArray<TaskAnalysis>,
   for (const t of tasks) {
     const crit = criteriaFor(t.kind)
     const chosen = Criteria.picks(candidates(t), crit)
-    const heldOut = chosen.get(crit[crit.length - 1].key)
+    const last = crit[crit.length - 1]
+    const heldOut = chosen.get(last.key)
     if (heldOut === undefined) continue
+    const ties = candidates(t).filter((c) => c.id !== heldOut.id && c.values[last.key] === heldOut.values[last.key]).length
+    const picked = `${heldOut.label}${ties === 0 ? "" : ` (tied with ${ties} other model${ties === 1 ? "" : "s"}; the first in table order is named)`}`
     const differ = crit.slice(0, -1).filter((c) => chosen.get(c.key) !== undefined && chosen.get(c.key)!.id !== heldOut.id)
     out.push(
       differ.length === 0
-        ? `${t.name}: every criterion with values picks ${heldOut.label}, as the held-out error does.`
-        : `${t.name}: the held-out error picks ${heldOut.label}, but ${differ.map((c) => `${c.title} picks ${chosen.get(c.key)!.label}`).join(", ")}.`
+        ? `${t.name}: every criterion with values picks ${picked}, as the held-out error does.`
+        : `${t.name}: the held-out error picks ${picked}, but ${differ.map((c) => `${c.title} picks ${chosen.get(c.key)!.label}`).join(", ")}.`
+    )
+  }
+  // Calibration: the 95 % intervals' coverage (regression) and the ECE (classification), best and worst.
+  for (const t of tasks) {
+    const key = t.kind === "regression" ? "coverage95" : "ece"
+    const scored = t.ranked.filter((s) => Number.isFinite(s.mean[key]))
+    if (scored.length < 2) continue
+    const off = (s: Summary.ModelSummary) => (t.kind === "regression" ? Math.abs(s.mean[key] - 0.95) : s.mean[key])
+    const sorted = [...scored].sort((x, y) => off(x) - off(y))
+    const [best, worst] = [sorted[0], sorted[sorted.length - 1]]
+    out.push(
+      t.kind === "regression"
+        ? `${t.name}: the 95 % predictive intervals of ${label(best)} cover ${Format.percent(best.mean[key])} of held-out points, the closest to nominal; ${label(worst)}'s cover ${Format.percent(worst.mean[key])}, the farthest (${scored.length} models with a predictive variance).`
+        : `${t.name}: ${label(best)} is the best calibrated (ECE ${Format.fixed(best.mean[key], 3)}), ${label(worst)} the worst (ECE ${Format.fixed(worst.mean[key], 3)}, log-loss ${Format.fixed(worst.mean.logLoss, 3)} against ${Format.fixed(best.mean.logLoss, 3)}).`
     )
   }
   if (a.friedman !== undefined && a.nemenyi !== undefined) {
@@ -622,6 +639,8 @@ const taskSection = (p: Params, run: RunRecord, t: TaskAnalysis) =>
         const curves = t.ranked.filter((s) => s.ok > 0).map((s) => firstRepeatCurve(p, run, t, s))
         const svg = yield* Chart.render(Roc.chart({ title: `ROC curves on ${t.name}`, subtitle: "held-out decision values (or P(class 1)), pooled over the first repeat's folds", curves }))
         blocks.push(Document.figure({ name: `roc-${slug}`, svg, caption: `ROC curves of every model on ${t.name}, each point once.` }))
+      } else {
+        blocks.push(Document.paragraph(`${t.name} has ${t.stored?.classes ?? "several"} classes: its ROC-AUC is the macro mean of the one-vs-rest AUCs, so no single ROC curve is drawn, and DeLong's test (two classes) is left out.`))
       }
       blocks.push(...(yield* Reliability.blocks(run, {
         name: `reliability-${slug}`,
@@ -692,14 +711,14 @@ export default Experiment.define({
   description: "GPs, SVMs, MLPs, NNGP and NTK-GP on the same repeated K-fold splits of regression and classification tasks (user CSVs too), with leaderboards, corrected and Bayesian paired tests, DeLong, McNemar, criterion agreement and a critical-difference diagram.",
   params: Params,
   defaults: {
-    tasks: ["sine-quadratic", "cars", "moons", "penguins"],
+    tasks: ["sine-quadratic", "co2", "cars", "moons", "penguins"],
     folds: 5,
     repeats: 2,
     nSynthetic: 150,
     noise: 0.3,
     nClassification: 300,
     classNoise: 0.3,
-    co2Every: 6,
+    co2Every: 3,
     gpRestarts: 1,
     svmCs: [0.1, 1, 10, 100],
     svmSigmas: [0.3, 1, 3],
