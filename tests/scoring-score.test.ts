@@ -14,11 +14,28 @@ describe("Score.score", () => {
   it("regression: rmse and r2, plus nll only when a variance is given", () => {
     const mean = Float64Array.from([1.5, 2, 2.5, 4])
     const variance = Float64Array.from([0.5, 1, 1, 2])
-    expect(Object.keys(Score.score({ kind: "regression", mean }, regression)).sort()).toEqual(["r2", "rmse"])
+    expect(Object.keys(Score.score({ kind: "regression", mean }, regression)).sort()).toEqual(["mae", "r2", "rmse"])
     const s = Score.score({ kind: "regression", mean, variance }, regression)
     assertClose(s.rmse, Math.sqrt((0.25 + 0 + 0.25 + 1) / 4), { rtol: 1e-15 }, "rmse")
     assertClose(s.r2, Metrics.r2(regression.y, mean), { rtol: 1e-15 }, "r2")
     assertClose(s.nll, Metrics.gaussianNll(regression.y, mean, variance), { rtol: 1e-15 }, "nll")
+    assertClose(s.mae, (0.5 + 0 + 0.5 + 1) / 4, { rtol: 1e-15 }, "mae")
+    // |y − μ| ≤ 1.96σ: 0.5 ≤ 1.386, 0 ≤ 1.96, 0.5 ≤ 1.96, 1 ≤ 2.77: all four inside; a tighter variance leaves the last out
+    expect(s.coverage95).toBe(1)
+    expect(Score.score({ kind: "regression", mean, variance: Float64Array.from([0.5, 1, 1, 0.2]) }, regression).coverage95).toBe(0.75)
+  })
+
+  it("classification: Brier on P(class 1) for two classes, summed over classes beyond, and the top-label ECE", () => {
+    const p1 = [0.2, 0.8, 0.25, 0.3, 0.9]
+    const s = Score.score({ kind: "classification", probabilities: Matrix.fromRows(p1.map((p) => [1 - p, p])) }, binary)
+    assertClose(s.brier, (0.04 + 0.04 + 0.5625 + 0.09 + 0.01) / 5, { rtol: 1e-15 }, "brier")
+    // top-label confidences 0.85, 0.85, 0.75, 0.65, 0.95 (hits 1, 1, 0, 1, 1), one bin each but the two 0.85s
+    const q1 = [0.15, 0.85, 0.25, 0.35, 0.95]
+    const e = Score.score({ kind: "classification", probabilities: Matrix.fromRows(q1.map((p) => [1 - p, p])) }, binary)
+    assertClose(e.ece, (2 / 5) * 0.15 + (1 / 5) * 0.75 + (1 / 5) * 0.35 + (1 / 5) * 0.05, { rtol: 1e-12 }, "ece")
+    const probabilities = Matrix.fromRows([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.1, 0.2, 0.7], [0.3, 0.4, 0.3]])
+    const m = Score.score({ kind: "classification", probabilities }, threeClass)
+    assertClose(m.brier, (0.16 + 0.09 + 0.01 + 0.04 + 0.25 + 0.09 + 0.01 + 0.04 + 0.09 + 0.09 + 0.16 + 0.49) / 4, { rtol: 1e-12 }, "multiclass brier")
   })
 
   it("binary: the AUC comes from the decision values when present, else from P(class 1)", () => {

@@ -71,6 +71,11 @@ const run = Command.make(
       Flag.withDescription("Override a parameter, validated by the experiment's schema: --set widths=8,64,512 (repeatable)"),
       Flag.atLeast(0)
     ),
+    // --task (the compare study's user tasks): appended to the experiment's `tasks` list.
+    task: Flag.String("task").pipe(
+      Flag.withDescription("Add a task to a study that takes tasks (compare): csv:PATH:TARGET[:regression|classification] or a data set name (repeatable)"),
+      Flag.atLeast(0)
+    ),
     noReport: Flag.Boolean("no-report").pipe(Flag.withDescription("Store results but do not write the report"), Flag.withDefault(false)),
     results: resultsDir,
     reports: reportsDir
@@ -86,10 +91,13 @@ const run = Command.make(
     if (chosen === undefined) return yield* new ConfigError({ field: "--executor", message: `unknown executor ${args.executor}; known: auto, ${Executor.names.join(", ")}` })
     const executor = chosen.layer({ jobs: chosen.jobs(jobs), backend: args.backend })
     const interruptAfter = Option.getOrUndefined(args.interruptAfter)
+    if (args.task.length > 0 && !Array.isArray(experiment.defaults.tasks)) {
+      return yield* new ConfigError({ field: "--task", message: `--task: ${experiment.name} takes no user tasks; run an experiment with a tasks parameter (compare)` })
+    }
     const runId = yield* Run.run({
       experiment,
       profile: args.profile,
-      overrides: args.set,
+      overrides: [...args.set, ...args.task.map((task) => `tasks+=${task}`)],
       resume: args.resume,
       runId: Option.getOrUndefined(args.runId),
       report: !args.noReport,

@@ -35,10 +35,13 @@ export interface Fractions {
 
 /**
  * How to split: k-fold (every point scored once) or one holdout. `stratified` defaults to true
- * for classification and must be absent or false for regression.
+ * for classification and must be absent or false for regression. `repeats` (k-fold only, default
+ * 1) gives repeated k-fold, r × K folds (Bouckaert & Frank 2004): repeat 0 is the plain k-fold
+ * of the generator, repeat j ≥ 1 a fresh k-fold from `rng.fork("repeat/j")`, so each repeat's
+ * folds depend on the split seed and j alone, and `repeats: 1` is the plain k-fold.
  */
 export type Spec =
-  | { readonly kind: "kfold"; readonly folds: number; readonly stratified?: boolean }
+  | { readonly kind: "kfold"; readonly folds: number; readonly stratified?: boolean; readonly repeats?: number }
   | ({ readonly kind: "holdout"; readonly stratified?: boolean } & Fractions)
 
 /** The 70 / 20 / 10 workflow. */
@@ -220,6 +223,19 @@ export const stratifiedHoldout = (y: ArrayLike<number>, classes: number, fractio
 const droppedNote = (data: Dataset.Dataset): string =>
   data.missing !== undefined && data.missing.dropped > 0 ? ` (${data.missing.dropped} of its ${data.missing.rows} rows were dropped for missing values)` : ""
 
+/** The number of folds a spec yields: r × K for (repeated) k-fold, 1 for holdout. */
+export const count = (spec: Spec): number => (spec.kind === "kfold" ? spec.folds * (spec.repeats ?? 1) : 1)
+
+/** Fold f of a repeated k-fold as (repeat, fold within the repeat): f = repeat·K + fold. */
+export const position = (spec: Spec, f: number): { readonly repeat: number; readonly fold: number } =>
+  spec.kind === "kfold" ? { repeat: Math.floor(f / spec.folds), fold: f % spec.folds } : { repeat: 0, fold: 0 }
+
+const checkRepeats = (repeats: number): void => {
+  if (!Number.isInteger(repeats) || repeats < 1) {
+    throw new DataError({ source: SOURCE, message: `repeated k-fold needs an integer number of repeats ≥ 1, got ${repeats}` })
+  }
+}
+
 /** k-fold needs k ≤ n rows and, stratified, k ≤ the members of every class. */
 const checkFolds = (data: Dataset.Dataset, k: number, stratified: boolean): void => {
   const source = Dataset.label(data)
@@ -243,8 +259,8 @@ const checkFolds = (data: Dataset.Dataset, k: number, stratified: boolean): void
 }
 
 /**
- * The folds of a data set for a split spec, drawn from `rng`: k folds for "kfold", one for
- * "holdout". Stratifies classification data unless `stratified: false`. Fails with a DataError
+ * The folds of a data set for a split spec, drawn from `rng`: r × k folds for "kfold" (repeat-
+ * major, see `position`), one for "holdout". Stratifies classification data unless `stratified: false`. Fails with a DataError
  * naming the data set's file for fewer rows than folds, a class with fewer rows than the folds
  * of a stratified k-fold, fractions that do not sum to 1, or stratification of regression data.
  */
@@ -258,7 +274,10 @@ export const make = (spec: Spec, data: Dataset.Dataset, rng: Random.Generator): 
       }
       if (spec.kind === "kfold") {
         checkFolds(data, spec.folds, stratified)
-        return stratified ? stratifiedKfold(data.y, data.classes, spec.folds, rng) : kfold(n, spec.folds, rng)
+        const repeats = spec.repeats ?? 1
+        checkRepeats(repeats)
+        const once = (g: Random.Generator) => (stratified ? stratifiedKfold(data.y, data.classes, spec.folds, g) : kfold(n, spec.folds, g))
+        return Array.from({ length: repeats }, (_, j) => once(j === 0 ? rng : rng.fork(`repeat/${j}`))).flat()
       }
       const fractions = { train: spec.train, validation: spec.validation, test: spec.test }
       return [stratified ? stratifiedHoldout(data.y, data.classes, fractions, rng) : holdout(n, fractions, rng)]

@@ -54,22 +54,29 @@ export type Any = Definition<any>
 
 export const define = <P extends Record<string, unknown>>(definition: Definition<P>): Definition<P> => definition
 
-/** Parses one `key=value` override by the type the field has in the defaults. */
+/**
+ * Parses one `key=value` override by the type the field has in the defaults; `key+=value` (a list
+ * field only) appends to the list the key holds so far (how `--task` adds to a study's tasks).
+ */
 const parseOverride = (
   experiment: Any,
   assignment: string
-): Effect.Effect<readonly [string, unknown], ConfigError> => {
+): Effect.Effect<readonly [string, unknown, boolean], ConfigError> => {
   const eq = assignment.indexOf("=")
   const known = Object.keys(experiment.defaults)
   if (eq <= 0) {
     return Effect.fail(new ConfigError({ field: "--set", message: `--set expects key=value, got "${assignment}". Known keys of ${experiment.name}: ${known.join(", ")}` }))
   }
-  const key = assignment.slice(0, eq).trim()
+  const append = assignment[eq - 1] === "+"
+  const key = assignment.slice(0, append ? eq - 1 : eq).trim()
   const raw = assignment.slice(eq + 1).trim()
   if (!known.includes(key)) {
     return Effect.fail(new ConfigError({ field: key, message: `--set ${key}: ${experiment.name} has no parameter "${key}". Known: ${known.join(", ")}` }))
   }
   const current = experiment.defaults[key]
+  if (append && !Array.isArray(current)) {
+    return Effect.fail(new ConfigError({ field: key, message: `${key}+=…: ${experiment.name}'s "${key}" is not a list; use ${key}=…` }))
+  }
   const scalar = (text: string, like: unknown): unknown => {
     if (Predicate.isNumber(like)) return text === "" ? Number.NaN : Number(text)
     if (Predicate.isBoolean(like)) return text === "true" ? true : text === "false" ? false : text
@@ -78,7 +85,7 @@ const parseOverride = (
   const value = Array.isArray(current)
     ? raw === "" ? [] : raw.split(",").map((part) => scalar(part.trim(), current[0] ?? 0))
     : scalar(raw, current)
-  return Effect.succeed([key, value] as const)
+  return Effect.succeed([key, value, append] as const)
 }
 
 /** The parameters of a run: defaults, then the profile, then `--set` overrides, all validated. */
@@ -92,8 +99,8 @@ export const resolve = Effect.fn("Experiment.resolve")(function*(
     ...(profile === "default" ? {} : experiment.profiles[profile])
   }
   for (const assignment of overrides) {
-    const [key, value] = yield* parseOverride(experiment, assignment)
-    merged[key] = value
+    const [key, value, append] = yield* parseOverride(experiment, assignment)
+    merged[key] = append ? [...(merged[key] as ReadonlyArray<unknown>), ...(value as ReadonlyArray<unknown>)] : value
   }
   return yield* Schema.decodeUnknownEffect(experiment.params)(merged, { errors: "all" }).pipe(
     Effect.mapError((error) =>

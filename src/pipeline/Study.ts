@@ -9,7 +9,7 @@
  * order or on how many workers ran them.
  */
 import * as Random from "../core/Random.ts"
-import type * as Split from "../data/Split.ts"
+import * as Split from "../data/Split.ts"
 import type * as Task from "../data/Task.ts"
 
 /** How each task is split. K-fold scores every point once; holdout keeps the 70/20/10 workflow. */
@@ -40,6 +40,11 @@ export interface TaskEntry {
    * Off by default: MNIST-sized data would dwarf the results.
    */
   readonly keepData?: boolean
+  /**
+   * The models of this task when they are not the study's (`Study.models`): a study that puts
+   * regression and classification tasks side by side gives each task the families that fit it.
+   */
+  readonly models?: ReadonlyArray<ModelEntry>
 }
 
 export interface Study {
@@ -67,7 +72,8 @@ export interface TrialSpec {
   readonly keepPredictions: boolean
 }
 
-export const foldCount = (split: SplitSpec): number => (split.kind === "kfold" ? split.folds : 1)
+/** Folds per task: r × K for (repeated) k-fold, 1 for holdout. */
+export const foldCount = (split: SplitSpec): number => Split.count(split)
 
 export const trialKey = (taskName: string, modelId: string, fold: number, seedIndex: number): string =>
   `${taskName}/${modelId}/fold=${fold}/seed=${seedIndex}`
@@ -88,7 +94,7 @@ export const trials = (
   const out: Array<TrialSpec> = []
   for (const task of study.tasks) {
     for (let fold = 0; fold < foldCount(study.split); fold++) {
-      for (const model of study.models) {
+      for (const model of task.models ?? study.models) {
         const repeats = isStochastic(model.family) ? study.seeds : 1
         for (let seedIndex = 0; seedIndex < repeats; seedIndex++) {
           const key = trialKey(task.name, model.id, fold, seedIndex)

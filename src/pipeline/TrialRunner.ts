@@ -125,29 +125,37 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
   const started = yield* Clock.currentTimeMillis
   const fitted = yield* model.fit(scaler.apply(train), { rng: Random.make(trial.seed), validation: scaler.apply(validation) })
   const fitSeconds = ((yield* Clock.currentTimeMillis) - started) / 1000
-  const scored = yield* Effect.try({
-    try: () => {
-      const onTest = scaler.invert(fitted.predict(scaler.applyX(test.X)))
-      const metrics: Record<string, number> = { ...Score.score(onTest, test) }
-      const onTrain = Score.score(scaler.invert(fitted.predict(scaler.applyX(train.X))), train)
-      if (onTrain.rmse !== undefined) metrics.trainRmse = onTrain.rmse
-      if (onTrain.accuracy !== undefined) metrics.trainAccuracy = onTrain.accuracy
-      if (onTrain.auc !== undefined) metrics.trainAuc = onTrain.auc
-      if (fitted.logLikelihood !== undefined) {
-        metrics.logLik = fitted.logLikelihood + scaler.logJacobian(train.X.rows)
-        if (fitted.freeParameters !== undefined) {
-          metrics.k = fitted.freeParameters
-          metrics.aic = InformationCriteria.aic(metrics.logLik, fitted.freeParameters)
+  const toScoringError = (error: unknown) =>
+    error instanceof NumericalError ? error : new NumericalError({ reason: "NonFinite", message: `scoring ${trial.model.id}: ${String(error)}` })
+  // The held-out prediction alone is timed (info.predictSeconds); scoring, the training part and the probe are not.
+  const scored = yield* Effect.gen(function*() {
+    const predictStarted = yield* Clock.currentTimeMillis
+    const onTest = yield* Effect.try({ try: () => scaler.invert(fitted.predict(scaler.applyX(test.X))), catch: toScoringError })
+    const predictSeconds = ((yield* Clock.currentTimeMillis) - predictStarted) / 1000
+    const rest = yield* Effect.try({
+      try: () => {
+        const metrics: Record<string, number> = { ...Score.score(onTest, test) }
+        const onTrain = Score.score(scaler.invert(fitted.predict(scaler.applyX(train.X))), train)
+        if (onTrain.rmse !== undefined) metrics.trainRmse = onTrain.rmse
+        if (onTrain.accuracy !== undefined) metrics.trainAccuracy = onTrain.accuracy
+        if (onTrain.auc !== undefined) metrics.trainAuc = onTrain.auc
+        if (fitted.logLikelihood !== undefined) {
+          metrics.logLik = fitted.logLikelihood + scaler.logJacobian(train.X.rows)
+          if (fitted.freeParameters !== undefined) {
+            metrics.k = fitted.freeParameters
+            metrics.aic = InformationCriteria.aic(metrics.logLik, fitted.freeParameters)
+            metrics.bic = InformationCriteria.bic(metrics.logLik, fitted.freeParameters, train.X.rows)
+          }
         }
-      }
-      const probe = trial.task.probe === undefined
-        ? undefined
-        : store(scaler.invert(fitted.predict(scaler.applyX(Matrix.fromRows(trial.task.probe)))))
-      const heldOut = trial.keepPredictions ? { index: Array.from(fold.test), y: Array.from(test.y), prediction: store(onTest) } : undefined
-      return { metrics, probe, heldOut }
-    },
-    catch: (error) =>
-      error instanceof NumericalError ? error : new NumericalError({ reason: "NonFinite", message: `scoring ${trial.model.id}: ${String(error)}` })
+        const probe = trial.task.probe === undefined
+          ? undefined
+          : store(scaler.invert(fitted.predict(scaler.applyX(Matrix.fromRows(trial.task.probe)))))
+        const heldOut = trial.keepPredictions ? { index: Array.from(fold.test), y: Array.from(test.y), prediction: store(onTest) } : undefined
+        return { metrics, probe, heldOut }
+      },
+      catch: toScoringError
+    })
+    return { ...rest, predictSeconds }
   }).pipe(Effect.ensuring(Effect.sync(() => fitted.dispose())))
   const row: TrialRow = {
     ...baseRow(trial),
@@ -155,7 +163,7 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
     nTrain: train.X.rows,
     nTest: test.X.rows,
     metrics: scored.metrics,
-    info: unseenRows === 0 ? fitted.info : { ...fitted.info, unseenLevelRows: unseenRows },
+    info: { ...fitted.info, ...(unseenRows === 0 ? {} : { unseenLevelRows: unseenRows }), predictSeconds: scored.predictSeconds },
     hyperparameters: fitted.hyperparameters,
     warnings: fitted.warnings,
     ...(fitted.diagnosis === undefined ? {} : { diagnosis: fitted.diagnosis }),

@@ -38,6 +38,14 @@ export const mse = (y: ArrayLike<number>, prediction: ArrayLike<number>): number
 /** Root mean squared error √mse. */
 export const rmse = (y: ArrayLike<number>, prediction: ArrayLike<number>): number => Math.sqrt(mse(y, prediction))
 
+/** Mean absolute error mean|y − ŷ|. */
+export const mae = (y: ArrayLike<number>, prediction: ArrayLike<number>): number => {
+  checkLengths("mae", y, prediction)
+  let s = 0
+  for (let i = 0; i < y.length; i++) s += Math.abs(y[i] - prediction[i])
+  return s / y.length
+}
+
 /**
  * Coefficient of determination 1 − SS_res / SS_tot (scikit-learn `r2_score`): 1 for a perfect
  * fit, 0 for predicting the mean, negative for worse. Constant y: 1 if predicted exactly, else 0

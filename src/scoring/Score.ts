@@ -2,9 +2,12 @@
  * The metrics of one prediction against the targets it predicts: what every trial row records,
  * for every model family alike.
  *
- * Conventions: regression → `rmse`, `r2`, and `nll` (mean Gaussian negative log predictive
- * density, natural log) only when the prediction has a variance; classification → `accuracy`,
- * `logLoss`, and `auc`: binary from `decision` when present, else from the probability of class
+ * Conventions: regression → `rmse`, `mae`, `r2`, and, only when the prediction has a variance,
+ * `nll` (mean Gaussian negative log predictive density, natural log) and `coverage95` (share of
+ * points inside the central 95 % Gaussian predictive interval, Calibration.intervalCoverage);
+ * classification → `accuracy`, `logLoss`, `brier` (binary mean (p₁ − y)²; beyond two classes
+ * mean Σ_c (p_c − 1[y = c])², Calibration.brierMulticlass), `ece` (top-label expected
+ * calibration error over 10 equal-width confidence bins, Calibration.ece), and `auc`: binary from `decision` when present, else from the probability of class
  * 1; multiclass the macro one-vs-rest AUC of the probabilities (Metrics.ts). Scores are on the
  * scale of `target` — invert any standardisation first (Standardise.invert).
  *
@@ -18,6 +21,7 @@
 import { DataError, NumericalError } from "../core/Errors.ts"
 import type { Dataset } from "../data/Dataset.ts"
 import type { Prediction } from "../models/Model.ts"
+import * as Calibration from "../stats/Calibration.ts"
 import * as Metrics from "./Metrics.ts"
 
 export interface Options {
@@ -54,9 +58,13 @@ export const score = (prediction: Prediction, target: Dataset, options: Options 
     if (!allow && !varianceOk) throw nonFinite(target, "a non-finite or non-positive variance")
     const out: Record<string, number> = {
       rmse: meanOk ? Metrics.rmse(target.y, mean) : Number.NaN,
+      mae: meanOk ? Metrics.mae(target.y, mean) : Number.NaN,
       r2: meanOk ? Metrics.r2(target.y, mean) : Number.NaN
     }
-    if (variance !== undefined) out.nll = meanOk && varianceOk ? Metrics.gaussianNll(target.y, mean, variance) : Number.NaN
+    if (variance !== undefined) {
+      out.nll = meanOk && varianceOk ? Metrics.gaussianNll(target.y, mean, variance) : Number.NaN
+      out.coverage95 = meanOk && varianceOk ? Calibration.intervalCoverage(target.y, mean, variance, [0.95])[0] : Number.NaN
+    }
     return out
   }
   const { probabilities, decision } = prediction
@@ -72,7 +80,13 @@ export const score = (prediction: Prediction, target: Dataset, options: Options 
   if (!allow && !decisionOk) throw nonFinite(target, "a non-finite decision value")
   const out: Record<string, number> = {
     accuracy: probabilitiesOk ? Metrics.accuracy(target.y, probabilities) : Number.NaN,
-    logLoss: probabilitiesOk ? Metrics.logLoss(target.y, probabilities) : Number.NaN
+    logLoss: probabilitiesOk ? Metrics.logLoss(target.y, probabilities) : Number.NaN,
+    brier: !probabilitiesOk
+      ? Number.NaN
+      : target.classes === 2
+      ? Calibration.brier(target.y, probabilities.data.filter((_, k) => k % 2 === 1))
+      : Calibration.brierMulticlass(target.y, probabilities),
+    ece: probabilitiesOk ? Calibration.ece(target.y, Calibration.topLabel(probabilities)).ece : Number.NaN
   }
   let auc: number
   if (target.classes === 2) {

@@ -413,10 +413,17 @@ export const KernelSpec = Schema.Union([Schema.Literals(kernelFamilies), Express
 export type KernelSpec = typeof KernelSpec.Type
 
 /** The kernel a config's `kernel` names, at its initial values. */
-export const kernelOf = (spec: KernelSpec): Kernel.Kernel => (typeof spec === "string" ? kernelFor(spec) : Expression.toKernel(spec))
+export const kernelOf = (spec: KernelSpec, ardColumns?: number): Kernel.Kernel =>
+  typeof spec === "string" ? kernelFor(spec, undefined, ardColumns) : Expression.toKernel(spec)
 
 export const GpConfig = Schema.Struct({
   kernel: KernelSpec,
+  /**
+   * A family-name kernel (rbf, matern*, rq) with one length-scale per input column (ARD), sized
+   * by the training data at fit time, so a study need not know d (one-hot columns included).
+   * Ignored by 1-d data and refused for periodic, linear and expressions (write ARD in the tree).
+   */
+  ard: Schema.optional(Schema.Boolean),
   restarts: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   normalizeY: Schema.Boolean
 })
@@ -430,23 +437,24 @@ export const defaults: GpConfig = { kernel: "rbf", restarts: 0, normalizeY: fals
  * [1e-5, 1e5]), starting at amplitude 1, length-scale 1, noise 0.1 (the peer's
  * C(1)·RBF(1) + White(0.1)), period 1, α 1, σ0 1.
  */
-export const kernelFor = (family: KernelFamily, bounds: readonly [number, number] = [1e-5, 1e5]): Kernel.Kernel => {
+export const kernelFor = (family: KernelFamily, bounds: readonly [number, number] = [1e-5, 1e5], ardColumns?: number): Kernel.Kernel => {
+  const lengthScale = ardColumns === undefined || ardColumns < 2 ? 1 : new Array<number>(ardColumns).fill(1)
   const base = ((): Kernel.Kernel => {
     switch (family) {
       case "rbf":
-        return Kernel.rbf({ lengthScaleBounds: bounds })
+        return Kernel.rbf({ lengthScale, lengthScaleBounds: bounds })
       case "matern12":
-        return Kernel.matern({ nu: 0.5, lengthScaleBounds: bounds })
+        return Kernel.matern({ nu: 0.5, lengthScale, lengthScaleBounds: bounds })
       case "matern32":
-        return Kernel.matern({ nu: 1.5, lengthScaleBounds: bounds })
+        return Kernel.matern({ nu: 1.5, lengthScale, lengthScaleBounds: bounds })
       case "matern52":
-        return Kernel.matern({ nu: 2.5, lengthScaleBounds: bounds })
+        return Kernel.matern({ nu: 2.5, lengthScale, lengthScaleBounds: bounds })
       case "periodic":
         return Kernel.periodic({ lengthScaleBounds: bounds, periodBounds: bounds })
       case "linear":
         return Kernel.linear({ sigma0Bounds: bounds })
       case "rq":
-        return Kernel.rationalQuadratic({ lengthScaleBounds: bounds, alphaBounds: bounds })
+        return Kernel.rationalQuadratic({ lengthScale, lengthScaleBounds: bounds, alphaBounds: bounds })
     }
   })()
   return Kernel.sum(Kernel.scale(base, { bounds }), Kernel.white({ noise: 0.1, noiseBounds: bounds }))
@@ -462,7 +470,7 @@ const fitModel = Effect.fn("GpRegression.fit")(function*(config: GpConfig, train
     return yield* new ConfigError({ field: "gp", message: `the gp family does regression only; ${train.name} is a ${train.kind} task (use a GP classifier or an SVM)` })
   }
   const fitted = yield* Effect.try({
-    try: () => fit(kernelOf(config.kernel), train.X, train.y, { restarts: config.restarts, rng: options.rng.fork("gp/restarts"), normalizeY: config.normalizeY }),
+    try: () => fit(kernelOf(config.kernel, config.ard === true ? train.X.cols : undefined), train.X, train.y, { restarts: config.restarts, rng: options.rng.fork("gp/restarts"), normalizeY: config.normalizeY }),
     catch: toCatchable
   })
   const expression = typeof config.kernel === "string" ? undefined : config.kernel
@@ -497,5 +505,9 @@ export const family = Family.define({
   config: GpConfig,
   defaults,
   example: { kernel: "rbf", restarts: 1 },
+  check: (config) =>
+    config.ard === true && !(typeof config.kernel === "string" && ["rbf", "matern12", "matern32", "matern52", "rq"].includes(config.kernel))
+      ? new ConfigError({ field: "gp.ard", message: `ard gives rbf, matern* and rq one length-scale per column; kernel ${JSON.stringify(config.kernel)} has none to repeat: drop ard, or write ARD length-scales in a kernel expression` })
+      : undefined,
   build: (config): Model => ({ family: "gp", fit: (train, options) => fitModel(config, train, options) })
 })

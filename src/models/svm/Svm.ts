@@ -19,7 +19,9 @@
  *
  * When to use: `family.make(config)` validates a study's partial config (missing fields
  * take `defaults`). Gotchas: only Platt probabilities depend on the seed; decision values and
- * regression predictions do not.
+ * regression predictions do not. With `select` (RBF C-SVC only) C and σ are chosen per fit by
+ * an inner stratified k-fold of the training part (Nested.ts; its folds from
+ * `rng.fork("svm/select")`) and reported as the hyperparameters "C" and "sigma".
  */
 import { Effect, Schema } from "effect"
 import { ConfigError, DataError, NumericalError } from "../../core/Errors.ts"
@@ -30,6 +32,7 @@ import * as Family from "../Family.ts"
 import type * as FitFacts from "../FitFacts.ts"
 import type { FitOptions, Fitted, Model, Prediction } from "../Model.ts"
 import * as KernelRows from "./KernelRows.ts"
+import * as Nested from "./Nested.ts"
 import * as Svc from "./Svc.ts"
 import * as Svr from "./Svr.ts"
 
@@ -53,7 +56,18 @@ export const SvmConfig = Schema.Struct({
   tol: Positive,
   cacheMb: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
   shrinking: Schema.Boolean,
-  maxIterations: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
+  maxIterations: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  /**
+   * C-SVC with the built-in RBF only: choose C and σ by an inner stratified k-fold on the training
+   * part (ROC-AUC of decision values, Nested.ts) instead of taking `C` and `sigma`/`gamma`, then
+   * fit on the whole training part with the chosen pair (nested selection: the data that score
+   * the model never choose it).
+   */
+  select: Schema.optional(Schema.Struct({
+    Cs: Schema.Array(Positive).check(Schema.isMinLength(1)),
+    sigmas: Schema.Array(Positive).check(Schema.isMinLength(1)),
+    folds: Schema.Int.check(Schema.isGreaterThanOrEqualTo(2))
+  }))
 })
 export type SvmConfig = typeof SvmConfig.Type
 
@@ -128,18 +142,37 @@ const fit = Effect.fn("Svm.fit")(function*(config: SvmConfig, train: Dataset, op
     return yield* new ConfigError({ field: "svm.kind", message: `${train.name} is a ${train.kind} task: use kind "${wanted}", not "${config.kind}"` })
   }
   yield* checkData(train)
-  const kernel = yield* Effect.try({ try: () => kernelSpec(config, train.X), catch: toTrialError })
   const solver = {
     tol: config.tol,
     cacheMb: config.cacheMb,
     shrinking: config.shrinking,
     ...(config.maxIterations === undefined ? {} : { maxIterations: config.maxIterations })
   }
+  const { select } = config
+  const choice = select === undefined
+    ? undefined
+    : yield* Effect.try({
+      try: () => Nested.select(train.X, train.y, train.classes, { solver, Cs: select.Cs, sigmas: select.sigmas, folds: select.folds, rng: options.rng.fork("svm/select") }),
+      catch: toTrialError
+    })
+  const C = choice?.best.C ?? config.C
+  const kernel = yield* Effect.try({
+    try: () => (choice === undefined ? kernelSpec(config, train.X) : KernelRows.rbfSigma(choice.best.sigma)),
+    catch: toTrialError
+  })
   const base = {
     kernel: KernelRows.describe(kernel),
-    C: config.C,
-    ...(kernel._tag === "Rbf" ? { gamma: kernel.gamma, sigma: KernelRows.sigmaFromGamma(kernel.gamma) } : {})
+    C,
+    ...(kernel._tag === "Rbf" ? { gamma: kernel.gamma, sigma: KernelRows.sigmaFromGamma(kernel.gamma) } : {}),
+    ...(choice === undefined ? {} : { innerCvAuc: choice.best.auc, innerFolds: select?.folds ?? 0 })
   }
+  // The chosen pair as fitted hyperparameters (σ in standardised units, a length-scale), with the grid's range as bounds.
+  const chosen: Array<FitFacts.Hyperparameter> = choice === undefined || select === undefined
+    ? []
+    : [
+      { name: "C", value: choice.best.C, role: "other", lower: Math.min(...select.Cs), upper: Math.max(...select.Cs) },
+      { name: "sigma", value: choice.best.sigma, role: "lengthScale", lower: Math.min(...select.sigmas), upper: Math.max(...select.sigmas) }
+    ]
   if (config.kind === "svr") {
     const model = yield* Effect.try({ try: () => Svr.fit(train.X, train.y, { ...solver, C: config.C, epsilon: config.epsilon, kernel }), catch: toTrialError })
     return {
@@ -160,7 +193,7 @@ const fit = Effect.fn("Svm.fit")(function*(config: SvmConfig, train: Dataset, op
     try: () =>
       Svc.fit(train.X, train.y, train.classes, {
         ...solver,
-        C: config.C,
+        C,
         kernel,
         platt: config.probability ? "cv" : "none",
         rng: options.rng.fork("svm/platt")
@@ -182,7 +215,7 @@ const fit = Effect.fn("Svm.fit")(function*(config: SvmConfig, train: Dataset, op
       ...(model.classes > 2 ? { multiclass: "one-vs-rest" } : {}),
       ...(sigmoid === undefined ? {} : { plattA: sigmoid.a, plattB: sigmoid.b })
     },
-    hyperparameters: [],
+    hyperparameters: chosen,
     warnings: model.machines.flatMap((m) => m.warnings).map(solverWarning),
     dispose: () => {}
   }
@@ -203,6 +236,10 @@ export const family = Family.define({
   check: (config) =>
     config.gamma !== undefined && config.sigma !== undefined
       ? new ConfigError({ field: "svm.sigma", message: `give gamma (${config.gamma}) or sigma (${config.sigma}), not both: γ = 1/(2σ²)` })
+      : config.select !== undefined && (config.kind !== "svc" || config.kernel !== "rbf")
+      ? new ConfigError({ field: "svm.select", message: `select chooses C and σ of an RBF C-SVC by inner-CV ROC-AUC; this config has kind "${config.kind}" and kernel "${config.kernel}": use kind "svc" and kernel "rbf", or drop select` })
+      : config.select !== undefined && (config.gamma !== undefined || config.sigma !== undefined)
+      ? new ConfigError({ field: "svm.select", message: "select chooses σ itself: drop sigma / gamma from the config" })
       : undefined,
   build: (config): Model => ({ family: "svm", fit: (train, options) => fit(config, train, options) })
 })
