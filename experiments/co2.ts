@@ -381,10 +381,10 @@ export default Experiment.define({
     periodBand: 0.05,
     widths: [16, 512],
     depth: 2,
-    epochs: 300,
+    epochs: 200,
     learningRate: 1e-3,
     batchSize: 64,
-    seeds: 3,
+    seeds: 2,
     horizons: [2, 5, 10],
     probeSteps: 400,
     probeEnd: 2022
