@@ -79,7 +79,7 @@ describe("co2, quick profile", () => {
     const dir = path.join(run, "trials")
     trials = fs.readdirSync(dir).sort().map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")))
     task = JSON.parse(fs.readFileSync(path.join(run, "tasks", "co2.json"), "utf8"))
-  }, 60_000)
+  }, 180_000)
   const of = (model: string) => trials.find((t) => t.row.model === model)!
 
   it("fits every model once on the months before the cut and forecasts the months after", () => {
