@@ -12,6 +12,8 @@ import { DataError } from "../src/core/Errors.ts"
 import * as Random from "../src/core/Random.ts"
 import * as Split from "../src/data/Split.ts"
 import * as Matrix from "../src/linalg/Matrix.ts"
+import * as FittedKernel from "../src/report/FittedKernel.ts"
+import type { TrialRow } from "../src/results/Run.ts"
 import co2, { nominalXSd } from "../experiments/co2.ts"
 import { reportFiles, sandbox } from "./support/cli.ts"
 
@@ -48,6 +50,27 @@ describe("co2: the nominal x sd", () => {
     const grid = (m: number, step: number) => (step * Math.sqrt((m * m - 1) / 12)) / 12
     expect(Math.abs(nominalXSd(2000, 1) / grid(502, 1) - 1)).toBeLessThan(1e-3)
     expect(Math.abs(nominalXSd(2000, 2) / grid(251, 2) - 1)).toBeLessThan(1e-3)
+  })
+})
+
+describe("FittedKernel: a stored fitted expression on the original scale", () => {
+  const tree = { sum: [{ product: [{ kernel: "constant", params: { value: 4 } }, { kernel: "rbf", params: { lengthScale: 0.5 } }] }, { kernel: "white", params: { noise: 0.01 } }] }
+  const row = (names: ReadonlyArray<string>) => ({
+    info: { expression: JSON.stringify(tree) },
+    standardisation: { xMean: [1990], xSd: [10], yMean: 350, ySd: 3 },
+    hyperparameters: [
+      { name: names[0], value: 4, role: "variance" as const },
+      { name: names[1], value: 0.5, role: "lengthScale" as const },
+      { name: names[2], value: 0.01, role: "variance" as const }
+    ]
+  }) as unknown as TrialRow
+  it("rescales every value by its role (variances × ySd², length-scales × xSd) and prints it as sklearn", () => {
+    const r = row(["sum[0].product[0].constant.value", "sum[0].product[1].rbf.lengthScale", "sum[1].white.noise"])
+    expect(FittedKernel.originalScale(r)).toBe("6**2 * RBF(length_scale=5) + WhiteKernel(noise_level=0.09)")
+    expect(FittedKernel.value(r, "sum[0].product[1].rbf.lengthScale")).toBe(5)
+  })
+  it("prints nothing rather than a value in the wrong units when a parameter has no typed hyperparameter", () => {
+    expect(FittedKernel.originalScale(row(["k1", "k2", "k3"]))).toBeUndefined()
   })
 })
 
