@@ -34,8 +34,10 @@ export interface Fractions {
 }
 
 /**
- * How to split: k-fold (every point scored once) or one holdout. `stratified` defaults to true
- * for classification and must be absent or false for regression. `repeats` (k-fold only, default
+ * How to split: k-fold (every point scored once), one holdout, or one forecasting split ("time":
+ * train on the rows whose input `column` (default 0) lies before `cut`, test on the rest; no
+ * shuffling, nothing drawn). `stratified` defaults to true for classification and must be absent
+ * or false for regression; a time split is never stratified. `repeats` (k-fold only, default
  * 1) gives repeated k-fold, r × K folds (Bouckaert & Frank 2004): repeat 0 is the plain k-fold
  * of the generator, repeat j ≥ 1 a fresh k-fold from `rng.fork("repeat/j")`, so each repeat's
  * folds depend on the split seed and j alone, and `repeats: 1` is the plain k-fold.
@@ -43,6 +45,7 @@ export interface Fractions {
 export type Spec =
   | { readonly kind: "kfold"; readonly folds: number; readonly stratified?: boolean; readonly repeats?: number }
   | ({ readonly kind: "holdout"; readonly stratified?: boolean } & Fractions)
+  | { readonly kind: "time"; readonly cut: number; readonly column?: number; readonly stratified?: false }
 
 /** The 70 / 20 / 10 workflow. */
 export const DEFAULT_FRACTIONS: Fractions = { train: 0.7, validation: 0.2, test: 0.1 }
@@ -219,6 +222,27 @@ export const stratifiedHoldout = (y: ArrayLike<number>, classes: number, fractio
   return foldFromParts(parts[0], parts[1], parts[2])
 }
 
+/**
+ * The forecasting split of n rows by their values `t` (one input column): train = rows with
+ * t < cut, test = rows with t ≥ cut, each ascending by row index. Fails when either side is empty.
+ */
+export const time = (t: ArrayLike<number>, cut: number): Fold => {
+  if (!Number.isFinite(cut)) throw new DataError({ source: SOURCE, message: `a time split needs a finite cut, got ${cut}` })
+  const train: Array<number> = []
+  const test: Array<number> = []
+  for (let i = 0; i < t.length; i++) (t[i] < cut ? train : test).push(i)
+  if (train.length === 0 || test.length === 0) {
+    let lo = Number.POSITIVE_INFINITY
+    let hi = Number.NEGATIVE_INFINITY
+    for (let i = 0; i < t.length; i++) {
+      lo = Math.min(lo, t[i])
+      hi = Math.max(hi, t[i])
+    }
+    throw new DataError({ source: SOURCE, message: `a time split at ${cut} leaves the ${train.length === 0 ? "training" : "test"} part empty (the split column spans ${lo} to ${hi}); choose a cut inside that range` })
+  }
+  return { train: Int32Array.from(train), test: Int32Array.from(test) }
+}
+
 /** Why `data` may be short of rows: the rows its load dropped, if any. */
 const droppedNote = (data: Dataset.Dataset): string =>
   data.missing !== undefined && data.missing.dropped > 0 ? ` (${data.missing.dropped} of its ${data.missing.rows} rows were dropped for missing values)` : ""
@@ -260,7 +284,7 @@ const checkFolds = (data: Dataset.Dataset, k: number, stratified: boolean): void
 
 /**
  * The folds of a data set for a split spec, drawn from `rng`: r × k folds for "kfold" (repeat-
- * major, see `position`), one for "holdout". Stratifies classification data unless `stratified: false`. Fails with a DataError
+ * major, see `position`), one for "holdout" and for "time" (which draws nothing). Stratifies classification data unless `stratified: false`. Fails with a DataError
  * naming the data set's file for fewer rows than folds, a class with fewer rows than the folds
  * of a stratified k-fold, fractions that do not sum to 1, or stratification of regression data.
  */
@@ -268,6 +292,13 @@ export const make = (spec: Spec, data: Dataset.Dataset, rng: Random.Generator): 
   Effect.try({
     try: (): ReadonlyArray<Fold> => {
       const n = data.X.rows
+      if (spec.kind === "time") {
+        const column = spec.column ?? 0
+        if (!(Number.isInteger(column) && column >= 0 && column < data.X.cols)) {
+          throw new DataError({ source: Dataset.label(data), message: `a time split on input column ${column}, but ${data.name} has ${data.X.cols} input column(s) (0..${data.X.cols - 1})` })
+        }
+        return [time(Array.from({ length: n }, (_, i) => data.X.data[i * data.X.cols + column]), spec.cut)]
+      }
       const stratified = spec.stratified ?? data.kind === "classification"
       if (stratified && data.kind !== "classification") {
         throw new DataError({ source: Dataset.label(data), message: `stratified splits need class labels, but ${data.name} is a regression task; drop "stratified"` })

@@ -71,7 +71,14 @@ export const make = (stats: { readonly xMean: Float64Array; readonly xSd: Float6
   const invert = (p: Prediction): Prediction => {
     if (p.kind === "classification") return p
     const mean = p.mean.map((m) => m * ySd + yMean)
-    return p.variance === undefined ? { kind: "regression", mean } : { kind: "regression", mean, variance: p.variance.map((v) => v * ySd * ySd) }
+    // Additive components carry no share of y's mean: means scale by s, variances by s².
+    const components = p.components?.map((c) => ({ label: c.label, mean: c.mean.map((m) => m * ySd), variance: c.variance.map((v) => v * ySd * ySd) }))
+    return {
+      kind: "regression",
+      mean,
+      ...(p.variance === undefined ? {} : { variance: p.variance.map((v) => v * ySd * ySd) }),
+      ...(components === undefined ? {} : { components })
+    }
   }
   return { xMean, xSd, yMean, ySd, apply, applyX, invert, logJacobian: (n) => 0 - n * Math.log(ySd) }
 }

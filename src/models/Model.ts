@@ -18,8 +18,18 @@ import type { Dataset } from "../data/Dataset.ts"
 import type { Matrix } from "../linalg/Matrix.ts"
 import type * as FitFacts from "./FitFacts.ts"
 
+/**
+ * One additive component of a regression prediction (a GP's kernel summand, Decomposition.ts):
+ * its posterior mean (without the target's mean, which belongs to no component) and variance.
+ */
+export interface Component {
+  readonly label: string
+  readonly mean: Float64Array
+  readonly variance: Float64Array
+}
+
 export type Prediction =
-  | { readonly kind: "regression"; readonly mean: Float64Array; readonly variance?: Float64Array }
+  | { readonly kind: "regression"; readonly mean: Float64Array; readonly variance?: Float64Array; readonly components?: ReadonlyArray<Component> }
   | { readonly kind: "classification"; readonly probabilities: Matrix; readonly decision?: Float64Array }
 
 /** One epoch of an iterative fit: mean training loss over the epoch and validation loss after it. */

@@ -99,7 +99,10 @@ const store = (prediction: Prediction): StoredPrediction =>
   prediction.kind === "regression"
     ? {
       mean: Array.from(prediction.mean),
-      ...(prediction.variance === undefined ? {} : { variance: Array.from(prediction.variance) })
+      ...(prediction.variance === undefined ? {} : { variance: Array.from(prediction.variance) }),
+      ...(prediction.components === undefined
+        ? {}
+        : { components: prediction.components.map((c) => ({ label: c.label, mean: Array.from(c.mean), variance: Array.from(c.variance) })) })
     }
     : {
       classes: prediction.probabilities.cols,

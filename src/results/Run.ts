@@ -54,6 +54,8 @@ export const EpochRecord = Schema.Struct({
 export const StoredPrediction = Schema.Struct({
   mean: Schema.optional(Schema.Array(Schema.Number)),
   variance: Schema.optional(Schema.Array(Schema.Number)),
+  /** Regression models that predict additive parts (the gp family with `components: true`): each part's mean (without y's mean) and variance. */
+  components: Schema.optional(Schema.Array(Schema.Struct({ label: Schema.String, mean: Schema.Array(Schema.Number), variance: Schema.Array(Schema.Number) }))),
   classes: Schema.optional(Schema.Number),
   probabilities: Schema.optional(Schema.Array(Schema.Number)),
   decision: Schema.optional(Schema.Array(Schema.Number))

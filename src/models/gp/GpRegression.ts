@@ -43,6 +43,7 @@ import * as Family from "../Family.ts"
 import type * as FitFacts from "../FitFacts.ts"
 import type { FitOptions as ModelFitOptions, Fitted as ModelFitted, Model } from "../Model.ts"
 import * as Optimizer from "./Optimizer.ts"
+import * as Decomposition from "./Decomposition.ts"
 
 const LOG_2PI = Math.log(2 * Math.PI)
 
@@ -425,7 +426,13 @@ export const GpConfig = Schema.Struct({
    */
   ard: Schema.optional(Schema.Boolean),
   restarts: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
-  normalizeY: Schema.Boolean
+  normalizeY: Schema.Boolean,
+  /**
+   * Predict each additive term of the kernel separately too (Decomposition.ts): every prediction
+   * then carries `components`, one per summand, stored with the probe and held-out predictions.
+   * Absent: false.
+   */
+  components: Schema.optional(Schema.Boolean)
 })
 export type GpConfig = typeof GpConfig.Type
 
@@ -480,7 +487,9 @@ const fitModel = Effect.fn("GpRegression.fit")(function*(config: GpConfig, train
   return {
     predict: (X) => {
       const p = predict(fitted, X)
-      return { kind: "regression", mean: p.mean, variance: p.variance }
+      if (config.components !== true) return { kind: "regression", mean: p.mean, variance: p.variance }
+      const components = Decomposition.predict(fitted, X).map((c) => ({ label: c.label, mean: c.mean, variance: c.variance }))
+      return { kind: "regression", mean: p.mean, variance: p.variance, components }
     },
     logLikelihood: fitted.logMarginalLikelihood,
     freeParameters: fitted.freeParameters,
