@@ -153,12 +153,12 @@ const report = (p: Params, run: RunRecord) =>
       const parts = Kinks.hinges(x, mean, t!.kinks)
       return [
         ...x.map((xi, i) => ({ panel: panelOf(f), x: xi, y: parts.linear[i], series: "linear part" })),
-        ...parts.units.flatMap((u, k) => x.map((xi, i) => ({ panel: panelOf(f), x: xi, y: u[i], series: `hinge at ${Format.fixed(t!.kinks[k].x, 2)}` })))
+        ...parts.units.flatMap((u, k) => x.map((xi, i) => ({ panel: panelOf(f), x: xi, y: u[i], series: `hinge ${k + 1}` })))
       ]
     })
     const hingeSvg = hingeNets.length === 0 ? undefined : yield* Chart.render(Chart.facet({
       title: "What each hidden unit contributes: one hinge per kink",
-      subtitle: "fit = linear part + Σ hinges Δ·relu(x − t); Δ the slope change at the kink t",
+      subtitle: "fit = linear part + Σ hinges Δ·relu(x − t); Δ the slope change at the kink t; hinges numbered left to right (their t in the table below)",
       by: { field: "panel", title: "", order: hingeNets.map(({ f }) => panelOf(f)) },
       columns: 3,
       chart: Chart.line({
@@ -168,7 +168,7 @@ const report = (p: Params, run: RunRecord) =>
         data: hingeRows,
         x: { field: "x", title: "x", domain: PROBE },
         y: { field: "y", title: "contribution to f(x)" },
-        series: { field: "series", title: "" },
+        series: { field: "series", title: "", order: ["linear part", ...Array.from({ length: Math.max(0, ...hingeNets.map(({ t }) => t!.kinks.length)) }, (_, k) => `hinge ${k + 1}`)] },
         points: false
       })
     }))
