@@ -5,16 +5,18 @@
  * held-out loss per epoch (the test fold, only recorded, never used to fit), and one MLP setting
  * per pathology:
  *   healthy             a modest net, Adam at a sensible rate, cosine decay to a small rate;
- *   diverged            plain SGD at a rate far above the stability limit (the loss turns NaN);
- *   exploded-recovered  SGD+momentum at a rate that blows the loss up early, with gradient
- *                       clipping so that it comes back down;
+ *   diverged            plain SGD at a rate far above the stability limit (the loss turns NaN;
+ *                       the trial is a diverged row, with no stored curve);
  *   stuck-at-mean       a weight decay so large that every weight shrinks to zero and the net
  *                       predicts the training mean;
- *   not-converged       plain SGD at a tiny rate for few epochs (still falling at the end);
- *   oscillating         SGD at a high rate on batches of 2 (the per-epoch loss jumps up and down);
- *   overfitting         a wide net on the few points of each training part, full batch, for
+ *   exploded-recovered  full-batch Adam at a rate whose first steps overshoot by 10–300× before
+ *                       its normalised steps bring the loss back down;
+ *   oscillating         Adam on batches of 4 with no decay (the per-epoch loss jumps up and down
+ *                       once it is small);
+ *   overfitting         a wide net on the few noisy points of each training part, full batch, for
  *                       many epochs (the held-out loss turns back up while the training loss
- *                       keeps falling).
+ *                       keeps falling);
+ *   not-converged       Adam at a tiny rate for few epochs (still falling at the end).
  * Seed-sensitive (see the report's table): "oscillating" (its direction-change share sits near the
  * rule's 60 % for noise-driven jumps, about 2/3 for independent ones) and "overfitting" (on some
  * folds the held-out loss rises by less than the rule's 10 %).
