@@ -17,9 +17,13 @@
  *                       many epochs (the held-out loss turns back up while the training loss
  *                       keeps falling);
  *   not-converged       Adam at a tiny rate for few epochs (still falling at the end).
- * Seed-sensitive (see the report's table): "oscillating" (its direction-change share sits near the
- * rule's 60 % for noise-driven jumps, about 2/3 for independent ones) and "overfitting" (on some
- * folds the held-out loss rises by less than the rule's 10 %).
+ * Robust (named in every trial of the quick and the default runs): diverged, stuck-at-mean.
+ * Nearly so: healthy (2 of 15 default trials called oscillating: minibatch noise once the loss
+ * is small), exploded-recovered (1 of 15 stuck-at-mean: the blow-up killed the ReLUs).
+ * Seed- and fold-sensitive: oscillating (its direction-change share sits near the rule's 60 %;
+ * independent jumps give about 2/3), not-converged (with 40 training points per fold some runs
+ * slow down enough to pass as healthy) and, on the quick profile's 30 points, overfitting (the
+ * held-out loss rises by less than the rule's 10 % on some folds). The report counts them.
  * The intended label is each model's axis (`intended`), so the report's confusion table of
  * intended vs diagnosed labels is computed from the stored rows alone.
  */
