@@ -210,6 +210,12 @@ const report = (p: Params, run: RunRecord) =>
         `Linear pieces of the 1-hidden-layer nets over [${PROBE[0]}, ${PROBE[1]}], mean over trials: ${shallow.map((f) => `width ${f.width}: ${Format.significant(f.pieces, 3)}`).join(", ")}. ${bounded.length === shallow.length ? "Every trial stays within the bound width + 1 (a unit adds no kink on the grid when its breakpoint lies outside it or the unit is off over all of it)" : `${shallow.length - bounded.length} width(s) exceed the bound width + 1 in some trial (kinks the grid cannot resolve would only lower the count, so this is a fault)`}.`,
       deep.length === 0 ? "" :
         `Deeper nets of width ${p.deepWidth}: ${deep.map((f) => `${f.depth} hidden layers, ${Format.significant(f.pieces, 3)} pieces (${Format.count(f.parameters)} parameters)`).join("; ")}, against ${Format.significant(facts.find((f) => f.depth === 1 && f.width === p.deepWidth)?.pieces, 3)} for one hidden layer of the same width${shallow.some((f) => f.width === p.deepWidth) ? "" : " (not in this run)"}.`,
+      ...deep.flatMap((d) => {
+        const same = shallow.find((f) => f.parameters === d.parameters)
+        return same === undefined ? [] : [
+          `At the same ${Format.count(d.parameters)} parameters, ${label(d.depth, d.width)} has ${Format.significant(d.pieces, 3)} pieces and held-out RMSE ${Format.meanSd(d.summary.mean.rmse, d.summary.sd.rmse)}; ${label(same.depth, same.width)} has ${Format.significant(same.pieces, 3)} pieces and ${Format.meanSd(same.summary.mean.rmse, same.summary.sd.rmse)}.`
+        ]
+      }),
       best === undefined ? "No trial finished." :
         `Held-out RMSE: ${facts.map((f) => `${label(f.depth, f.width)} ${Format.number(f.summary.mean.rmse, 3)}`).join(", ")}; the lowest is **${label(Number(best.axes.depth), Number(best.axes.width))}**. The noise sd is ${p.noise}, the floor any fit's RMSE approaches.`,
       widest === undefined || narrowest === undefined ? "" :
