@@ -30,6 +30,17 @@ export class Executor extends Context.Service<Executor, {
   /** Runs one trial. Never fails: a failure is a row with status "failed" or "diverged". */
   run(trial: TrialSpec): Effect.Effect<TrialResult>
 }>()("gpnn/pipeline/Executor") {
+  /**
+   * Trials on the calling thread, one at a time, for tests and embedding (a program that provides
+   * its own NnBackend). Not offered by the CLI: a synchronous fit here holds the event loop, so an
+   * interruption waits for the fit to end.
+   */
+  static readonly inProcess: Layer.Layer<Executor, never, NnBackend> = Layer.effect(
+    Executor,
+    Effect.map(Effect.context<NnBackend>(), (context) =>
+      Executor.of({ name: "in-process", jobs: 1, run: (trial) => Effect.provideContext(TrialRunner.run(trial), context) }))
+  )
+
   /** Up to `jobs` worker threads, started as trials need them; `name` is recorded with each session. */
   static workers(jobs: number, backend: BackendName, name = "threads"): Layer.Layer<Executor> {
     return Layer.effect(Executor, makePool(jobs, backend, name))
