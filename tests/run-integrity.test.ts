@@ -15,11 +15,13 @@ import * as Experiment from "../src/pipeline/Experiment.ts"
 import * as Limits from "../src/pipeline/Limits.ts"
 import { Progress } from "../src/pipeline/Progress.ts"
 import * as Report from "../src/pipeline/Report.ts"
-import { Rng } from "../src/pipeline/Rng.ts"
+import * as Rng from "../src/pipeline/Rng.ts"
 import * as Run from "../src/pipeline/Run.ts"
-import type * as Study from "../src/pipeline/Study.ts"
+import * as Study from "../src/pipeline/Study.ts"
+import * as Worker from "../src/pipeline/Worker.ts"
 import * as TrialRunner from "../src/pipeline/TrialRunner.ts"
 import type { Manifest, TrialResult } from "../src/results/Run.ts"
+import * as Store from "../src/results/Store.ts"
 import { ResultStore } from "../src/results/Store.ts"
 import { cli, sandbox } from "./support/cli.ts"
 
@@ -59,7 +61,7 @@ const probe = Experiment.define({
 })
 
 const layers = (results: string, seed = probe.seed, executor: Layer.Layer<Executor, never, NnBackend> = Executor.inProcess) =>
-  Layer.mergeAll(ResultStore.layer(results), Progress.layerSilent, Rng.layer(seed), executor.pipe(Layer.provideMerge(NnBackend.layer("auto"))))
+  Layer.mergeAll(ResultStore.layer(results), Progress.layerSilent, Rng.Rng.layer(seed), executor.pipe(Layer.provideMerge(NnBackend.layer("auto"))))
 
 /** Runs the probe study in-process into `results`; the exit says how it ended. */
 const runProbe = (results: string, options: Partial<Run.Options> = {}, executor?: Layer.Layer<Executor, never, NnBackend>) =>
@@ -76,6 +78,9 @@ const manifestAt = (results: string, runId: string): Manifest =>
 
 const trialsAt = (results: string, runId: string): Array<TrialResult> =>
   fs.readdirSync(path.join(results, probe.name, runId, "trials")).map((f) => JSON.parse(fs.readFileSync(path.join(results, probe.name, runId, "trials", f), "utf8")))
+
+const trialsAtDir = (runDir: string): Array<TrialResult> =>
+  fs.readdirSync(path.join(runDir, "trials")).map((f) => JSON.parse(fs.readFileSync(path.join(runDir, "trials", f), "utf8")))
 
 const runIdOf = (exit: Exit.Exit<string, unknown>): string => {
   if (exit._tag === "Failure") throw new Error(`run failed: ${String(exit.cause)}`)
@@ -150,6 +155,28 @@ describe("2. failures are not success", () => {
     expect(rows.filter((r) => r.task === "file" && r.model.startsWith("svr")).every((r) => r.status === "ok")).toBe(true)
     expect(rows.filter((r) => r.status === "diverged")).toHaveLength(4)
   }, 60_000)
+
+  it("through the CLI, MNIST n = 20000 (beyond its 10000 images) exits non-zero naming the first failed trial; the manifest says failed", async () => {
+    const { dirs, gpnn, onlyRun } = sandbox("integrity-mnist")
+    const r = await gpnn(["run", "critical-init", "--profile", "quick", "--set", "n=20000", "--jobs", "1", ...dirs("m")])
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(/gpnn: run \S+ of critical-init failed: 4 of 4 trials failed \(a data error fails the run\); the first, mnist\/\S+\/fold=0\/seed=0: DataError: mnist: n = 20000 exceeds the 10000 images/)
+    const manifest = JSON.parse(fs.readFileSync(path.join(onlyRun("m", "critical-init"), "manifest.json"), "utf8"))
+    expect(manifest.status).toBe("failed")
+    expect(manifest.failure.kind).toBe("data")
+  }, 60_000)
+
+  it("a re-launched worker (gpnn worker) re-runs failed trials and skips stored results", async () => {
+    const runDir = path.join(root, "worker-run")
+    const params = await Effect.runPromise(Experiment.resolve(probe, "default", []))
+    const [a, b] = Study.trials(probe.study(params), Rng.make(probe.seed), () => false)
+    await Effect.runPromise(Store.saveTrialIn(runDir, TrialRunner.failedResult(a, "worker died: out of memory", "cpu")))
+    const once = await Effect.runPromise(Worker.runAll([b], runDir).pipe(Effect.provide(NnBackend.layer("auto"))))
+    expect(once).toEqual({ ran: 1, skipped: 0 })
+    const again = await Effect.runPromise(Worker.runAll([a, b], runDir).pipe(Effect.provide(NnBackend.layer("auto"))))
+    expect(again).toEqual({ ran: 1, skipped: 1 })
+    expect(trialsAtDir(runDir).map((r) => r.row.status)).toEqual(["ok", "ok"])
+  })
 
   it("a changed CSV is refused on resume while stored results were computed from it", async () => {
     const results = path.join(root, "fingerprint")
