@@ -1,19 +1,19 @@
 /**
  * The gpnn command line: `gpnn list`, `gpnn run <name>`, `gpnn report <name>`, `gpnn peer <name>`,
- * `gpnn conformance <dir>`, `gpnn worker <trial-specs> --out <run-dir>`. The Makefile wraps these; `npx gpnn --help` documents them.
+ * `gpnn runs <name>`, `gpnn conformance <dir>`, `gpnn worker <trial-specs> --out <run-dir>`. The Makefile wraps these; `npx gpnn --help` documents them.
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import { Argument, CliError, Command, Flag } from "effect/cli"
 import * as os from "node:os"
 import * as Conformance from "../conformance/Conformance.ts"
-import { BackendError, ConfigError, DataError, NumericalError, StoreError } from "../core/Errors.ts"
+import { BackendError, ConfigError, DataError, NumericalError, RunFailedError, StoreError } from "../core/Errors.ts"
 import { backendNames, NnBackend } from "../models/mlp/Backend.ts"
 import * as Executor from "../pipeline/Executor.ts"
 import * as Experiment from "../pipeline/Experiment.ts"
 import * as Experiments from "../pipeline/Experiments.ts"
 import { Progress } from "../pipeline/Progress.ts"
-import { Rng } from "../pipeline/Rng.ts"
+import * as Rng from "../pipeline/Rng.ts"
 import * as Peer from "../pipeline/Peer.ts"
 import * as Report from "../pipeline/Report.ts"
 import * as Run from "../pipeline/Run.ts"
@@ -82,9 +82,17 @@ const run = Command.make(
   },
   Effect.fn(function*(args) {
     const experiment = yield* Experiments.find(args.name)
-    const jobs = Option.getOrElse(args.jobs, () => os.availableParallelism())
-    if (!Number.isInteger(jobs) || jobs < 1) {
-      return yield* new ConfigError({ field: "--jobs", message: `--jobs must be a whole number ≥ 1, got ${jobs}` })
+    const cores = os.availableParallelism()
+    const requested = Option.getOrElse(args.jobs, () => cores)
+    if (!Number.isInteger(requested) || requested < 1) {
+      return yield* new ConfigError({ field: "--jobs", message: `--jobs must be a whole number ≥ 1, got ${requested}` })
+    }
+    // More trials at once than cores only slows each (and multiplies the memory held).
+    const jobs = Math.min(requested, cores)
+    if (jobs < requested) yield* Console.error(`note: --jobs ${requested} capped at ${jobs}, the cores of this machine`)
+    const seed = Option.getOrElse(args.seed, () => experiment.seed)
+    if (!Rng.isSeed(seed)) {
+      return yield* new ConfigError({ field: "--seed", message: `--seed must be a whole number from 0 to ${Rng.maxSeed} (32 bits, unsigned), got ${seed}` })
     }
     const backend = NnBackend.layer(args.backend)
     const chosen = Executor.choose(args.executor, jobs)
@@ -108,7 +116,7 @@ const run = Command.make(
       Effect.provide(Layer.mergeAll(
         ResultStore.layer(args.results),
         Progress.layer,
-        Rng.layer(Option.getOrElse(args.seed, () => experiment.seed)),
+        Rng.Rng.layer(seed),
         executor.pipe(Layer.provideMerge(backend))
       ))
     )
@@ -116,6 +124,17 @@ const run = Command.make(
     if (!args.noReport) yield* Console.log(`report: ${args.reports}/${experiment.name}/README.md and index.html`)
   })
 ).pipe(Command.withDescription("Run an experiment: trials → results/ → reports/"))
+
+const runs = Command.make(
+  "runs",
+  { name: Argument.String("experiment"), results: resultsDir },
+  Effect.fn(function*(args) {
+    const experiment = yield* Experiments.find(args.name)
+    const found = yield* Run.listRuns(experiment.name).pipe(Effect.provide(ResultStore.layer(args.results)))
+    if (found.length === 0) yield* Console.log(`no runs of ${experiment.name} under ${args.results}`)
+    for (const line of Run.describeRuns(found)) yield* Console.log(line)
+  })
+).pipe(Command.withDescription("List an experiment's stored runs: id, status (a run killed mid-way shows as interrupted), trials stored, lock holder"))
 
 const report = Command.make(
   "report",
@@ -159,7 +178,11 @@ const conformance = Command.make(
   Effect.fn(function*(args) {
     const report = yield* Conformance.run(args.dir)
     for (const line of Conformance.format(report)) yield* Console.log(line)
-    if (Conformance.summary(report).failed > 0) {
+    const summary = Conformance.summary(report)
+    if (summary.passed + summary.failed === 0) {
+      return yield* new DataError({ source: args.dir, message: `nothing was checked: no file here is a fixture gpnn recognises and can compare (${summary.skipped} skipped, see above); give a directory of reference fixtures, e.g. tests/fixtures` })
+    }
+    if (summary.failed > 0) {
       yield* Effect.sync(() => {
         process.exitCode = 1
       })
@@ -185,14 +208,21 @@ const worker = Command.make(
 
 const gpnn = Command.make("gpnn").pipe(
   Command.withDescription("gpnn: Gaussian processes, SVMs and neural-tangent kernels beside over-parameterised MLPs"),
-  Command.withSubcommands([list, run, report, peer, conformance, worker])
+  Command.withSubcommands([list, run, runs, report, peer, conformance, worker])
 )
 
 /** The one line a user sees for a typed failure; undefined for CLI parse errors, already printed. */
 const describeFailure = (error: unknown): string | undefined => {
   if (error instanceof DataError) return `${error.source}${error.row !== undefined ? ` line ${error.row}` : ""}: ${error.message}`
   if (error instanceof StoreError) return `${error.path}: ${error.message}`
-  if (error instanceof ConfigError || error instanceof BackendError || error instanceof NumericalError) return error.message
+  // `--set a=1 b=2`: the second assignment arrives as a stray positional argument.
+  const stray = (error instanceof CliError.ShowHelp ? error.errors : [error])
+    .flatMap((e) => (e instanceof CliError.UnexpectedArgument ? e.arguments : []))
+    .filter((a) => /^[A-Za-z_]\w*=/.test(a))
+  if (stray.length > 0) {
+    return `${stray.map((a) => `"${a}"`).join(", ")} looks like a parameter: each needs its own --set (e.g. ${stray.map((a) => `--set ${a}`).join(" ")})`
+  }
+  if (error instanceof ConfigError || error instanceof BackendError || error instanceof NumericalError || error instanceof RunFailedError) return error.message
   return undefined
 }
 

@@ -51,3 +51,13 @@ export class BackendError extends Schema.TaggedError<BackendError>()("BackendErr
 
 /** The failures a single trial can end with. */
 export type TrialError = DataError | NumericalError | DivergenceError | ConfigError | BackendError
+
+/**
+ * A run whose trials failed for a reason that makes it no result: any trial failed on its input
+ * data or configuration, or every trial failed. The message names the first failed trial and how
+ * to finish the run once the cause is fixed (`--resume` re-runs failed trials).
+ */
+export class RunFailedError extends Schema.TaggedError<RunFailedError>()("RunFailedError", {
+  runId: Schema.String,
+  message: Schema.String
+}) {}

@@ -1,7 +1,11 @@
 /**
  * Where trials run, as a choice (`--executor`), each declared once in `executors` below:
- * `inline` runs them on this thread (jobs = 1, tests, debugging); `threads` keeps `jobs` worker
- * threads, each with its own tfjs backend, and hands each a trial at a time. Every executor runs
+ * `inline` runs one trial at a time on a single worker thread beside the driver; `threads` keeps
+ * up to `jobs` worker threads, each with its own tfjs backend, and hands each a trial at a time
+ * (a worker is started when a trial first needs it, so a run of 3 trials starts 3). The driver's
+ * own thread never runs a fit: a GP or SMO fit is synchronous and would block the event loop for
+ * its whole length, so Ctrl-C or SIGTERM would wait for it; with the fit on a worker, the driver
+ * answers a signal at once, terminates the workers and marks the run interrupted. Every executor runs
  * the same `TrialRunner.run`, and a trial's result depends only on its spec, so every executor
  * and any `--jobs` give the same rows (only the timings differ); tests/contract-executors.test.ts
  * holds each registered executor to that. A process launcher outside Node (a cluster scheduler)
@@ -26,14 +30,20 @@ export class Executor extends Context.Service<Executor, {
   /** Runs one trial. Never fails: a failure is a row with status "failed" or "diverged". */
   run(trial: TrialSpec): Effect.Effect<TrialResult>
 }>()("gpnn/pipeline/Executor") {
+  /**
+   * Trials on the calling thread, one at a time, for tests and embedding (a program that provides
+   * its own NnBackend). Not offered by the CLI: a synchronous fit here holds the event loop, so an
+   * interruption waits for the fit to end.
+   */
   static readonly inProcess: Layer.Layer<Executor, never, NnBackend> = Layer.effect(
     Executor,
     Effect.map(Effect.context<NnBackend>(), (context) =>
-      Executor.of({ name: "inline", jobs: 1, run: (trial) => Effect.provideContext(TrialRunner.run(trial), context) }))
+      Executor.of({ name: "in-process", jobs: 1, run: (trial) => Effect.provideContext(TrialRunner.run(trial), context) }))
   )
 
-  static workers(jobs: number, backend: BackendName): Layer.Layer<Executor> {
-    return Layer.effect(Executor, makePool(jobs, backend))
+  /** Up to `jobs` worker threads, started as trials need them; `name` is recorded with each session. */
+  static workers(jobs: number, backend: BackendName, name = "threads"): Layer.Layer<Executor> {
+    return Layer.effect(Executor, makePool(jobs, backend, name))
   }
 }
 
@@ -55,9 +65,9 @@ export interface Definition {
 export const executors: ReadonlyArray<Definition> = [
   {
     name: "inline",
-    description: "every trial on this thread, one at a time (debugging, tests)",
+    description: "one trial at a time, on one worker thread (debugging, tests)",
     jobs: () => 1,
-    layer: () => Executor.inProcess
+    layer: (options) => Executor.workers(1, options.backend, "inline")
   },
   {
     name: "threads",
@@ -104,13 +114,23 @@ const call = (worker: Worker, trial: TrialSpec): Effect.Effect<TrialResult, Erro
     worker.postMessage(trial)
   })
 
-const makePool = Effect.fnUntraced(function*(jobs: number, backend: BackendName) {
+const makePool = Effect.fnUntraced(function*(jobs: number, backend: BackendName, name: string) {
   const idle = yield* Queue.unbounded<Worker>()
-  for (let i = 0; i < jobs; i++) yield* Queue.offer(idle, yield* spawn(backend))
   const scope = yield* Effect.scope
+  let started = 0
+  // The run calls at most `jobs` trials at once: a trial takes an idle worker, or starts one.
+  const take = Effect.gen(function*() {
+    const ready = yield* Queue.poll(idle)
+    if (ready._tag === "Some") return ready.value
+    if (started < jobs) {
+      started++
+      return yield* spawn(backend).pipe(Effect.provideService(Scope.Scope, scope))
+    }
+    return yield* Queue.take(idle)
+  })
   const run = (trial: TrialSpec): Effect.Effect<TrialResult> =>
     Effect.gen(function*() {
-      const worker = yield* Queue.take(idle)
+      const worker = yield* take
       const outcome = yield* Effect.result(call(worker, trial))
       if (outcome._tag === "Success") {
         yield* Queue.offer(idle, worker)
@@ -121,5 +141,5 @@ const makePool = Effect.fnUntraced(function*(jobs: number, backend: BackendName)
       yield* Queue.offer(idle, yield* spawn(backend).pipe(Effect.provideService(Scope.Scope, scope)))
       return TrialRunner.failedResult(trial, `worker died: ${outcome.failure.message}`, backend)
     })
-  return Executor.of({ name: "threads", jobs, run })
+  return Executor.of({ name, jobs, run })
 })

@@ -73,6 +73,10 @@ const parseOverride = (
   if (!known.includes(key)) {
     return Effect.fail(new ConfigError({ field: key, message: `--set ${key}: ${experiment.name} has no parameter "${key}". Known: ${known.join(", ")}` }))
   }
+  const next = /\s([A-Za-z_]\w*)=/.exec(raw)
+  if (next !== null && known.includes(next[1])) {
+    return Effect.fail(new ConfigError({ field: "--set", message: `--set "${assignment}" holds more than one assignment: each parameter needs its own --set (--set ${key}=${raw.slice(0, next.index).trim()} --set ${raw.slice(next.index).trim()})` }))
+  }
   const current = experiment.defaults[key]
   if (append && !Array.isArray(current)) {
     return Effect.fail(new ConfigError({ field: key, message: `${key}+=…: ${experiment.name}'s "${key}" is not a list; use ${key}=…` }))

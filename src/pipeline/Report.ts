@@ -25,7 +25,11 @@ const writeAtomic = (file: string, content: string) =>
 /** The run a report is made from: the one named, else the newest complete run, else the newest. */
 export const chooseRun = Effect.fn("Report.chooseRun")(function*(experiment: string, runId: string | undefined) {
   const store = yield* ResultStore
-  if (runId !== undefined) return runId
+  if (runId !== undefined) {
+    const ids = yield* store.runs(experiment)
+    if (ids.includes(runId)) return runId
+    return yield* new ConfigError({ field: "--run", message: `no run ${runId} of ${experiment} under ${store.root}. ${ids.length === 0 ? "There are no runs of it yet." : `Its runs: ${ids.join(", ")}`}` })
+  }
   const ids = yield* store.runs(experiment)
   if (ids.length === 0) {
     return yield* new ConfigError({ field: "--run", message: `no stored runs of ${experiment} under ${store.root}; run \`make experiment NAME=${experiment}\` first` })

@@ -21,6 +21,12 @@ export class Rng extends Context.Service<Rng, {
   }
 }
 
+/** The largest run seed: seeds are 32-bit unsigned integers. */
+export const maxSeed = 2 ** 32 - 1
+
+/** Whether `seed` is a run seed (a whole number in [0, 2³² − 1]; −1 would silently become 2³² − 1). */
+export const isSeed = (seed: number): boolean => Number.isInteger(seed) && seed >= 0 && seed <= maxSeed
+
 /** The service's implementation for `runSeed`, also usable directly in pure code and tests. */
 export const make = (runSeed: number): Rng["Service"] => ({
   runSeed,

@@ -6,9 +6,10 @@
  * A trial never fails: divergence becomes a `diverged` row, any other typed error or defect a
  * `failed` row naming it, so one bad trial cannot lose the rest of a run.
  */
-import { Cause, Clock, Effect } from "effect"
+import { Cause, Clock, Effect, Exit } from "effect"
+import * as fs from "node:fs"
 import * as Random from "../core/Random.ts"
-import { NumericalError, type TrialError } from "../core/Errors.ts"
+import { type ConfigError, type DataError, NumericalError, type TrialError } from "../core/Errors.ts"
 import * as Dataset from "../data/Dataset.ts"
 import * as Encode from "../data/Encode.ts"
 import * as Split from "../data/Split.ts"
@@ -19,30 +20,49 @@ import * as Score from "../scoring/Score.ts"
 import type { NnBackend } from "../models/mlp/Backend.ts"
 import * as Diagnosis from "../models/mlp/Diagnosis.ts"
 import * as Models from "../models/Registry.ts"
-import type { StoredPrediction, StoredTask, TrialResult, TrialRow } from "../results/Run.ts"
+import type { FailureKind, StoredPrediction, StoredTask, TrialResult, TrialRow } from "../results/Run.ts"
 import type { Prediction } from "../models/Model.ts"
 import * as Matrix from "../linalg/Matrix.ts"
 import * as Study from "./Study.ts"
 
-/** Data and folds are the same for every trial of a task: build them once per process. */
-const dataCache = new Map<string, { data: Dataset.Dataset; folds: ReadonlyArray<Split.Fold> }>()
+type TaskData = { readonly data: Dataset.Dataset; readonly folds: ReadonlyArray<Split.Fold> }
+
+/**
+ * Data and folds are the same for every trial of a task: built once per process, and a failure
+ * (a bad CSV cell, too few MNIST digits) is kept as well, so a broken input is read once, not
+ * once per trial.
+ */
+const dataCache = new Map<string, Exit.Exit<TaskData, DataError | ConfigError>>()
+
+/**
+ * What identifies a file's version without reading it (size and modification time), so a file
+ * fixed between two runs of one process (tests, embedding) is read again.
+ */
+const fileVersion = (spec: Task.Spec): string => {
+  if (spec.task !== "csv") return ""
+  try {
+    const stat = fs.statSync(spec.path)
+    return `${stat.size}/${stat.mtimeMs}`
+  } catch {
+    return "absent"
+  }
+}
 
 /**
  * A task's data and folds under a run seed: the same for every trial of the task in any process
- * (seeds derive from the run seed and the task name only). Cached per process.
+ * (seeds derive from the run seed and the task name only). Cached per process, failures included.
  */
-export const taskData = (runSeed: number, task: Study.TaskEntry, split: Study.SplitSpec) => {
-  const cacheKey = `${runSeed}/${task.name}/${JSON.stringify(task.spec)}/${JSON.stringify(split)}`
+export const taskData = (runSeed: number, task: Study.TaskEntry, split: Study.SplitSpec): Effect.Effect<TaskData, DataError | ConfigError> => {
+  const cacheKey = `${runSeed}/${task.name}/${JSON.stringify(task.spec)}/${JSON.stringify(split)}/${fileVersion(task.spec)}`
   const cached = dataCache.get(cacheKey)
-  if (cached !== undefined) return Effect.succeed(cached)
+  if (cached !== undefined) return cached
   return Task.load(task.spec, Random.make(Study.dataSeed(runSeed, task.name))).pipe(
-    Effect.flatMap((data) =>
-      Effect.map(Split.make(split, data, Random.make(Study.splitSeed(runSeed, task.name))), (folds) => {
-        const entry = { data, folds }
-        dataCache.set(cacheKey, entry)
-        return entry
-      })
-    )
+    Effect.flatMap((data) => Effect.map(Split.make(split, data, Random.make(Study.splitSeed(runSeed, task.name))), (folds) => ({ data, folds }))),
+    Effect.exit,
+    Effect.flatMap((exit) => {
+      if (exit._tag === "Success" || !Cause.hasInterrupts(exit.cause)) dataCache.set(cacheKey, exit)
+      return exit
+    })
   )
 }
 
@@ -91,8 +111,15 @@ const baseRow = (trial: Study.TrialSpec): Omit<TrialRow, "status" | "nTrain" | "
 
 /** The row of a trial that could not run at all (e.g. its worker died). */
 export const failedResult = (trial: Study.TrialSpec, message: string, backend: string): TrialResult => ({
-  row: { ...baseRow(trial), status: "failed", error: message, nTrain: 0, nTest: 0, metrics: {}, info: { backend }, fitSeconds: 0 }
+  row: { ...baseRow(trial), status: "failed", error: message, failure: "crash", nTrain: 0, nTest: 0, metrics: {}, info: { backend }, fitSeconds: 0 }
 })
+
+const failureKinds: Record<Exclude<TrialError["_tag"], "DivergenceError">, FailureKind> = {
+  DataError: "data",
+  ConfigError: "config",
+  NumericalError: "numerical",
+  BackendError: "backend"
+}
 
 /** A prediction as plain arrays for the result store. */
 const store = (prediction: Prediction): StoredPrediction =>
@@ -190,6 +217,7 @@ const errorRow = (trial: Study.TrialSpec, error: TrialError): TrialResult => ({
     ...baseRow(trial),
     status: error._tag === "DivergenceError" ? "diverged" : "failed",
     error: `${error._tag}: ${error.message}`,
+    ...(error._tag === "DivergenceError" ? {} : { failure: failureKinds[error._tag] }),
     nTrain: 0,
     nTest: 0,
     metrics: {},
@@ -206,7 +234,7 @@ export const run = (trial: Study.TrialSpec): Effect.Effect<TrialResult, never, N
     Effect.catch((error: TrialError) => Effect.succeed(errorRow(trial, error))),
     Effect.catchCause((cause) =>
       Effect.succeed<TrialResult>({
-        row: { ...baseRow(trial), status: "failed", error: `defect: ${Cause.pretty(cause).split("\n")[0]}`, nTrain: 0, nTest: 0, metrics: {}, info: {}, fitSeconds: 0 }
+        row: { ...baseRow(trial), status: "failed", error: `defect: ${Cause.pretty(cause).split("\n")[0]}`, failure: "crash", nTrain: 0, nTest: 0, metrics: {}, info: {}, fitSeconds: 0 }
       })
     )
   )

@@ -7,7 +7,8 @@
  * its share of the specs, point it at the run directory, and `gpnn report` reads the union.
  *
  * Gotchas: a spec file must hold specs of one run (the driver writes them); a trial whose result
- * is already stored is skipped, so a re-launched worker redoes only what is missing.
+ * is already stored is skipped, so a re-launched worker redoes only what is missing or failed (a
+ * diverged trial is a result, and is kept), as `--resume` does.
  */
 import { Effect, Schema } from "effect"
 import * as fs from "node:fs/promises"
@@ -54,9 +55,23 @@ export const readSpecs = Effect.fn("Worker.readSpecs")(function*(file: string) {
   return list as ReadonlyArray<TrialSpec>
 })
 
-/** Runs the specs one after another, saving each result under `runDir`; skips trials already stored. */
+/** The trial files under `runDir` that hold a result (not a failure). */
+const results = (runDir: string): Promise<Set<string>> =>
+  fs.readdir(path.join(runDir, "trials")).catch(() => [] as Array<string>).then(async (names) => {
+    const kept = await Promise.all(names.filter((n) => n.endsWith(".json")).map(async (name) => {
+      const text = await fs.readFile(path.join(runDir, "trials", name), "utf8").catch(() => "")
+      try {
+        return (JSON.parse(text) as { row?: { status?: string } }).row?.status !== "failed" ? name : undefined
+      } catch {
+        return undefined
+      }
+    }))
+    return new Set(kept.filter((n) => n !== undefined))
+  })
+
+/** Runs the specs one after another, saving each result under `runDir`; skips trials whose result is stored. */
 export const runAll = Effect.fn("Worker.runAll")(function*(specs: ReadonlyArray<TrialSpec>, runDir: string, onResult: (result: TrialResult) => Effect.Effect<void> = () => Effect.void) {
-  const stored = new Set(yield* Effect.promise(() => fs.readdir(path.join(runDir, "trials")).catch(() => [] as Array<string>)))
+  const stored = yield* Effect.promise(() => results(runDir))
   let ran = 0
   for (const spec of specs) {
     if (stored.has(Store.trialFile(spec.key))) continue

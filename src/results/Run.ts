@@ -9,6 +9,15 @@ import * as FitFacts from "../models/FitFacts.ts"
 export const TrialStatus = Schema.Literals(["ok", "diverged", "failed"])
 export type TrialStatus = typeof TrialStatus.Type
 
+/**
+ * Why a trial failed: its input data (a CSV error, too few MNIST digits), its configuration (an
+ * unknown family, a bad field), arithmetic, the tfjs backend, or its process (a defect, a dead
+ * worker). Data and config failures fail the run: every trial of that input would fail alike, so
+ * the run is not a result until the input is fixed and the run resumed.
+ */
+export const FailureKind = Schema.Literals(["data", "config", "numerical", "backend", "crash"])
+export type FailureKind = typeof FailureKind.Type
+
 const Scalar = Schema.Union([Schema.Number, Schema.String, Schema.Boolean])
 
 /** One finished trial. Metrics are on the task's original scale; absent where undefined. */
@@ -25,6 +34,8 @@ export const TrialRow = Schema.Struct({
   seed: Schema.Number,
   status: TrialStatus,
   error: Schema.optional(Schema.String),
+  /** Why a `failed` trial failed (absent on other rows and in runs stored before it was data). */
+  failure: Schema.optional(FailureKind),
   nTrain: Schema.Number,
   nTest: Schema.Number,
   metrics: Schema.Record(Schema.String, Schema.Number),
@@ -133,10 +144,35 @@ export const Session = Schema.Struct({
   git: Schema.optional(Git),
   /** True when this session resumed a run made by other code, with --allow-code-change. */
   codeChangeAllowed: Schema.optional(Schema.Boolean),
+  /** Input files that changed since the run started and were taken, because no stored result used them (a fix). */
+  inputsChanged: Schema.optional(Schema.Array(Schema.String)),
   trialsRun: Schema.Number,
   status: RunStatus
 })
 export type Session = typeof Session.Type
+
+/**
+ * A file a run reads (a CSV task's `path`), fingerprinted when the run starts: `--resume` refuses a
+ * changed file while stored results were computed from it (a fix of an input whose trials all
+ * failed is taken, and recorded).
+ */
+export const Input = Schema.Struct({
+  task: Schema.String,
+  path: Schema.String,
+  /** sha256 (hex) of the file's bytes; absent when it could not be read. */
+  sha256: Schema.optional(Schema.String),
+  bytes: Schema.optional(Schema.Number)
+})
+export type Input = typeof Input.Type
+
+/** The first failed trial of a run that failed, and how many failed. */
+export const RunFailure = Schema.Struct({
+  failed: Schema.Number,
+  key: Schema.String,
+  kind: Schema.optional(FailureKind),
+  error: Schema.String
+})
+export type RunFailure = typeof RunFailure.Type
 
 export const Manifest = Schema.Struct({
   experiment: Schema.String,
@@ -153,6 +189,10 @@ export const Manifest = Schema.Struct({
   versions: Schema.Record(Schema.String, Schema.String),
   host: Schema.Struct({ platform: Schema.String, cpus: Schema.Number, cpuModel: Schema.String, memoryGiB: Schema.Number }),
   status: RunStatus,
+  /** With status "failed": the first failed trial in plan order, and how many failed. */
+  failure: Schema.optional(RunFailure),
+  /** Files the run reads, fingerprinted (absent in runs stored before inputs were). */
+  inputs: Schema.optional(Schema.Array(Input)),
   sessions: Schema.Array(Session)
 })
 export type Manifest = typeof Manifest.Type

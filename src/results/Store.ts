@@ -4,13 +4,19 @@
  * them. Every write is atomic (temporary file, then rename), so a run killed at any instant keeps
  * each finished trial intact and `--resume` redoes only the missing ones.
  *
+ * Integrity: a run directory is created exclusively (`createRun`), so two runs never share one;
+ * a process working on a run holds `lock.json` (pid, host, start) for as long as it does, so two
+ * `--resume` of one run cannot both compute it; a lock left by a process that no longer exists on
+ * this host is stale and taken over. A trial file is read only under its own key's name.
+ *
  * When to use: the pipeline writes through it, the reports read `load` alone. Provide
  * `ResultStore.layer(root)`; tests point `root` at a temporary directory.
  */
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Schema, type Scope } from "effect"
 import * as fs from "node:fs/promises"
+import * as os from "node:os"
 import * as path from "node:path"
-import { StoreError } from "../core/Errors.ts"
+import { ConfigError, StoreError } from "../core/Errors.ts"
 import * as Csv from "./Csv.ts"
 import type { FitWarning } from "../models/FitFacts.ts"
 import { Manifest, type RunRecord, StoredTask, TrialResult, type TrialRow } from "./Run.ts"
@@ -107,9 +113,55 @@ const curveTable = (results: ReadonlyArray<TrialResult>): string =>
 export const saveTrialIn = (runDir: string, result: TrialResult): Effect.Effect<void, StoreError> =>
   writeAtomic(path.join(runDir, "trials", trialFile(result.row.key)), JSON.stringify(result) + "\n")
 
+/** Who holds a run's lock: a process on a host, since when. */
+export interface LockHolder {
+  readonly pid: number
+  readonly host: string
+  readonly since: string
+}
+
+/** Whether process `pid` exists on this host (EPERM: it exists, under another user). */
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/** A lock whose holder can be seen to be gone: on this host, and its process no longer exists. */
+export const isStale = (holder: LockHolder): boolean => holder.host === os.hostname() && !alive(holder.pid)
+
+/** The holder in words, for messages. */
+export const describeHolder = (holder: LockHolder): string =>
+  `process ${holder.pid} on ${holder.host === os.hostname() ? "this host" : `host ${holder.host}`} (since ${holder.since})`
+
+const readHolder = (file: string): Promise<LockHolder | undefined> =>
+  fs.readFile(file, "utf8").then(
+    (text) => {
+      try {
+        const json = JSON.parse(text) as Partial<LockHolder>
+        return typeof json.pid === "number" && typeof json.host === "string" ? { pid: json.pid, host: json.host, since: String(json.since) } : undefined
+      } catch {
+        return undefined
+      }
+    },
+    () => undefined
+  )
+
 export class ResultStore extends Context.Service<ResultStore, {
   readonly root: string
   runDir(experiment: string, runId: string): string
+  /** Creates a new run's directory; false when it exists already (exclusive, so ids never collide). */
+  createRun(experiment: string, runId: string): Effect.Effect<boolean, StoreError>
+  /**
+   * Holds the run's lock for the enclosing scope. Fails with a ConfigError naming the holder when
+   * a live process holds it; a stale lock (its process gone from this host) is taken over.
+   */
+  lock(experiment: string, runId: string): Effect.Effect<void, ConfigError | StoreError, Scope.Scope>
+  /** The live holder of a run's lock; undefined when unlocked or the lock is stale. */
+  lockHolder(experiment: string, runId: string): Effect.Effect<LockHolder | undefined>
   writeManifest(manifest: Manifest): Effect.Effect<void, StoreError>
   readManifest(experiment: string, runId: string): Effect.Effect<Manifest, StoreError>
   saveTrial(experiment: string, runId: string, result: TrialResult): Effect.Effect<void, StoreError>
@@ -140,7 +192,17 @@ const makeFileStore = (root: string): ResultStore["Service"] => {
       Effect.flatMap((names) =>
         Effect.forEach(names.filter((n) => n.endsWith(".json")), (name) => {
           const file = path.join(dir, name)
-          return readText(file).pipe(Effect.flatMap(decodeJson(TrialResult, file)))
+          return readText(file).pipe(
+            Effect.flatMap(decodeJson(TrialResult, file)),
+            Effect.flatMap((result) =>
+              trialFile(result.row.key) === name
+                ? Effect.succeed(result)
+                : Effect.fail(new StoreError({
+                  path: file,
+                  message: `holds the result of trial ${result.row.key}, which belongs in ${trialFile(result.row.key)}; a copied or renamed file would count one trial twice and another not at all. Remove ${name} (its trial re-runs on --resume)`
+                }))
+            )
+          )
         })
       ),
       Effect.map((results) => [...results].sort((a, b) => a.row.order - b.row.order))
@@ -168,9 +230,68 @@ const makeFileStore = (root: string): ResultStore["Service"] => {
       Effect.map((tasks) => new Map(tasks.map((t) => [t.name, t] as const)))
     )
   }
+  const lockFile = (experiment: string, runId: string) => path.join(runDir(experiment, runId), "lock.json")
+  const liveHolder = async (file: string): Promise<LockHolder | undefined> => {
+    const holder = await readHolder(file)
+    return holder === undefined || isStale(holder) ? undefined : holder
+  }
+  const acquire = (experiment: string, runId: string) => {
+    const file = lockFile(experiment, runId)
+    const mine: LockHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() }
+    return Effect.tryPromise({
+      try: async (): Promise<LockHolder | undefined> => {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          try {
+            await fs.writeFile(file, JSON.stringify(mine) + "\n", { flag: "wx" })
+            return undefined
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
+          }
+          const holder = await readHolder(file)
+          if (holder !== undefined && !isStale(holder)) return holder
+          // Stale (or unreadable): move it aside under a name of our own, then try again.
+          await fs.rename(file, `${file}.${process.pid}.stale`).catch(() => undefined)
+          await fs.rm(`${file}.${process.pid}.stale`, { force: true })
+        }
+        return readHolder(file)
+      },
+      catch: (cause) => new StoreError({ path: file, message: `cannot take the run's lock: ${String(cause)}` })
+    }).pipe(
+      Effect.flatMap((holder) =>
+        holder === undefined
+          ? Effect.void
+          : Effect.fail(new ConfigError({
+            field: "--run",
+            message: `run ${runId} of ${experiment} is being worked on by ${describeHolder(holder)}: two processes on one run would both compute its trials. Wait for it to finish; if that process is gone (another host cannot be checked from here), delete ${file}`
+          }))
+      )
+    )
+  }
+  const release = (experiment: string, runId: string) =>
+    Effect.promise(async () => {
+      const file = lockFile(experiment, runId)
+      const holder = await readHolder(file)
+      if (holder?.pid === process.pid && holder.host === os.hostname()) await fs.rm(file, { force: true })
+    })
   return ResultStore.of({
     root,
     runDir,
+    createRun: (experiment, runId) =>
+      Effect.tryPromise({
+        try: async () => {
+          await fs.mkdir(path.join(root, experiment), { recursive: true })
+          try {
+            await fs.mkdir(runDir(experiment, runId))
+            return true
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === "EEXIST") return false
+            throw error
+          }
+        },
+        catch: (cause) => new StoreError({ path: runDir(experiment, runId), message: `cannot create the run directory: ${String(cause)}` })
+      }),
+    lock: (experiment, runId) => Effect.acquireRelease(acquire(experiment, runId), () => release(experiment, runId)),
+    lockHolder: (experiment, runId) => Effect.promise(() => liveHolder(lockFile(experiment, runId))),
     writeManifest: (manifest) =>
       writeAtomic(path.join(runDir(manifest.experiment, manifest.runId), "manifest.json"), JSON.stringify(manifest, null, 2) + "\n"),
     readManifest,
