@@ -6,8 +6,10 @@
  * (best − fmin) at every checkpoint beside optuna's, the seconds per proposal, and the targets;
  * writes bench/out/hpo.json.
  *
- * Quantiles are numpy's "linear" ones, as the anchor's. `node bench/hpo.ts --seeds 5 --samplers
- * tpe,gp-ei --functions branin` runs a subset while developing.
+ * The functions are src/search/TestFunctions.ts (Hartmann with the anchor's constants when it
+ * gives them), the regret summary src/search/Regret.ts (numpy's "linear" percentiles, as the
+ * anchor's); `gpnn conformance` checks both against the anchor. `node bench/hpo.ts --seeds 5
+ * --samplers tpe,gp-ei --functions branin` runs a subset while developing.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -16,7 +18,9 @@ import * as Halton from "../src/search/Halton.ts"
 import * as RandomSearch from "../src/search/RandomSearch.ts"
 import * as Grid from "../src/search/Grid.ts"
 import * as Sampler from "../src/search/Sampler.ts"
+import * as Regret from "../src/search/Regret.ts"
 import * as Space from "../src/search/Space.ts"
+import * as TestFunctions from "../src/search/TestFunctions.ts"
 import * as Tpe from "../src/search/Tpe.ts"
 
 const FIXTURE = fileURLToPath(new URL("../tests/fixtures/hpo_anchor.json", import.meta.url))
@@ -45,45 +49,6 @@ interface Anchor {
   readonly functions: ReadonlyArray<FunctionSpec>
   readonly results: ReadonlyArray<ResultSpec>
   readonly timing: Record<string, Record<string, { readonly secondsPerTrial: number }>>
-}
-
-/** The objective of a fixture function, on x (dim). */
-export const objective = (f: FunctionSpec): ((x: ArrayLike<number>) => number) => {
-  if (f.name === "branin") {
-    const b = 5.1 / (4 * Math.PI ** 2)
-    const c = 5 / Math.PI
-    const t = 1 / (8 * Math.PI)
-    return (x) => (x[1] - b * x[0] ** 2 + c * x[0] - 6) ** 2 + 10 * (1 - t) * Math.cos(x[0]) + 10
-  }
-  if (f.name.startsWith("hartmann")) {
-    const { alpha, A, P } = f
-    if (alpha === undefined || A === undefined || P === undefined) throw new Error(`bench/hpo: ${f.name} needs alpha, A and P in the fixture`)
-    return (x) => {
-      let s = 0
-      for (let i = 0; i < alpha.length; i++) {
-        let e = 0
-        for (let j = 0; j < f.dim; j++) e += A[i][j] * (x[j] - P[i][j]) ** 2
-        s -= alpha[i] * Math.exp(-e)
-      }
-      return s
-    }
-  }
-  if (f.name.startsWith("rosenbrock")) {
-    return (x) => {
-      let s = 0
-      for (let i = 0; i + 1 < f.dim; i++) s += 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2
-      return s
-    }
-  }
-  throw new Error(`bench/hpo: no formula for the fixture function ${f.name} (known: branin, hartmann*, rosenbrock*)`)
-}
-
-/** numpy.percentile(values, q) with the default linear interpolation. */
-export const percentile = (values: ReadonlyArray<number>, q: number): number => {
-  const s = [...values].sort((a, b) => a - b)
-  const h = (s.length - 1) * (q / 100)
-  const lo = Math.floor(h)
-  return s[lo] + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]) - s[lo])
 }
 
 interface Entry {
@@ -153,32 +118,32 @@ export const run = (options: Options = {}): ReadonlyArray<Row> => {
     const { budget, checkpoints } = reference[0]
     const seeds = reference[0].perSeed.map((s) => s.seed).slice(0, options.seeds)
     const space = Space.make(fn.bounds.map(([lo, hi], j) => Space.float(`x${j}`, lo, hi)))
-    const f = objective(fn)
+    const f = TestFunctions.byName(fn.name, fn).f
     const names = Space.names(space)
     console.log(`\n${fn.name} (${fn.dim}-d), budget ${budget}, ${seeds.length} seeds; simple regret median [Q25, Q75] at ${checkpoints.join(" / ")} trials`)
     for (const entry of samplers) {
       const t0 = performance.now()
-      const regrets = checkpoints.map(() => [] as Array<number>)
+      const best: Array<Array<number>> = []
       let proposalSeconds = 0
       let lateSeconds = 0
       for (const seed of seeds) {
         const { sampler, seconds } = timed(entry.make(budget, fn.dim))
         const res = Sampler.minimize(sampler, space, (p) => f(names.map((n) => p[n] as number)), budget, seed)
-        checkpoints.forEach((c, k) => regrets[k].push(res.bestSoFar[c - 1] - fn.fmin))
+        best.push(checkpoints.map((c) => res.bestSoFar[c - 1]))
         proposalSeconds += seconds.reduce((a, b) => a + b, 0) / budget
         lateSeconds += seconds.slice(budget - 10).reduce((a, b) => a + b, 0) / 10
       }
-      const q = (p: number) => regrets.map((r) => percentile(r, p))
+      const regret = Regret.summary(best, fn.fmin)
       const row: Row = {
         function: fn.name,
         sampler: entry.name,
         budget,
         checkpoints,
         seeds,
-        regretMedian: q(50),
-        regretQ25: q(25),
-        regretQ75: q(75),
-        regretIqr: regrets.map((r) => percentile(r, 75) - percentile(r, 25)),
+        regretMedian: regret.median,
+        regretQ25: regret.q25,
+        regretQ75: regret.q75,
+        regretIqr: regret.iqr,
         secondsPerProposal: proposalSeconds / seeds.length,
         secondsPerProposalAtBudget: lateSeconds / seeds.length
       }

@@ -224,6 +224,34 @@ describe("other data still passes (expected values derived here by invariances)"
     expect(kind).toBe("mlp_norm_step")
     expectAllPass(lines, m.cases.reduce((s: number, c: Json) => s + 2 + 5 * c.runs.length, 0))
   })
+
+  it("hpo_anchor: seeds in another order, the final checkpoint alone, Hartmann-6 with its coordinates permuted, a Rosenbrock-3", async () => {
+    const h = read("hpo_anchor.json")
+    const order = permutation(6, 8)
+    const hartmann = h.functions.find((f: Json) => f.name === "hartmann6")
+    // f(x) = −Σ αᵢ exp(−Σⱼ Aᵢⱼ (xⱼ − Pᵢⱼ)²) is unchanged when the columns of A, P and the coordinates of x are permuted alike
+    const columns = (rows: Array<Array<number>>) => rows.map((row) => permute(row, order))
+    const functions = h.functions.map((f: Json) => f === hartmann ? { ...f, A: columns(f.A), P: columns(f.P), argmin: columns(f.argmin) } : f)
+    const rosenbrock3 = { name: "rosenbrock3", dim: 3, bounds: [[-2, 2], [-2, 2], [-2, 2]], fmin: 0, argmin: [[1, 1, 1]] }
+    // the regret figures are order statistics over seeds: any order of the seeds gives the same ones
+    const last = (v: Array<number>) => [v.at(-1)]
+    const results = h.results.map((r: Json, k: number) => ({
+      ...r,
+      perSeed: permute(r.perSeed, permutation(r.perSeed.length, 20 + k)).map((s: Json) => ({ seed: s.seed, best: last(s.best) })),
+      checkpoints: last(r.checkpoints),
+      regretMedian: last(r.regretMedian),
+      regretQ25: last(r.regretQ25),
+      regretQ75: last(r.regretQ75),
+      regretIqr: last(r.regretIqr)
+    }))
+    const { kind, lines } = await check("anchor-moved.json", { description: h.description, functions: [...functions, rosenbrock3], results })
+    expect(kind).toBe("hpo_anchor")
+    expect(lines.filter((l) => l.outcome === "skip").map((l) => l.check)).toEqual(["quality vs optuna"])
+    expectAllPass(lines.filter((l) => l.outcome !== "skip"), 2 * (functions.length + 1) + 4 * results.length)
+    // Hartmann-6 without its constants: gpnn's standard ones
+    const bare = { name: "hartmann6", dim: 6, bounds: hartmann.bounds, fmin: hartmann.fmin, argmin: hartmann.argmin }
+    expectAllPass((await check("hpo_anchor.json", { functions: [bare] })).lines, 2)
+  })
 })
 
 describe("a reference value moved beyond its tolerance fails exactly that check", () => {
@@ -298,5 +326,37 @@ describe("a reference value moved beyond its tolerance fails exactly that check"
     const lines = (await check("svm.json", tight)).lines
     expect(failing(lines)).toContain("grid: test AUC")
     expect(lines.find((l) => l.check === "grid: test AUC")?.tolerance).toBe("atol 1e-9")
+  })
+
+  it("hpo_anchor: a moved fmin, regret against the exact minimum, a wrong median, Hartmann constants off by 0.1 %", async () => {
+    const h = read("hpo_anchor.json")
+    const branin = h.functions.findIndex((f: Json) => f.name === "branin")
+    // fmin moved and the regrets moved with it (best − fmin shifts by −δ; the IQR not): only the function check sees it
+    const shifted = (delta: number) => {
+      const moved = structuredClone(h)
+      moved.functions[branin].fmin += delta
+      for (const r of moved.results.filter((r: Json) => r.function === "branin")) {
+        for (const key of ["regretMedian", "regretQ25", "regretQ75"]) r[key] = r[key].map((v: number) => v - delta)
+      }
+      return moved
+    }
+    // 1e-5 is 2.5e-5 relative, beyond rounding to 6 significant digits; 1e-6 is within it
+    expect(failing((await check("hpo_anchor.json", shifted(1e-5))).lines)).toEqual(["branin: f(argmin) = fmin"])
+    expect(failing((await check("hpo_anchor.json", shifted(1e-6))).lines)).toEqual([])
+    // the exact minimum 5/(4π) passes the function check, but the figures were taken against the rounded fmin
+    const exact = structuredClone(h)
+    exact.functions[branin].fmin = 5 / (4 * Math.PI)
+    const braninRuns = h.results.filter((r: Json) => r.function === "branin").map((r: Json) => `branin/${r.sampler}`)
+    expect(failing((await check("hpo_anchor.json", exact)).lines)).toEqual(braninRuns.flatMap((l: string) => [`${l}: regretMedian`, `${l}: regretQ25`, `${l}: regretQ75`]))
+    // one median moved by 1e-8 relative (rtol 1e-9)
+    const median = structuredClone(h)
+    const tpe = median.results.find((r: Json) => r.function === "hartmann6" && r.sampler === "tpe")
+    tpe.regretMedian[tpe.regretMedian.length - 1] *= 1 + 1e-8
+    expect(failing((await check("hpo_anchor.json", median)).lines)).toEqual(["hartmann6/tpe: regretMedian"])
+    // the fixture's constants are the ones evaluated: α scaled by 1.001 moves f(argmin) by 3e-3
+    const constants = structuredClone(h)
+    const hartmann = constants.functions.find((f: Json) => f.name === "hartmann6")
+    hartmann.alpha = hartmann.alpha.map((a: number) => a * 1.001)
+    expect(failing((await check("hpo_anchor.json", constants)).lines)).toEqual(["hartmann6: f(argmin) = fmin"])
   })
 })

@@ -1,8 +1,8 @@
 /**
  * `gpnn conformance <dir>`: gpnn's own implementations run on the data of every reference
- * fixture in a directory (scikit-learn, PyTorch and closed-form NNGP/NTK values, the public set
- * in tests/fixtures or any other set of the same schema) and compared with the reference values,
- * one report line per check.
+ * fixture in a directory (scikit-learn, PyTorch and closed-form NNGP/NTK values, optuna's test
+ * functions and regret figures; the public set in tests/fixtures or any other set of the same
+ * schema) and compared with the reference values, one report line per check.
  *
  * Conventions: every `*.json` in `dir` (not recursive), in name order. A file's kind is
  * recognised by its structure: every kind's schema is tried (checks/*.ts) and the one that
@@ -26,6 +26,7 @@ import * as Calibration from "./checks/Calibration.ts"
 import * as GpClassification from "./checks/GpClassification.ts"
 import * as GpComposite from "./checks/GpComposite.ts"
 import * as GpRegression from "./checks/GpRegression.ts"
+import * as HpoAnchor from "./checks/HpoAnchor.ts"
 import * as Metrics from "./checks/Metrics.ts"
 import * as MlpNormStep from "./checks/MlpNormStep.ts"
 import * as MlpStep from "./checks/MlpStep.ts"
@@ -47,7 +48,8 @@ export const kinds: ReadonlyArray<Kind.Kind> = [
   GpClassification.kind,
   Svm.kind,
   StatsTests.kind,
-  Calibration.kind
+  Calibration.kind,
+  HpoAnchor.kind
 ]
 
 /** What one file was taken for. */

@@ -39,6 +39,8 @@ export const make = <A>(options: {
   /** A Struct schema: its fields are the top-level keys the kind checks. */
   readonly schema: Schema.Decoder<A> & { readonly fields: Readonly<Record<string, unknown>> }
   readonly present: (fixture: A) => string | undefined
+  /** Top-level keys of this kind that hold no reference values (e.g. wall times), beside METADATA. */
+  readonly metadata?: ReadonlyArray<string>
   readonly run: (fixture: A, context: Context) => Effect.Effect<ReadonlyArray<Check.Line>>
 }): Kind => ({
   name: options.name,
@@ -49,7 +51,7 @@ export const make = <A>(options: {
     const fixture = decoded.success
     const missing = options.present(fixture)
     if (missing !== undefined) return Result.fail(missing)
-    const unknown = (typeof json === "object" && json !== null ? Object.keys(json) : []).filter((key) => !(key in options.schema.fields) && !METADATA.includes(key))
+    const unknown = (typeof json === "object" && json !== null ? Object.keys(json) : []).filter((key) => !(key in options.schema.fields) && !METADATA.includes(key) && !(options.metadata ?? []).includes(key))
     return Result.succeed((context: Context) =>
       Effect.map(options.run(fixture, context), (lines) =>
         unknown.length === 0
