@@ -97,14 +97,16 @@ describe("compare with user tasks", () => {
     expect(readme).toContain("## Task: csv-linear-y")
   }, 120_000)
 
-  it("fails a CSV with a text cell or one class with a message naming file, line and column; the other task's trials are stored", async () => {
+  it("fails a CSV with a text cell or one class with a message naming file, line and column; the other task's trials are stored and the run exits non-zero", async () => {
     const text = csv("text.csv", linear(30).replace(/\n(.*?),(.*?),(.*?)\n/, "\n$1,$2,oops\n"))
     const single = csv("single.csv", ["x,label", ...Array.from({ length: 20 }, (_, i) => `${i},yes`)].join("\n") + "\n")
     const out = await box.gpnn([
       "run", "compare", "--profile", "quick", "--jobs", "1", "--set", "tasks=sine-quadratic",
       "--task", `csv:${text}:y:regression`, "--task", `csv:${single}:label:classification`, ...box.dirs("bad")
     ])
-    expect(out.code, out.stderr).toBe(0)
+    // a data error fails the run (it must not look like success), naming the first failed trial
+    expect(out.code).not.toBe(0)
+    expect(out.stderr).toContain(text)
     const rows = trialRecords(box.onlyRun("bad", "compare"))
     expect(rows.filter((r) => r.task === "sine-quadratic" && r.status === "ok")).toHaveLength(24)
     const textRows = rows.filter((r) => r.task === "csv-text-y")
@@ -117,6 +119,9 @@ describe("compare with user tasks", () => {
     }
     const singleRows = rows.filter((r) => r.task === "csv-single-label")
     for (const r of singleRows) expect(r.error).toMatch(new RegExp(`${single.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.*"label".*single class`))
+    // the failed run writes no report by itself; asked for one, it says which tasks have nothing
+    const report = await box.gpnn(["report", "compare", ...box.dirs("bad")])
+    expect(report.code, report.stderr).toBe(0)
     const readme = reportFiles(box.reportDir("bad", "compare")).get("README.md") ?? ""
     expect(readme).toContain("No trial of this task finished")
   }, 120_000)
