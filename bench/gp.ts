@@ -49,7 +49,7 @@ export interface Row {
   readonly predictS?: number
   readonly sklearn?: SklearnFigures
   /** gpnn's times as multiples of scikit-learn's. */
-  readonly ratios?: { readonly lmlGrad?: number; readonly fit?: number; readonly predict?: number }
+  readonly ratios?: { readonly lmlGrad?: number | undefined; readonly fit?: number | undefined; readonly predict?: number | undefined }
 }
 
 export interface Options {

@@ -84,9 +84,9 @@ export interface Row {
 }
 
 export interface Options {
-  readonly seeds?: number
-  readonly samplers?: ReadonlyArray<string>
-  readonly functions?: ReadonlyArray<string>
+  readonly seeds?: number | undefined
+  readonly samplers?: ReadonlyArray<string> | undefined
+  readonly functions?: ReadonlyArray<string> | undefined
 }
 
 /** The sampler with the wall seconds of each of its proposals recorded on the side. */

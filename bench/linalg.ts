@@ -35,10 +35,10 @@ export interface Row {
   readonly inverseMs: number
   readonly inverseGflops: number
   /** scipy cho_factor, ms, and whether it was measured now or recorded. */
-  readonly scipyMs?: number
-  readonly scipySource?: "measured" | "recorded"
+  readonly scipyMs?: number | undefined
+  readonly scipySource?: "measured" | "recorded" | undefined
   /** factorMs / scipyMs: gpnn's time as a multiple of scipy's. */
-  readonly ratioToScipy?: number
+  readonly ratioToScipy?: number | undefined
 }
 
 export interface Figures {

@@ -58,19 +58,19 @@ export interface Figures {
     readonly gpnn: Throughput
     readonly layers: Throughput
     /** PyTorch (1 thread); undefined when torch is not installed. */
-    readonly peer?: number
+    readonly peer?: number | undefined
   }
   readonly widthSweep: ReadonlyArray<{
     readonly width: number
     readonly batch: number
     readonly adam: Throughput
     readonly momentum: Throughput
-    readonly peerMomentum?: number
+    readonly peerMomentum?: number | undefined
   }>
   /** gpnn's samples/s as multiples of the peer's (higher is better). */
   readonly ratios: {
-    readonly classification?: number
-    readonly widthSweepMomentum: ReadonlyArray<{ readonly width: number; readonly ratio?: number }>
+    readonly classification?: number | undefined
+    readonly widthSweepMomentum: ReadonlyArray<{ readonly width: number; readonly ratio?: number | undefined }>
   }
 }
 

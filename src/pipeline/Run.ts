@@ -43,7 +43,7 @@ export interface Options {
   readonly profile: Experiment.Profile
   readonly overrides: ReadonlyArray<string>
   readonly resume: boolean
-  readonly runId?: string
+  readonly runId?: string | undefined
   readonly report: boolean
   readonly reportsDir: string
   /** Resume a run made by another version of the code (recorded in the session). */
@@ -52,7 +52,7 @@ export interface Options {
    * For tests of interruption: after this many trials are stored, the process sends itself
    * SIGINT, so Ctrl-C is exercised through the real signal path at a known point.
    */
-  readonly interruptAfter?: number
+  readonly interruptAfter?: number | undefined
 }
 
 /** What differs between a stored run's parameters and seed and those asked for now, in words. */

@@ -80,7 +80,7 @@ export interface Line extends Common {
    * Per-point lower and upper bounds of y, drawn as error bars or as a shaded band. Rows with
    * both bounds null or undefined have none (not counted as omitted).
    */
-  readonly interval?: { readonly lo: string; readonly hi: string; readonly style?: "bars" | "band" }
+  readonly interval?: { readonly lo: string; readonly hi: string; readonly style?: "bars" | "band" } | undefined
   /** Draw a point at each datum. Default true. */
   readonly points?: boolean
   /**

@@ -40,7 +40,7 @@ export interface FloatParam {
   readonly low: number
   readonly high: number
   readonly log: boolean
-  readonly when?: Condition
+  readonly when?: Condition | undefined
 }
 export interface IntParam {
   readonly type: "int"
@@ -48,13 +48,13 @@ export interface IntParam {
   readonly low: number
   readonly high: number
   readonly log: boolean
-  readonly when?: Condition
+  readonly when?: Condition | undefined
 }
 export interface CategoricalParam {
   readonly type: "categorical"
   readonly name: string
   readonly choices: ReadonlyArray<Choice>
-  readonly when?: Condition
+  readonly when?: Condition | undefined
 }
 export type Param = FloatParam | IntParam | CategoricalParam
 
@@ -126,13 +126,13 @@ export const make = (params: ReadonlyArray<Param>): Space => {
   return { params }
 }
 
-export const float = (name: string, low: number, high: number, options: { readonly log?: boolean; readonly when?: Condition } = {}): FloatParam =>
+export const float = (name: string, low: number, high: number, options: { readonly log?: boolean | undefined; readonly when?: Condition | undefined } = {}): FloatParam =>
   ({ type: "float", name, low, high, log: options.log ?? false, ...(options.when ? { when: options.when } : {}) })
 
-export const int = (name: string, low: number, high: number, options: { readonly log?: boolean; readonly when?: Condition } = {}): IntParam =>
+export const int = (name: string, low: number, high: number, options: { readonly log?: boolean | undefined; readonly when?: Condition | undefined } = {}): IntParam =>
   ({ type: "int", name, low, high, log: options.log ?? false, ...(options.when ? { when: options.when } : {}) })
 
-export const categorical = (name: string, choices: ReadonlyArray<Choice>, options: { readonly when?: Condition } = {}): CategoricalParam =>
+export const categorical = (name: string, choices: ReadonlyArray<Choice>, options: { readonly when?: Condition | undefined } = {}): CategoricalParam =>
   ({ type: "categorical", name, choices, ...(options.when ? { when: options.when } : {}) })
 
 const asConfigError = (error: unknown): ConfigError => {

@@ -186,7 +186,7 @@ const psiOf = (y: Float64Array, a: Float64Array, f: Float64Array): number => {
  * needed: B is well conditioned whatever K is). Throws NumericalError if B cannot be factored
  * (only when K has non-finite entries or is grossly indefinite). Shapes: K (n × n), y (n).
  */
-export const posteriorMode = (K: Matrix.Matrix, y: Float64Array, options: { readonly start?: Float64Array } = {}): Mode => {
+export const posteriorMode = (K: Matrix.Matrix, y: Float64Array, options: { readonly start?: Float64Array | undefined } = {}): Mode => {
   const n = y.length
   let f: Float64Array = new Float64Array(n)
   let a: Float64Array = new Float64Array(n)
@@ -307,7 +307,7 @@ export const logMarginalLikelihood = (
   kernel: Kernel.Kernel,
   X: Matrix.Matrix,
   y: Float64Array,
-  options: { readonly gradient?: boolean; readonly start?: Float64Array } = {}
+  options: { readonly gradient?: boolean; readonly start?: Float64Array | undefined } = {}
 ): Likelihood => {
   checkLabels(X, y, 2, "GpClassification.logMarginalLikelihood")
   const K = Kernel.matrix(kernel, X)
@@ -323,7 +323,7 @@ export interface FitOptions {
   /** Extra optimiser starts log-uniform inside the bounds (sklearn's n_restarts_optimizer). Default 0. */
   readonly restarts?: number
   /** Draws the restarts; required when restarts > 0. */
-  readonly rng?: Random.Generator
+  readonly rng?: Random.Generator | undefined
   /** false: keep the kernel's hyperparameters as given. Default true. */
   readonly optimize?: boolean
   readonly optimizer?: Optimizer.MinimizeOptions
