@@ -32,7 +32,10 @@ const study: Study.Study = {
 const plan = Study.trials(study, Rng.make(7), Registry.isStochastic)
 
 /** A result without what measures time. */
-const timeless = (r: TrialResult) => ({ ...r, row: { ...r.row, fitSeconds: 0 } })
+const timeless = (r: TrialResult) => ({
+  ...r,
+  row: { ...r.row, fitSeconds: 0, info: Object.fromEntries(Object.entries(r.row.info).filter(([k]) => !k.endsWith("Seconds"))) }
+})
 
 const runOn = (definition: Executor.Definition) =>
   Effect.gen(function*() {
