@@ -186,50 +186,40 @@ const makeFileStore = (root: string): ResultStore["Service"] => {
     const file = path.join(runDir(experiment, runId), "manifest.json")
     return readText(file).pipe(Effect.flatMap(decodeJson(Manifest, file)))
   }
-  const readTrials = (experiment: string, runId: string) => {
-    const dir = path.join(runDir(experiment, runId), "trials")
+  /** Every `*.json` file of a run's subfolder (trials, tasks, extras), in name order, through `read`. */
+  const readEach = <A, E>(experiment: string, runId: string, folder: string, read: (file: string, name: string, text: string) => Effect.Effect<A, E>) => {
+    const dir = path.join(runDir(experiment, runId), folder)
     return listDir(dir).pipe(
       Effect.flatMap((names) =>
         Effect.forEach(names.filter((n) => n.endsWith(".json")), (name) => {
           const file = path.join(dir, name)
-          return readText(file).pipe(
-            Effect.flatMap(decodeJson(TrialResult, file)),
-            Effect.flatMap((result) =>
-              trialFile(result.row.key) === name
-                ? Effect.succeed(result)
-                : Effect.fail(new StoreError({
-                  path: file,
-                  message: `holds the result of trial ${result.row.key}, which belongs in ${trialFile(result.row.key)}; a copied or renamed file would count one trial twice and another not at all. Remove ${name} (its trial re-runs on --resume)`
-                }))
-            )
-          )
+          return readText(file).pipe(Effect.flatMap((text) => read(file, name, text)))
         })
-      ),
-      Effect.map((results) => [...results].sort((a, b) => a.row.order - b.row.order))
+      )
     )
   }
-  const readExtras = (experiment: string, runId: string) => {
-    const dir = path.join(runDir(experiment, runId), "extras")
-    return listDir(dir).pipe(
-      Effect.flatMap((names) =>
-        Effect.forEach(names.filter((n) => n.endsWith(".json")), (name) =>
-          readText(path.join(dir, name)).pipe(Effect.map((text) => [name.replace(/\.json$/, ""), JSON.parse(text) as unknown] as const)))
-      ),
-      Effect.map((entries) => new Map(entries))
-    )
-  }
-  const readTasks = (experiment: string, runId: string) => {
-    const dir = path.join(runDir(experiment, runId), "tasks")
-    return listDir(dir).pipe(
-      Effect.flatMap((names) =>
-        Effect.forEach(names.filter((n) => n.endsWith(".json")), (name) => {
-          const file = path.join(dir, name)
-          return readText(file).pipe(Effect.flatMap(decodeJson(StoredTask, file)))
-        })
-      ),
+  const readTrials = (experiment: string, runId: string) =>
+    readEach(experiment, runId, "trials", (file, name, text) =>
+      decodeJson(TrialResult, file)(text).pipe(
+        Effect.flatMap((result) =>
+          trialFile(result.row.key) === name
+            ? Effect.succeed(result)
+            : Effect.fail(new StoreError({
+              path: file,
+              message: `holds the result of trial ${result.row.key}, which belongs in ${trialFile(result.row.key)}; a copied or renamed file would count one trial twice and another not at all. Remove ${name} (its trial re-runs on --resume)`
+            }))
+        )
+      )).pipe(Effect.map((results) => [...results].sort((a, b) => a.row.order - b.row.order)))
+  const readExtras = (experiment: string, runId: string) =>
+    readEach(experiment, runId, "extras", (file, name, text) =>
+      Effect.try({
+        try: () => [name.replace(/\.json$/, ""), JSON.parse(text) as unknown] as const,
+        catch: (cause) => new StoreError({ path: file, message: `not JSON: ${String(cause)}` })
+      })).pipe(Effect.map((entries) => new Map(entries)))
+  const readTasks = (experiment: string, runId: string) =>
+    readEach(experiment, runId, "tasks", (file, _name, text) => decodeJson(StoredTask, file)(text)).pipe(
       Effect.map((tasks) => new Map(tasks.map((t) => [t.name, t] as const)))
     )
-  }
   const lockFile = (experiment: string, runId: string) => path.join(runDir(experiment, runId), "lock.json")
   const liveHolder = async (file: string): Promise<LockHolder | undefined> => {
     const holder = await readHolder(file)
