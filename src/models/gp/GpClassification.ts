@@ -554,9 +554,6 @@ const facts = (fitted: Fitted) => {
 }
 
 const fitModel = Effect.fn("GpClassification.fit")(function*(config: GpcConfig, train: Dataset, options: ModelFitOptions): Effect.fn.Return<ModelFitted, TrialError> {
-  if (train.kind !== "classification") {
-    return yield* new ConfigError({ field: "gpc", message: `the gpc family does classification only; ${train.name} is a ${train.kind} task (use the gp family)` })
-  }
   const fitted = yield* Effect.try({
     try: () => fit(kernelFor(config.kernel), train.X, train.y, train.classes, { restarts: config.restarts, rng: options.rng.fork("gpc/restarts") }),
     catch: toCatchable

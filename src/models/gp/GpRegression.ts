@@ -473,9 +473,6 @@ const toCatchable = (error: unknown): TrialError => {
 }
 
 const fitModel = Effect.fn("GpRegression.fit")(function*(config: GpConfig, train: Dataset, options: ModelFitOptions): Effect.fn.Return<ModelFitted, TrialError> {
-  if (train.kind !== "regression") {
-    return yield* new ConfigError({ field: "gp", message: `the gp family does regression only; ${train.name} is a ${train.kind} task (use a GP classifier or an SVM)` })
-  }
   const fitted = yield* Effect.try({
     try: () => fit(kernelOf(config.kernel, config.ard === true ? train.X.cols : undefined), train.X, train.y, { restarts: config.restarts, rng: options.rng.fork("gp/restarts"), normalizeY: config.normalizeY }),
     catch: toCatchable

@@ -121,14 +121,7 @@ const checkData = Effect.fnUntraced(function*(ds: Dataset) {
   const source = `training set ${ds.name}`
   if (ds.X.rows === 0) return yield* new DataError({ source, message: `${source} has no rows` })
   if (ds.y.length !== ds.X.rows) return yield* new DataError({ source, message: `${source} has ${ds.X.rows} rows of X but ${ds.y.length} targets` })
-  for (let k = 0; k < ds.X.data.length; k++) {
-    if (!Number.isFinite(ds.X.data[k])) {
-      return yield* new DataError({ source, row: Math.floor(k / ds.X.cols) + 1, message: `a feature is ${ds.X.data[k]}: drop or impute non-finite values before fitting` })
-    }
-  }
-  for (let i = 0; i < ds.y.length; i++) {
-    if (!Number.isFinite(ds.y[i])) return yield* new DataError({ source, row: i + 1, message: `a target is ${ds.y[i]}: drop or impute it` })
-  }
+  // non-finite values are refused before this runs, by Family.define
 })
 
 const toTrialError = (error: unknown): TrialError => {
