@@ -50,6 +50,11 @@ export interface Fitted {
   readonly warnings: ReadonlyArray<FitFacts.FitWarning>
   /** Iterative fits: what the loss curve says (healthy, diverged, stuck, …) with its evidence. */
   readonly diagnosis?: FitFacts.CurveDiagnosis
+  /**
+   * Measurements of workflow stages run inside the fit (src/workflow/: the LR range test's
+   * rates and losses, a throughput sweep), by stage name, as named columns of equal length.
+   */
+  readonly stages?: Readonly<Record<string, Readonly<Record<string, ReadonlyArray<number>>>>>
   /** Other facts worth a column in the results (kernel description, backend, jitter, iterations). */
   readonly info: Readonly<Record<string, number | string | boolean>>
   /** Frees what the fit holds outside the JS heap (tfjs tensors). Safe to call twice. */

@@ -209,7 +209,8 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
     row,
     ...(fitted.curve === undefined ? {} : { curve: fitted.curve }),
     ...(scored.probe === undefined ? {} : { probe: scored.probe }),
-    ...(scored.heldOut === undefined ? {} : { heldOut: scored.heldOut })
+    ...(scored.heldOut === undefined ? {} : { heldOut: scored.heldOut }),
+    ...(fitted.stages === undefined ? {} : { stages: fitted.stages })
   }
 })
 

@@ -88,7 +88,9 @@ export const TrialResult = Schema.Struct({
   /** Predictions at the task's probe points. */
   probe: Schema.optional(StoredPrediction),
   /** Predictions on the held-out part (when the study keeps them). */
-  heldOut: Schema.optional(HeldOut)
+  heldOut: Schema.optional(HeldOut),
+  /** Measurements of workflow stages run inside the fit (src/workflow/), by stage, as named columns. */
+  stages: Schema.optional(Schema.Record(Schema.String, Schema.Record(Schema.String, Schema.Array(Schema.Number))))
 })
 export type TrialResult = typeof TrialResult.Type
 
@@ -206,6 +208,8 @@ export interface RunRecord {
   readonly probes: ReadonlyMap<string, StoredPrediction>
   /** Held-out predictions, by trial key. */
   readonly heldOut: ReadonlyMap<string, HeldOut>
+  /** Workflow stages' measurements (an LR range test, a throughput sweep), by trial key, then stage. */
+  readonly stages: ReadonlyMap<string, Readonly<Record<string, Readonly<Record<string, ReadonlyArray<number>>>>>>
   /** Side data a run left for its report (e.g. the Python peer's timing), by file name. */
   readonly extras: ReadonlyMap<string, unknown>
   /** What each task stored for the report (probes, truth, data and folds), by task name; empty for runs stored before tasks were. */

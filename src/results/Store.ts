@@ -320,6 +320,7 @@ const makeFileStore = (root: string): ResultStore["Service"] => {
           curves: new Map(results.filter((r) => r.curve !== undefined).map((r) => [r.row.key, r.curve!])),
           probes: new Map(results.filter((r) => r.probe !== undefined).map((r) => [r.row.key, r.probe!])),
           heldOut: new Map(results.filter((r) => r.heldOut !== undefined).map((r) => [r.row.key, r.heldOut!])),
+          stages: new Map(results.filter((r) => r.stages !== undefined).map((r) => [r.row.key, r.stages!])),
           extras
         }))
       )

@@ -58,6 +58,7 @@ export const runRecord = (parts: {
   curves: new Map((parts.curves ?? []).map(([r, c]) => [r.key, c])),
   heldOut: new Map((parts.heldOut ?? []).map(([r, h]) => [r.key, h])),
   probes: new Map((parts.probes ?? []).map(([r, p]) => [r.key, p])),
+  stages: new Map(),
   extras: new Map(),
   tasks: new Map()
 })

@@ -55,6 +55,9 @@ import * as Diagnosis from "./Diagnosis.ts"
 import * as Optimizer from "./Optimizer.ts"
 import * as Schedule from "./Schedule.ts"
 import * as Training from "./Training.ts"
+import * as BatchThroughput from "../../workflow/BatchThroughput.ts"
+import * as LrRangeTest from "../../workflow/LrRangeTest.ts"
+import * as OverfitCheck from "../../workflow/OverfitCheck.ts"
 
 export const MlpConfig = Schema.Struct({
   ...Arch.shapeFields,
@@ -107,7 +110,32 @@ export const MlpConfig = Schema.Struct({
   /** Early stopping: the held-out loss must fall below best − minDelta to count as improving. */
   minDelta: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
   /** Early stopping: the share of training rows held out as its monitor. */
-  validationFraction: Schema.Finite.check(Schema.isGreaterThan(0), Schema.isLessThan(1))
+  validationFraction: Schema.Finite.check(Schema.isGreaterThan(0), Schema.isLessThan(1)),
+  /**
+   * Choose the learning rate by the range test (src/workflow/LrRangeTest.ts) before training: the
+   * sweep runs on the training rows from the net's initial weights, then the net trains from those
+   * same initial weights at the suggestion (info.lrSuggested); `learningRate` is then unused.
+   */
+  lrRangeTest: Schema.Boolean,
+  lrRangeMin: Schema.Finite.check(Schema.isGreaterThan(0)),
+  lrRangeMax: Schema.Finite.check(Schema.isGreaterThan(0)),
+  lrRangeSteps: Schema.Int.check(Schema.isGreaterThanOrEqualTo(12)),
+  /**
+   * Before training, check that the net and optimiser overfit `overfitRows` training rows in
+   * `overfitSteps` full-batch steps (src/workflow/OverfitCheck.ts); a failed check fails the trial
+   * with a ConfigError naming the diagnosis, so a broken config stops before the long run.
+   */
+  overfitCheck: Schema.Boolean,
+  overfitRows: Schema.Int.check(Schema.isGreaterThanOrEqualTo(2)),
+  overfitSteps: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  /**
+   * Batch sizes whose training throughput (samples/s) is measured before training
+   * (src/workflow/BatchThroughput.ts), stored as the fit's "throughput" stage; timing only, it
+   * changes nothing in the fit. Empty: no measurement.
+   */
+  throughputSizes: Schema.Array(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  /** Timed steps per size of the throughput measurement (after 3 untimed ones). */
+  throughputSteps: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 })
 export type MlpConfig = typeof MlpConfig.Type
 
@@ -137,7 +165,16 @@ export const defaults: MlpConfig = {
   warmupEpochs: 0,
   patience: null,
   minDelta: 0,
-  validationFraction: 0.2
+  validationFraction: 0.2,
+  lrRangeTest: false,
+  lrRangeMin: LrRangeTest.defaultSweep.minLr,
+  lrRangeMax: LrRangeTest.defaultSweep.maxLr,
+  lrRangeSteps: LrRangeTest.defaultSweep.steps,
+  overfitCheck: false,
+  overfitRows: 32,
+  overfitSteps: 200,
+  throughputSizes: [],
+  throughputSteps: 10
 }
 
 const checkFinite = (data: Float64Array, source: string, what: string, cols: number): Effect.Effect<void, DataError> => {
@@ -255,6 +292,81 @@ const outputsOn = (net: Network.Network, X: Matrix.Matrix): Float32Array => {
   }
 }
 
+/** What the workflow stages run before training left: the rate to train at, facts for the row, the stages' measurements. */
+interface StagesRun {
+  readonly learningRate: number
+  readonly info: Record<string, number | string | boolean>
+  readonly stages: Record<string, Record<string, ReadonlyArray<number>>>
+}
+
+/**
+ * The workflow stages a config asks for, in a practitioner's order, each from the net's initial
+ * weights on the training rows: the LR range test (its suggestion becomes the rate), the overfit
+ * check at that rate (a failure is a ConfigError naming the diagnosis), the throughput
+ * measurement (timing only). Each stage draws from its own fork of the trial's generator.
+ */
+const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset, layers: Network.Layers, structure: Network.Structure, loss: Loss.Kind, outputDim: number, optimizer: Optimizer.Settings, rng: Random.Generator) {
+  const info: Record<string, number | string | boolean> = {}
+  const stages: Record<string, Record<string, ReadonlyArray<number>>> = {}
+  let learningRate = config.learningRate
+  if (config.lrRangeTest) {
+    if (!(config.lrRangeMax > config.lrRangeMin)) {
+      return yield* new ConfigError({ field: "mlp.lrRangeMax", message: `the range test sweeps from lrRangeMin up to lrRangeMax, got ${config.lrRangeMin} to ${config.lrRangeMax}: make lrRangeMax larger` })
+    }
+    const sweep = { minLr: config.lrRangeMin, maxLr: config.lrRangeMax, steps: config.lrRangeSteps }
+    const outcome = yield* Effect.acquireUseRelease(
+      Effect.sync(() => ({ data: deviceData(fitSet, loss, outputDim), net: Network.fromLayers(layers, config.activation, structure) })),
+      ({ data, net }) => Effect.sync(() => LrRangeTest.run(net, data, { loss, optimizer, batchSize: config.batchSize, sweep, ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm }) }, rng.fork("lr-range"))),
+      ({ data, net }) => Effect.sync(() => {
+        tf.dispose([data.X, data.target])
+        Network.dispose(net)
+      })
+    )
+    const { trace, suggestion } = outcome
+    if (suggestion === undefined) {
+      return yield* new ConfigError({
+        field: "mlp.lrRangeMin",
+        message: `the learning-rate range test stopped after ${trace.rates.length} steps (the loss diverged at ${trace.rates[trace.rates.length - 1]}), too few to suggest a rate: lower lrRangeMin or raise lrRangeSteps`
+      })
+    }
+    learningRate = suggestion.learningRate
+    Object.assign(info, { lrSuggested: learningRate, lrRangeStepsRun: trace.rates.length, lrRangeStop: trace.stop, lrRangeMinimum: outcome.minimumLr })
+    stages.lrRangeTest = { learningRate: trace.rates, loss: trace.losses, smoothed: trace.smoothed }
+  }
+  if (config.overfitCheck) {
+    const rows = Math.min(config.overfitRows, fitSet.X.rows)
+    const subset = Data.subset(fitSet, Random.permutation(rng.fork("overfit"), fitSet.X.rows).subarray(0, rows))
+    const result = OverfitCheck.run({
+      layers,
+      activation: config.activation,
+      structure,
+      loss,
+      X: subset.X,
+      y: subset.y,
+      classes: subset.classes,
+      optimizer: { ...optimizer, learningRate },
+      steps: config.overfitSteps,
+      ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm })
+    })
+    Object.assign(info, { overfitLabel: result.label, overfitFinalToPrior: result.finalToPrior, overfitInitialToPrior: result.initialToPrior })
+    if (!result.passed) {
+      return yield* new ConfigError({
+        field: "mlp.overfitCheck",
+        message: `the overfit check failed (${result.label}): ${result.steps} full-batch steps at learning rate ${learningRate} on ${result.rows} training rows left the loss at ${result.finalLoss.toPrecision(3)}, ${result.finalToPrior.toPrecision(3)} × the prior's ${result.priorLoss.toPrecision(3)} (a pass needs ≤ ${OverfitCheck.PASS_RATIO}); ${result.advice}`
+      })
+    }
+  }
+  if (config.throughputSizes.length > 0) {
+    const measured = yield* Effect.acquireUseRelease(
+      Effect.sync(() => deviceData(fitSet, loss, outputDim)),
+      (data) => BatchThroughput.measure({ layers, activation: config.activation, structure, data, loss, optimizer: { ...optimizer, learningRate }, sizes: config.throughputSizes, warmup: 3, steps: config.throughputSteps, rng: rng.fork("throughput") }),
+      (data) => Effect.sync(() => tf.dispose([data.X, data.target]))
+    )
+    stages.throughput = { batchSize: measured.map((m) => m.batchSize), samplesPerSecond: measured.map((m) => m.samplesPerSecond) }
+  }
+  return { learningRate, info, stages } satisfies StagesRun
+})
+
 /** Fits an MLP with `config`: what `model(config).fit` runs, typed with the diagnosis. */
 export const fit = Effect.fn("Mlp.fit")(
   function*(config: MlpConfig, train: Dataset, options: FitOptions): Effect.fn.Return<MlpFitted, TrialError, NnBackend> {
@@ -289,19 +401,21 @@ export const fit = Effect.fn("Mlp.fit")(
     const structure: Network.Structure = { ...Network.plain, norm: config.norm, dropout: config.dropout }
     const initial = Arch.initialize(arch, config.init, options.rng.fork("init"))
     const layers = Network.initialLayers(initial, structure)
+    const optimizerSettings: Optimizer.Settings = {
+      name: config.optimizer,
+      learningRate: config.learningRate,
+      momentum: config.momentum,
+      weightDecay: config.weightDecay,
+      ...(config.parameterization === "ntk" ? { scales: ntkScales(arch, config.optimizer) } : {})
+    }
+    const staged = yield* runStages(config, fitSet, layers, structure, loss, outputDim, optimizerSettings, options.rng.fork("stages"))
     const net = Network.fromLayers(layers, config.activation, structure)
     const trainingOptions: Training.Options = {
       loss,
-      optimizer: {
-        name: config.optimizer,
-        learningRate: config.learningRate,
-        momentum: config.momentum,
-        weightDecay: config.weightDecay,
-        ...(config.parameterization === "ntk" ? { scales: ntkScales(arch, config.optimizer) } : {})
-      },
+      optimizer: { ...optimizerSettings, learningRate: staged.learningRate },
       epochs: config.epochs,
       batchSize: config.batchSize,
-      schedule: schedulePlan(config, fitSet.X.rows),
+      schedule: schedulePlan({ ...config, learningRate: staged.learningRate }, fitSet.X.rows),
       ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm }),
       ...(config.patience === null ? {} : { earlyStopping: { patience: config.patience, minDelta: config.minDelta } })
     }
@@ -377,7 +491,8 @@ export const fit = Effect.fn("Mlp.fit")(
       backend: backend.name,
       parameters,
       finalTrainLoss: last.trainLoss,
-      epochsRun: curve.length
+      epochsRun: curve.length,
+      ...staged.info
     }
     if (last.validLoss !== undefined) info.finalValidLoss = last.validLoss
     if (config.patience !== null) info.bestEpoch = outcome.bestEpoch
@@ -395,6 +510,7 @@ export const fit = Effect.fn("Mlp.fit")(
       warnings: [],
       diagnosis: Diagnosis.toFacts(diagnosis),
       info,
+      ...(Object.keys(staged.stages).length === 0 ? {} : { stages: staged.stages }),
       dispose: () => {
         if (disposed) return
         disposed = true
