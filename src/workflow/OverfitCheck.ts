@@ -12,8 +12,9 @@
  *
  * The rule, in order (the first that holds names the outcome):
  *   diverged     some step's loss is not finite;
- *   no-gradient  the gradient's global norm at the start is ≤ 1e-8 (dead units, zero weights,
- *                saturated activations: nothing can move);
+ *   no-gradient  the gradient reaching the first layer's weights has norm ≤ 1e-8 at the start
+ *                (dead units, zero weights, saturated activations: no signal flows back to the
+ *                inputs, so at most the output bias can learn);
  *   no-progress  final loss ≥ 0.9 × the initial loss (the rate is zero or far too small, or the
  *                parameters are frozen or pinned by weight decay);
  *   stuck-at-prior  final loss ≥ 0.9 × the prior's loss (the net learned the class frequencies or
@@ -45,7 +46,7 @@ export const PASS_RATIO = 0.05
 export const PROGRESS_RATIO = 0.9
 /** Stuck at the prior when the final loss is at least this share of the prior's loss. */
 export const PRIOR_RATIO = 0.9
-/** No gradient when its global norm at the start is at most this. */
+/** No gradient when the first layer's weight gradient has at most this norm at the start. */
 export const GRADIENT_FLOOR = 1e-8
 
 export const advice: Record<Label, string> = {
@@ -69,21 +70,22 @@ export interface Result {
   /** finalLoss / priorLoss: the number the pass rule reads. */
   readonly finalToPrior: number
   readonly initialToPrior: number
-  readonly initialGradientNorm: number
+  /** The norm of the gradient of the first layer's weights at the start. */
+  readonly firstLayerGradientNorm: number
   readonly advice: string
 }
 
 /**
  * The outcome from recorded losses: `losses[k]` the loss before step k (k = 0..steps), the last
- * one after all steps; `initialGradientNorm` at step 0; `priorLoss` > 0.
+ * one after all steps; `firstLayerGradientNorm` at step 0; `priorLoss` > 0.
  */
-export const judge = (losses: ReadonlyArray<number>, initialGradientNorm: number, priorLoss: number, rows: number): Result => {
+export const judge = (losses: ReadonlyArray<number>, firstLayerGradientNorm: number, priorLoss: number, rows: number): Result => {
   if (losses.length < 2) throw new Error(`OverfitCheck.judge: needs the loss before and after at least one step, got ${losses.length} value(s)`)
   if (!(priorLoss > 0)) throw new Error(`OverfitCheck.judge: the prior's loss must be > 0 (a subset of one class or one target value), got ${priorLoss}`)
   const initialLoss = losses[0]
   const finalLoss = losses[losses.length - 1]
   const label: Label = losses.some((l) => !Number.isFinite(l)) ? "diverged" :
-    !(initialGradientNorm > GRADIENT_FLOOR) ? "no-gradient" :
+    !(firstLayerGradientNorm > GRADIENT_FLOOR) ? "no-gradient" :
     finalLoss >= PROGRESS_RATIO * initialLoss ? "no-progress" :
     finalLoss >= PRIOR_RATIO * priorLoss ? "stuck-at-prior" :
     finalLoss > PASS_RATIO * priorLoss ? "underfit" :
@@ -98,7 +100,7 @@ export const judge = (losses: ReadonlyArray<number>, initialGradientNorm: number
     finalLoss,
     finalToPrior: finalLoss / priorLoss,
     initialToPrior: initialLoss / priorLoss,
-    initialGradientNorm,
+    firstLayerGradientNorm,
     advice: advice[label]
   }
 }
@@ -131,5 +133,8 @@ export const run = (options: {
     steps: options.steps + 1,
     ...(options.clipNorm === undefined ? {} : { clipNorm: options.clipNorm })
   })
-  return judge(trace.losses, trace.gradNorms[0], Diagnosis.meanLoss(options.loss, options.y, options.classes), options.X.rows)
+  const first = trace.gradsAtStart.weights[0]
+  let squares = 0
+  for (let k = 0; k < first.length; k++) squares += first[k] * first[k]
+  return judge(trace.losses, Math.sqrt(squares), Diagnosis.meanLoss(options.loss, options.y, options.classes), options.X.rows)
 }
