@@ -170,6 +170,12 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
         if (onTrain.rmse !== undefined) metrics.trainRmse = onTrain.rmse
         if (onTrain.accuracy !== undefined) metrics.trainAccuracy = onTrain.accuracy
         if (onTrain.auc !== undefined) metrics.trainAuc = onTrain.auc
+        // The 70/20/10 workflow selects on the validation part: its accuracy or RMSE beside the test metrics.
+        if (fold.validation !== undefined) {
+          const onValidation = Score.score(scaler.invert(fitted.predict(scaler.applyX(validation.X))), validation)
+          if (onValidation.rmse !== undefined) metrics.validRmse = onValidation.rmse
+          if (onValidation.accuracy !== undefined) metrics.validAccuracy = onValidation.accuracy
+        }
         if (fitted.logLikelihood !== undefined) {
           metrics.logLik = fitted.logLikelihood + scaler.logJacobian(train.X.rows)
           if (fitted.freeParameters !== undefined) {
