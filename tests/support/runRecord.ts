@@ -52,13 +52,14 @@ export const runRecord = (parts: {
   readonly curves?: ReadonlyArray<readonly [TrialRow, ReadonlyArray<typeof EpochRecord.Type>]>
   readonly heldOut?: ReadonlyArray<readonly [TrialRow, HeldOut]>
   readonly probes?: ReadonlyArray<readonly [TrialRow, StoredPrediction]>
+  readonly stages?: ReadonlyArray<readonly [TrialRow, Readonly<Record<string, Readonly<Record<string, ReadonlyArray<number>>>>>]>
 }): RunRecord => ({
   manifest: { ...manifest, trialCount: parts.rows.length },
   rows: parts.rows,
   curves: new Map((parts.curves ?? []).map(([r, c]) => [r.key, c])),
   heldOut: new Map((parts.heldOut ?? []).map(([r, h]) => [r.key, h])),
   probes: new Map((parts.probes ?? []).map(([r, p]) => [r.key, p])),
-  stages: new Map(),
+  stages: new Map((parts.stages ?? []).map(([r, s]) => [r.key, s])),
   extras: new Map(),
   tasks: new Map()
 })
