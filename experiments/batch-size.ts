@@ -138,6 +138,10 @@ const report = (p: Params, run: RunRecord) =>
         `Throughput: ${measured.map((m) => `${m.batchSize}: ${Format.count(m.samplesPerSecond)}`).join(", ")} samples/s; the ${BatchThroughput.SHARE * 100} %-of-best rule picks **${pick}** on this machine.`,
       ...(bestFixed === undefined ? [] : [`Fixed rate ${p.baseRate}: validation accuracy is highest at batch ${bestFixed.batch} (${Format.percent(bestFixed.valid)}); at ${largest} it is ${Format.percent(atLargest("fixed")?.valid)} (fewer steps of the same size).`]),
       ...(bestScaled === undefined ? [] : [`Linear scaling: validation accuracy is highest at batch ${bestScaled.batch} (${Format.percent(bestScaled.valid)}); at ${largest} the scaled rate ${Format.significant(BatchThroughput.linearScaling(p.baseRate, p.baseBatch, largest), 3)} reaches ${Format.percent(atLargest("scaled")?.valid)} against the fixed rate's ${Format.percent(atLargest("fixed")?.valid)}.`]),
+      ...rules.flatMap((rule) => {
+        const own = finite.filter((q) => q.rule === rule)
+        return own.length < 2 ? [] : [`Validation accuracy over batch sizes ${own[0].batch}–${own[own.length - 1].batch}, ${rule === "fixed" ? "fixed rate" : "linear scaling"}: ${Format.percent(Math.min(...own.map((q) => q.valid)))} to ${Format.percent(Math.max(...own.map((q) => q.valid)))}.`]
+      }),
       gaps.length < 2 ? "Too few sizes finished to compare the generalisation gap." :
         `Generalisation gap (train − validation accuracy) at the fixed rate: ${gaps.map((q) => `${q.batch}: ${Format.fixed(q.gap * 100, 1)} pts`).join(", ")}.`,
       ...(diverged.length === 0 ? [] : [`${diverged.length} trial(s) diverged: ${[...new Set(diverged.map((r) => r.model))].join(", ")}.`]),
