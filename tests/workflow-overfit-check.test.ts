@@ -98,5 +98,7 @@ describe("on 32 MNIST digits", async () => {
     const dead = await fit({ learningRate: 1e-3, init: "ntk-matched", wStd: 0, bStd: 0 })
     expect(Exit.isFailure(dead)).toBe(true)
     expect(String(Exit.isFailure(dead) ? dead.cause : "")).toMatch(/overfit check failed \(no-gradient\)/)
+    const oneClass = await Effect.runPromise(Effect.exit(Mlp.fit({ ...Mlp.defaults, width: 8, epochs: 1, overfitCheck: true }, { ...all, y: new Float64Array(all.y.length) }, { rng: Random.make(1) })).pipe(Effect.provide(NnBackend.layer("auto"))))
+    expect(String(Exit.isFailure(oneClass) ? oneClass.cause : "")).toMatch(/hold one class only.*raise overfitRows/)
   }, 30_000)
 })

@@ -143,6 +143,8 @@ export const run = (
   const seeds = net.structure.dropout > 0 ? rng.fork("dropout") : undefined
   const rates: Array<number> = []
   const losses: Array<number> = []
+  const smoothed: Array<number> = []
+  let avg = 0
   let order = Random.permutation(rng, n)
   let start = 0
   try {
@@ -164,12 +166,14 @@ export const run = (
       })
       rates.push(lr)
       losses.push(loss)
-      const smoothed = smooth(losses)
+      // The smoothing of `smooth`, one step at a time.
+      avg = BETA * avg + (1 - BETA) * loss
+      smoothed.push(avg / (1 - BETA ** (i + 1)))
       if (diverges(smoothed, loss, i)) {
         return conclude({ rates, losses, smoothed, stop: i === sweep.steps - 1 ? "completed" : "diverged" })
       }
     }
-    return conclude({ rates, losses, smoothed: smooth(losses), stop: "completed" })
+    return conclude({ rates, losses, smoothed, stop: "completed" })
   } finally {
     optimizer.dispose()
   }

@@ -30,6 +30,13 @@
  * only recorded. Every fit carries a loss-curve diagnosis (Diagnosis.ts) against the loss of
  * predicting the training mean.
  *
+ * Workflow stages (src/workflow/, all off by default) run before training, each from the net's
+ * initial weights on the training rows and from its own fork of `rng.fork("stages")`: the LR range
+ * test (`lrRangeTest`: the net then trains at its suggestion, info.lrSuggested), the overfit check
+ * (`overfitCheck`: a failure is a ConfigError naming its diagnosis) and the throughput measurement
+ * (`throughputSizes`: timings stored as the fit's "throughput" stage, never in info). The range
+ * test's trace is the fit's "lrRangeTest" stage (`Fitted.stages`).
+ *
  * When to use: `family.make(config)` inside a program that provides `NnBackend` turns a
  * study's partial, untrusted config into the model (missing fields take `defaults`).
  * Gotchas: `dispose()` the Fitted (it holds the weights as tfjs variables).
@@ -336,6 +343,9 @@ const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset
   if (config.overfitCheck) {
     const rows = Math.min(config.overfitRows, fitSet.X.rows)
     const subset = Data.subset(fitSet, Random.permutation(rng.fork("overfit"), fitSet.X.rows).subarray(0, rows))
+    if (!(Diagnosis.meanLoss(loss, subset.y, subset.classes) > 0)) {
+      return yield* new ConfigError({ field: "mlp.overfitRows", message: `the overfit check's ${rows} rows hold one ${loss === "ce" ? "class" : "target value"} only, so there is nothing to fit beyond the prior: raise overfitRows` })
+    }
     const result = OverfitCheck.run({
       layers,
       activation: config.activation,
