@@ -127,6 +127,20 @@ export const choose = (summaries: ReadonlyArray<NormSummary>): NormSummary | und
   return i === undefined ? undefined : candidates[i]
 }
 
+/**
+ * How far the chosen net leads the runner-up on mean validation accuracy, and whether that lead
+ * exceeds the larger of their seed-to-seed sds (else the top two are not told apart by this run).
+ */
+const margin = (chosen: NormSummary, all: ReadonlyArray<NormSummary>): string => {
+  const others = all.filter((s) => s !== chosen && s.ok > 0).sort((a, b) => b.validAccuracy.mean - a.validAccuracy.mean)
+  const runnerUp = others[0]
+  if (runnerUp === undefined) return ""
+  const lead = chosen.validAccuracy.mean - runnerUp.validAccuracy.mean
+  const spread = Math.max(chosen.validAccuracy.sd, runnerUp.validAccuracy.sd)
+  const clear = Number.isFinite(spread) ? (lead > spread ? `, more than the seeds' sd (${Format.fixed(spread * 100, 1)} points)` : `, within the seeds' sd (${Format.fixed(spread * 100, 1)} points): this run does not tell the two apart`) : ""
+  return `; its lead over ${normName[runnerUp.norm]} is ${Format.fixed(lead * 100, 1)} points${clear}`
+}
+
 const normName: Record<string, string> = { none: "no normalisation", layernorm: "LayerNorm", batchnorm: "BatchNorm" }
 
 const report = (p: Params, run: RunRecord) =>
@@ -170,7 +184,7 @@ const report = (p: Params, run: RunRecord) =>
       picks.size === 0 ? "Batch size: no throughput was measured." :
         `Batch size: on this run's machine the throughput rule picks ${[...picks].map(([m, b]) => `${b} for ${normName[m] ?? m}`).join(", ")}; the nets trained with the profile's ${p.batchSize}${pickValues.length === 1 && pickValues[0] === p.batchSize ? ", the same size" : pickValues.every((b) => b > p.batchSize) ? `, smaller than the pick: larger batches run faster per sample on this machine, but at a fixed ${p.epochs} epochs they take fewer steps (the batch-size study measures what that costs in accuracy)` : pickValues.every((b) => b < p.batchSize) ? ", larger than the pick: smaller batches run nearly as fast per sample here" : ""}.`,
       chosen === undefined ? "No configuration finished, so nothing was chosen or tested." :
-        `Choice on the validation part (${Format.count(Math.round(p.n * Split.DEFAULT_FRACTIONS.validation))} digits): **${normName[chosen.norm]}**, validation accuracy ${Format.percent(chosen.validAccuracy.mean)}${byNorm.filter((s) => s !== chosen && s.ok > 0).map((s) => ` (${normName[s.norm]}: ${Format.percent(s.validAccuracy.mean)})`).join("")}.`,
+        `Choice on the validation part (${Format.count(Math.round(p.n * Split.DEFAULT_FRACTIONS.validation))} digits): **${normName[chosen.norm]}**, validation accuracy ${percentSd(chosen.validAccuracy)} (${byNorm.filter((s) => s !== chosen && s.ok > 0).map((s) => `${normName[s.norm]} ${Format.percent(s.validAccuracy.mean)}`).join(", ")})${margin(chosen, byNorm)}.`,
       ...(chosen === undefined ? [] : [`Test accuracy of the chosen net, scored once on the ${Format.count(first?.nTest ?? 0)} held-back digits: **${percentSd(meanSd(tests))}** (${tests.length} seed(s)).`]),
       RunFacts.trialStatus(manifest, rows)
     ]
