@@ -213,6 +213,7 @@ const report = (p: Params, run: RunRecord) =>
         ]),
         Document.section("Learning rate", [rangeFigure]),
         Document.section("Batch size", [
+          Document.paragraph(`Why the nets train at the profile's batch size and not at the measured pick: throughput is a timing, so it differs between machines, loads and executors, while a trial's row must be the same wherever it runs (seeds by key). The measurement is therefore stored beside each trial (never in its row) and the rule is applied here, to the stored timings; the profile fixes the size the nets train with (${p.batchSize}), and \`--set batchSize=…\` re-runs the study at the pick.`),
           throughputFigure,
           Document.table({
             caption: "Median samples/s per batch size and net; the rule's pick is bold.",
