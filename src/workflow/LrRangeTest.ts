@@ -21,7 +21,11 @@
  * When to use: `suggest` on any recorded (rates, losses); `run` on a fresh net before training,
  * then rebuild the net from its initial weights (the test moves them) and train at the
  * suggestion. Gotchas: the suggestion is where the loss drops fastest, not where it is lowest;
- * the rate at the loss minimum is typically 3–10× larger and already close to divergence.
+ * the rate at the loss minimum is typically 3–10× larger and already close to divergence. On small
+ * minibatches (≈ 16 rows) the bias-corrected average of the first few noisy losses moves more per
+ * step than the real descent does later, so the steepest slope can land just after the skipped
+ * start at a useless rate; sweep with batches of 64 or more (or full batch on small data). The
+ * lr-scan study shows where the suggestion lands against a grid of fixed rates.
  */
 import * as tf from "@tensorflow/tfjs"
 import * as Random from "../core/Random.ts"
