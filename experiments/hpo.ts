@@ -31,11 +31,12 @@ import * as Format from "../src/report/Format.ts"
 import * as ParallelCoordinates from "../src/report/ParallelCoordinates.ts"
 import * as RunFacts from "../src/report/RunFacts.ts"
 import * as SearchHistory from "../src/report/SearchHistory.ts"
-import type { RunRecord, TrialRow } from "../src/results/Run.ts"
+import type { RunRecord, TrialResult, TrialRow } from "../src/results/Run.ts"
 import * as Batch from "../src/search/Batch.ts"
 import * as GpEi from "../src/search/GpEi.ts"
 import * as Halton from "../src/search/Halton.ts"
 import * as Importance from "../src/search/Importance.ts"
+import type * as Pruner from "../src/search/Pruner.ts"
 import * as RandomSearch from "../src/search/RandomSearch.ts"
 import type * as Sampler from "../src/search/Sampler.ts"
 import * as Space from "../src/search/Space.ts"
@@ -59,7 +60,11 @@ const Params = Schema.Struct({
   outerFolds: Parameter.IntAtLeast(2),
   /** Outer folds searched: the first `searchedFolds` of the `outerFolds` (all when equal). */
   searchedFolds: Parameter.PositiveInt,
+  /** The inner split: K-fold (pruned fold by fold), or one holdout (an MLP pruned epoch by epoch). */
+  inner: Schema.Literals(["kfold", "holdout"]),
   innerFolds: Parameter.IntAtLeast(2),
+  /** The validation share of a holdout inner split. */
+  holdoutFraction: Parameter.OpenUnit,
   pruner: Schema.Literals(PRUNERS),
   /** Random proposals before TPE and GP-EI take over. */
   startupTrials: Parameter.PositiveInt,
@@ -80,7 +85,7 @@ export const space = (model: (typeof MODELS)[number], p: Pick<Params, "maxWidth"
       Space.int("width", 4, p.maxWidth, { log: true }),
       Space.int("depth", 1, p.maxDepth),
       Space.float("learningRate", 1e-4, 0.3, { log: true }),
-      Space.int("batchSize", 8, 128, { log: true }),
+      Space.int("batchSize", 16, 128, { log: true }),
       Space.float("weightDecay", 1e-6, 0.1, { log: true }),
       Space.categorical("optimizer", ["sgd", "momentum", "adam"]),
       Space.float("momentum", 0.5, 0.99, { when: { parent: "optimizer", values: ["momentum"] } })
@@ -106,10 +111,12 @@ export const asTrial = (row: TrialRow, s: Space.Space): Sampler.Trial => {
   return row.status === "ok" ? { params, status: "complete", value } : row.status === "pruned" ? { params, status: "pruned", value } : { params, status: "failed" }
 }
 
-/** A stored row as a pruner's peer: its inner-fold losses so far. */
-const asPeer = (row: TrialRow) => ({
-  status: row.status === "ok" ? "complete" as const : "pruned" as const,
-  progress: { kind: "folds" as const, values: Array.from({ length: Number(row.info.foldsRun ?? 0) }, (_, k) => row.metrics[`inner${k + 1}`]) }
+/** A stored trial as a pruner's peer: its inner-fold losses so far (K-fold), or its validation curve (holdout). */
+const asPeer = (result: TrialResult, inner: Params["inner"]): Pruner.Peer => ({
+  status: result.row.status === "ok" ? "complete" : "pruned",
+  progress: inner === "kfold"
+    ? { kind: "folds", values: Array.from({ length: Number(result.row.info.foldsRun ?? 0) }, (_, k) => result.row.metrics[`inner${k + 1}`]) }
+    : { kind: "epochs", values: (result.curve ?? []).map((e) => e.validLoss ?? Number.NaN) }
 })
 
 const taskSpec = (name: (typeof TASKS)[number], p: Params): Study.TaskEntry["spec"] =>
@@ -131,12 +138,12 @@ const study = (p: Params): Study.Study => {
               budget: p.budget,
               batch: p.batch,
               propose: (history, start, count, seed) => {
-                const points = Batch.propose(sampler, s, history.map((row) => asTrial(row, s)), count, seed)
-                const peers = history.filter((r) => r.status === "ok" || r.status === "pruned").map(asPeer)
+                const points = Batch.propose(sampler, s, history.map((r) => asTrial(r.row, s)), count, seed)
+                const peers = history.filter((r) => r.row.status === "ok" || r.row.status === "pruned").map((r) => asPeer(r, p.inner))
                 return points.map((point, j) => ({
                   model: { id: model, family: model, config: configOf(model, point, p), axes: { sampler: samplerName, repeat, trial: start + j, ...point } },
                   objective: {
-                    innerFolds: p.innerFolds,
+                    inner: p.inner === "kfold" ? { kind: "kfold", folds: p.innerFolds } : { kind: "holdout", validation: p.holdoutFraction },
                     metric: "logLoss",
                     ...(p.pruner === "none" ? {} : {
                       pruner: { rule: p.pruner, median: { startupTrials: p.startupTrials }, halving: { reductionFactor: 2 }, peers }
@@ -217,7 +224,7 @@ const report = (p: Params, run: RunRecord) =>
     }
     return Document.make({
       title: "hpo: samplers compared at equal budget, scored by nested CV",
-      intro: `${manifest.title}. Tasks: ${p.tasks.join(", ")} (synthetic tasks: n = ${p.nClassification}, noise ${p.classNoise}). ${p.outerFolds}-fold outer CV (${Math.min(p.searchedFolds, p.outerFolds)} fold(s) searched), ${p.innerFolds}-fold inner CV; objective: inner-CV log loss (minimised). Each sampler runs ${p.repeats} independent search(es) of ${p.budget} trials per outer fold, in rounds of ${p.batch} (constant liar inside a round). Pruner: ${p.pruner}. MLP fits run ${p.epochs} epochs, widths up to ${p.maxWidth}, depth up to ${p.maxDepth}.`,
+      intro: `${manifest.title}. Tasks: ${p.tasks.join(", ")} (synthetic tasks: n = ${p.nClassification}, noise ${p.classNoise}). ${p.outerFolds}-fold outer CV (${Math.min(p.searchedFolds, p.outerFolds)} fold(s) searched), ${p.inner === "kfold" ? `${p.innerFolds}-fold inner CV (pruned fold by fold)` : `one inner holdout split with ${Format.percent(p.holdoutFraction, 0)} for validation (MLPs pruned epoch by epoch on their validation loss)`}; objective: inner log loss (minimised). Each sampler runs ${p.repeats} independent search(es) of ${p.budget} trials per outer fold, in rounds of ${p.batch} (constant liar inside a round). Pruner: ${p.pruner}. MLP fits run ${p.epochs} epochs, widths up to ${p.maxWidth}, depth up to ${p.maxDepth}.`,
       sections: [
         Document.section("Findings", [Document.bullets([...findings, RunFacts.trialStatus(manifest, rows)])]),
         Document.section("Samplers at equal budget", [
@@ -247,7 +254,9 @@ export default Experiment.define({
     repeats: 2,
     outerFolds: 3,
     searchedFolds: 3,
+    inner: "kfold",
     innerFolds: 3,
+    holdoutFraction: 0.25,
     pruner: "median",
     startupTrials: 5,
     nClassification: 200,

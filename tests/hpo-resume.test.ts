@@ -9,7 +9,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import hpo from "../experiments/hpo.ts"
-import type { TrialRow } from "../src/results/Run.ts"
+import type { TrialResult, TrialRow } from "../src/results/Run.ts"
 import { sandbox } from "./support/cli.ts"
 
 const { dirs, gpnn, onlyRun } = sandbox("hpo-resume")
@@ -75,9 +75,9 @@ describe("the proposals depend on the history (the equalities above have power)"
       order: i, key: `k${i}`, task: "moons", model: "svm", family: "svm", axes: first[i].model.axes, fold: 0, seedIndex: 0, seed: 0,
       status: "ok", nTrain: 1, nTest: 1, metrics: { objective: value, inner1: value, inner2: value, inner3: value }, info: { foldsRun: 3 }, fitSeconds: 0
     })
-    const history = first.map((_, i) => row(i, 0.1 * (i + 1)))
-    const reversed = first.map((_, i) => row(i, 0.1 * (4 - i)))
-    const next = (h: ReadonlyArray<TrialRow>) => search.propose(h, 4, 2, 11).map((p) => p.model.axes)
+    const history = first.map((_, i) => ({ row: row(i, 0.1 * (i + 1)) }))
+    const reversed = first.map((_, i) => ({ row: row(i, 0.1 * (4 - i)) }))
+    const next = (h: ReadonlyArray<TrialResult>) => search.propose(h, 4, 2, 11).map((p) => p.model.axes)
     expect(next(history)).toEqual(next(history))
     expect(next(history)).not.toEqual(next(reversed))
   })

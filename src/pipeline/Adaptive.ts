@@ -6,7 +6,7 @@
  * Round r of a search holds its trials [r·B, min((r + 1)·B, budget)), B the search's own `batch`.
  * The driver (`Run.ts`) runs round r of every search together (up to `--jobs` trials at once,
  * across searches and within a round), waits for all of them, stores each the moment it ends, and
- * only then asks for round r + 1. A round is proposed from the rows of the earlier rounds alone,
+ * only then asks for round r + 1. A round is proposed from the results of the earlier rounds alone,
  * read back by key in trial order, and from the search's seed; inside a round the sampler sees
  * the round's earlier points as pending under its declared rule (`search/Batch.ts`: constant
  * liar for model-based samplers). So the proposals are a function of (run seed, trial order): one
@@ -23,7 +23,7 @@
  */
 import { Effect } from "effect"
 import { ConfigError } from "../core/Errors.ts"
-import type { TrialRow } from "../results/Run.ts"
+import type { TrialResult } from "../results/Run.ts"
 import type * as Study from "./Study.ts"
 
 /** The key of trial `index` of `search`. */
@@ -57,13 +57,13 @@ export const check = (study: Study.Study, folds: number): Effect.Effect<void, Co
 
 /**
  * The trials of round `round` of every search (empty when every search is through), from the
- * rows stored so far by key. `offset` is the number of fixed trials (their orders come first).
+ * results stored so far by key. `offset` is the number of fixed trials (their orders come first).
  * Dies if a row of an earlier round is missing: the driver runs rounds in order.
  */
 export const round = (
   study: Study.Study,
   round: number,
-  rows: ReadonlyMap<string, TrialRow>,
+  results: ReadonlyMap<string, TrialResult>,
   seeds: { readonly runSeed: number; seedFor(key: string): number },
   offset: number
 ): Effect.Effect<Array<Study.TrialSpec>> =>
@@ -77,9 +77,9 @@ export const round = (
       const task = study.tasks.find((t) => t.name === search.task)
       if (task === undefined) throw new Error(`Adaptive.round: search ${search.id} names no task of the study (Adaptive.check first)`)
       const history = Array.from({ length: start }, (_, i) => {
-        const row = rows.get(trialKey(search, i))
-        if (row === undefined) throw new Error(`Adaptive.round: trial ${trialKey(search, i)} of round ${round - 1} has no row`)
-        return row
+        const result = results.get(trialKey(search, i))
+        if (result === undefined) throw new Error(`Adaptive.round: trial ${trialKey(search, i)} of round ${round - 1} has no stored result`)
+        return result
       })
       const proposals = search.propose(history, start, count, seeds.seedFor(`search/${search.task}/${search.id}`))
       if (proposals.length !== count) throw new Error(`Adaptive.round: search ${search.id} proposed ${proposals.length} trials for round ${round}, not ${count}`)

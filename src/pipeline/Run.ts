@@ -319,8 +319,8 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
   for (const task of study.tasks) yield* store.writeTask(experiment.name, runId, yield* TrialRunner.storedTask(seed, task, study.split))
 
   yield* progress.start(planned, done.size)
-  // The rows so far by key: adaptive searches propose each round from those of earlier rounds.
-  const rows = new Map(stored.map((r) => [r.row.key, r.row]))
+  // The results so far by key: adaptive searches propose each round from those of earlier rounds.
+  const sofar = new Map(stored.map((r) => [r.row.key, r]))
   const runAll = (trials: ReadonlyArray<Study.TrialSpec>) =>
     Effect.forEach(
       trials.filter((t) => !done.has(t.key)),
@@ -329,7 +329,7 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
           Effect.tap((result) => store.saveTrial(experiment.name, runId, result)),
           Effect.tap((result) => {
             trialsRun++
-            rows.set(result.row.key, result.row)
+            sofar.set(result.row.key, result)
             if (trialsRun === options.interruptAfter) process.kill(process.pid, "SIGINT")
             return progress.advance(result.row)
           })
@@ -340,7 +340,7 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
     Effect.gen(function*() {
       yield* runAll(pending)
       for (let round = 0; ; round++) {
-        const trials = yield* Adaptive.round(study, round, rows, rng, plan.length)
+        const trials = yield* Adaptive.round(study, round, sofar, rng, plan.length)
         if (trials.length === 0) break
         yield* runAll(trials)
       }

@@ -11,7 +11,7 @@
 import * as Random from "../core/Random.ts"
 import * as Split from "../data/Split.ts"
 import type * as Task from "../data/Task.ts"
-import type { TrialRow } from "../results/Run.ts"
+import type { TrialResult } from "../results/Run.ts"
 import type * as Pruner from "../search/Pruner.ts"
 
 /** How each task is split. K-fold scores every point once; holdout keeps the 70/20/10 workflow. */
@@ -81,11 +81,11 @@ export interface Search {
   readonly budget: number
   readonly batch: number
   /**
-   * The trials `start … start + count − 1`, from the rows of trials `0 … start − 1` (index order;
-   * failed and diverged rows included) and the search's seed (the run seed keyed by task and id).
-   * Must be pure: the same rows and seed give the same proposals.
+   * The trials `start … start + count − 1`, from the stored results (rows and curves) of trials
+   * `0 … start − 1` (index order; failed and diverged ones included) and the search's seed (the
+   * run seed keyed by task and id). Must be pure: the same results and seed give the same proposals.
    */
-  readonly propose: (history: ReadonlyArray<TrialRow>, start: number, count: number, seed: number) => ReadonlyArray<Proposal>
+  readonly propose: (history: ReadonlyArray<TrialResult>, start: number, count: number, seed: number) => ReadonlyArray<Proposal>
 }
 
 /** One proposed trial: the model (config and axes) and, when it is scored by inner CV, how. */
@@ -95,15 +95,20 @@ export interface Proposal {
 }
 
 /**
- * A trial scored by inner K-fold CV on its fold's training part (nested CV; `Objective.ts`): the
- * inner folds' mean loss is the objective a search minimises; the model is then refitted on the
- * whole training part and scored on the held-out fold, which no proposal ever saw.
+ * A search trial scored by an inner split of its fold's training part (nested CV; `Objective.ts`):
+ * K inner folds, or one holdout split for single-split trials (then an MLP is pruned epoch by
+ * epoch on its validation loss). The inner score is the objective a search minimises; the model
+ * is then refitted on the whole training part and scored on the held-out fold, which no proposal
+ * ever saw.
  */
 export interface Objective {
-  readonly innerFolds: number
+  readonly inner: { readonly kind: "kfold"; readonly folds: number } | { readonly kind: "holdout"; readonly validation: number }
   /** The metric of `Score.score` minimised (e.g. "logLoss", "rmse"). */
   readonly metric: string
-  /** Fold-aware pruning after each inner fold but the last, against the search's earlier trials. */
+  /**
+   * Pruning against the search's earlier trials (`peers`): fold-aware after each inner fold but the
+   * last (progress kind "folds"), or epoch-aware after each epoch of a holdout trial's fit ("epochs").
+   */
   readonly pruner?: {
     readonly rule: "median" | "successiveHalving"
     readonly median?: Pruner.MedianOptions

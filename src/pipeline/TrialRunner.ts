@@ -217,8 +217,8 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
 /** A search trial scored by nested CV (`Objective.ts`): the row, "ok" or "pruned". */
 const searchTrial = Effect.fnUntraced(function*(trial: Study.TrialSpec, objective: Study.Objective) {
   const { data, folds } = yield* taskData(trial.runSeed, trial.task, trial.split)
-  const outcome = yield* Objective.evaluate(trial, objective, data, folds[trial.fold])
-  return { row: { ...baseRow(trial), ...outcome } } satisfies TrialResult
+  const { curve, ...outcome } = yield* Objective.evaluate(trial, objective, data, folds[trial.fold])
+  return { row: { ...baseRow(trial), ...outcome }, ...(curve === undefined ? {} : { curve }) } satisfies TrialResult
 })
 
 const errorRow = (trial: Study.TrialSpec, error: TrialError): TrialResult => ({
