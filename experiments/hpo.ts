@@ -251,7 +251,7 @@ export default Experiment.define({
     samplers: ["random", "tpe", "gp-ei"],
     budget: 16,
     batch: 2,
-    repeats: 2,
+    repeats: 1,
     outerFolds: 3,
     searchedFolds: 3,
     inner: "kfold",
@@ -261,7 +261,7 @@ export default Experiment.define({
     startupTrials: 5,
     nClassification: 200,
     classNoise: 0.3,
-    epochs: 30,
+    epochs: 20,
     maxWidth: 32,
     maxDepth: 3
   },

@@ -33,12 +33,13 @@
  * the row depends on the trial's spec alone, in any process.
  */
 import { Clock, Effect } from "effect"
-import { DataError, NumericalError } from "../core/Errors.ts"
+import { DataError, NumericalError, type TrialError } from "../core/Errors.ts"
 import * as Random from "../core/Random.ts"
 import * as Dataset from "../data/Dataset.ts"
 import * as Encode from "../data/Encode.ts"
 import * as Split from "../data/Split.ts"
 import * as Standardise from "../data/Standardise.ts"
+import type { NnBackend } from "../models/mlp/Backend.ts"
 import type { EpochRecord } from "../models/Model.ts"
 import * as Models from "../models/Registry.ts"
 import * as Score from "../scoring/Score.ts"
@@ -128,7 +129,7 @@ export const evaluate = Effect.fn("Objective.evaluate")(function*(
   objective: Study.Objective,
   data: Dataset.Dataset,
   fold: Split.Fold
-) {
+): Effect.fn.Return<Outcome, TrialError, NnBackend> {
   const outerTrain = Dataset.subset(data, fold.train)
   const inner = yield* innerSplit(outerTrain, objective.inner, innerSeed(trial.runSeed, trial.task.name, trial.fold))
   const rng = Random.make(trial.seed)

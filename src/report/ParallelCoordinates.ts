@@ -49,7 +49,8 @@ const ticks = (p: Space.Param): Array<{ readonly u: number; readonly label: stri
   if (p.type === "categorical") return p.choices.map((c, i) => ({ u: (i + 0.5) / p.choices.length, label: String(c) }))
   const unit = (v: number) => Space.toUnit(Space.make([{ ...p, when: undefined }]), { [p.name]: v })[0]
   const mid = p.log ? Math.sqrt(p.low * p.high) : (p.low + p.high) / 2
-  return [p.low, p.type === "int" ? Math.round(mid) : mid, p.high].map((v) => ({ u: unit(v), label: Format.significant(v, 2) }))
+  const values = [...new Set([p.low, p.type === "int" ? Math.round(mid) : mid, p.high])]
+  return values.map((v) => ({ u: unit(v), label: p.type === "int" ? String(v) : Format.significant(v, 2) }))
 }
 
 /** The plot as an SVG document. */
@@ -60,7 +61,7 @@ export const render = (options: Options): string => {
   const kept = options.trials.filter((t) => t.value !== undefined && Number.isFinite(t.value))
   const dropped = options.trials.length - kept.length
   const left = 60
-  const right = 90
+  const right = 120
   const top = 64
   const bottom = 30
   const d = space.params.length
@@ -103,7 +104,7 @@ export const render = (options: Options): string => {
     }
   })
   // Colour key: best at the top.
-  const keyX = width - right + 30
+  const keyX = width - right + 50
   const steps = 20
   for (let s = 0; s < steps; s++) {
     const y0 = top + (s / steps) * (height - top - bottom)
@@ -113,7 +114,7 @@ export const render = (options: Options): string => {
     parts.push(text(keyX + 16, top + 8, Format.significant(kept[order[0]].value as number, 3), ` font-size="9.5" fill="#1f2328"`))
     parts.push(text(keyX + 16, height - bottom, Format.significant(kept[order[order.length - 1]].value as number, 3), ` font-size="9.5" fill="#1f2328"`))
   }
-  parts.push(text(keyX - 4, top - 12, "objective", ` font-size="11" fill="#1f2328"`))
+  parts.push(text(keyX, top - 12, "objective", ` font-size="11" fill="#1f2328"`))
   parts.push("</svg>")
   return parts.join("\n") + "\n"
 }

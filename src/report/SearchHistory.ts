@@ -207,7 +207,11 @@ export const renderHistory = (searches: ReadonlyArray<Search>, options: { readon
 
 /** A parameter's panel title: its name and range (or choices). */
 export const describeParam = (p: Space.Param): string =>
-  p.type === "categorical" ? `${p.name}: ${p.choices.map(String).join(" | ")}` : `${p.name} ${Format.significant(p.low, 2)}…${Format.significant(p.high, 2)}${p.log ? " (log)" : ""}`
+  p.type === "categorical"
+    ? `${p.name}: ${p.choices.map(String).join(" | ")}`
+    : p.type === "int"
+    ? `${p.name} ${p.low}…${p.high}${p.log ? " (log)" : ""}`
+    : `${p.name} ${Format.significant(p.low, 2)}…${Format.significant(p.high, 2)}${p.log ? " (log)" : ""}`
 
 /** The objective against each parameter alone, at its position in the parameter's range (unit coordinate). */
 export const renderSlices = (space: Space.Space, trials: ReadonlyArray<Sampler.Trial>, options: { readonly title: string }) => {
