@@ -222,6 +222,25 @@ const report = (p: Params, run: RunRecord) =>
         ]))
       }
     }
+    // Pooled over every task and model: each sampler's mean rank by inner best and by outer log loss, and its mean optimism.
+    const cells = p.tasks.flatMap((task) => p.models.map((model) => groups.filter((g) => g.task === task && g.model === model))).filter((c) => c.length > 0)
+    const meanRank = (sampler: string, score: (s: SearchHistory.Summary) => number): number => {
+      const ranks = cells.map((c) => {
+        const values = p.samplers.map((q) => score(SearchHistory.summary(c.filter((g) => g.sampler === q))))
+        const mine = score(SearchHistory.summary(c.filter((g) => g.sampler === sampler)))
+        return 1 + values.filter((v) => v < mine).length + (values.filter((v) => v === mine).length - 1) / 2
+      })
+      return ranks.reduce((a, b) => a + b, 0) / Math.max(1, ranks.length)
+    }
+    if (cells.length > 1 && p.samplers.length > 1) {
+      const pooled = p.samplers.map((sampler) => ({
+        sampler,
+        inner: meanRank(sampler, (s) => s.inner.mean),
+        outer: meanRank(sampler, (s) => s.outer.mean),
+        optimism: SearchHistory.summary(groups.filter((g) => g.sampler === sampler)).optimism.mean
+      }))
+      findings.push(`Pooled over the ${cells.length} task × model cells (mean rank, 1 = best of ${p.samplers.length}): by inner best ${pooled.map((s) => `${s.sampler} ${Format.fixed(s.inner, 2)}`).join(", ")}; by nested-CV (outer) log loss ${pooled.map((s) => `${s.sampler} ${Format.fixed(s.outer, 2)}`).join(", ")}. Mean optimism (outer − inner log loss of the incumbent): ${pooled.map((s) => `${s.sampler} ${Format.significant(s.optimism, 2)}`).join(", ")}. A sampler that ranks better on the inner best than on the outer score has partly fitted the inner folds' noise; with ${groups.length / (cells.length * p.samplers.length)} search(es) per sampler and cell, weigh these ranks against the spreads in Table 1.`)
+    }
     return Document.make({
       title: "hpo: samplers compared at equal budget, scored by nested CV",
       intro: `${manifest.title}. Tasks: ${p.tasks.join(", ")} (synthetic tasks: n = ${p.nClassification}, noise ${p.classNoise}). ${p.outerFolds}-fold outer CV (${Math.min(p.searchedFolds, p.outerFolds)} fold(s) searched), ${p.inner === "kfold" ? `${p.innerFolds}-fold inner CV (pruned fold by fold)` : `one inner holdout split with ${Format.percent(p.holdoutFraction, 0)} for validation (MLPs pruned epoch by epoch on their validation loss)`}; objective: inner log loss (minimised). Each sampler runs ${p.repeats} independent search(es) of ${p.budget} trials per outer fold, in rounds of ${p.batch} (constant liar inside a round). Pruner: ${p.pruner}. MLP fits run ${p.epochs} epochs, widths up to ${p.maxWidth}, depth up to ${p.maxDepth}.`,

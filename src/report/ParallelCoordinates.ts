@@ -100,7 +100,8 @@ export const render = (options: Options): string => {
     parts.push(text(x, top - 12, `${p.name}${p.type !== "categorical" && p.log ? " (log)" : ""}`, ` font-size="11" text-anchor="middle" fill="#1f2328"`))
     for (const tick of ticks(p)) {
       parts.push(`<line x1="${r2(x - 3)}" y1="${r2(yOf(tick.u))}" x2="${r2(x)}" y2="${r2(yOf(tick.u))}" stroke="#8c959f"/>`)
-      parts.push(text(x - 5, yOf(tick.u) + 3.5, tick.label, ` font-size="9.5" text-anchor="end" fill="#57606a"`))
+      // A white halo keeps the label readable over the lines that cross it.
+      parts.push(text(x - 5, yOf(tick.u) + 3.5, tick.label, ` font-size="9.5" text-anchor="end" fill="#1f2328" stroke="white" stroke-width="3" paint-order="stroke"`))
     }
   })
   // Colour key: best at the top.
