@@ -189,6 +189,7 @@ const report = (p: Params, run: RunRecord) =>
         const importance = Importance.fanova(s, complete.map((r) => asTrial(r, s)), { resamples: 8, trees: 12, seed: manifest.seed })
         const first = mine.filter((g) => g.repeat === 0 && g.fold === 0)
         sections.push(Document.section(`${task} · ${model}`, [
+          SearchHistory.incumbentsTable(s, mine),
           Document.figure({
             name: `best-${task}-${model}`,
             svg: yield* SearchHistory.renderBestSoFar(mine, { title: `${task} · ${model}: best inner log loss so far`, order: [...p.samplers] }),

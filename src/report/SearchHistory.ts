@@ -254,6 +254,43 @@ export const renderImportance = (importance: ReadonlyArray<Importance.Importance
   }))
 }
 
+/** A point's parameter values as short text, in the space's order (inactive ones left out). */
+export const describePoint = (space: Space.Space, axes: TrialRow["axes"]): string =>
+  space.params.filter((p) => p.name in axes).map((p) => {
+    const v = axes[p.name]
+    return `${p.name} ${typeof v === "number" && p.type === "float" ? Format.significant(v, 3) : String(v)}`
+  }).join(", ")
+
+/** The final incumbent of each search, best inner objective first: what `study.best_params` gives, with its held-out score beside it. */
+export const incumbentsTable = (space: Space.Space, searches: ReadonlyArray<Search>, shown = 12): Document.Block => {
+  const finals = searches.flatMap((s) => {
+    const at = bestSoFar(s).at(-1)?.at
+    const row = at === undefined || Number.isNaN(at) ? undefined : s.rows[at - 1]
+    return row === undefined ? [] : [{ search: s, row }]
+  }).sort((a, b) => a.row.metrics.objective - b.row.metrics.objective)
+  return Document.table({
+    caption: `The final incumbent of each search (the ${Math.min(shown, finals.length)} with the lowest inner objective of ${finals.length}): sampler, outer fold, trial, parameters, inner log loss and the held-out outer-fold log loss and accuracy of its refit.`,
+    columns: [
+      { key: "sampler", title: "sampler" },
+      { key: "fold", title: "outer fold", align: "right" },
+      { key: "trial", title: "trial", align: "right" },
+      { key: "params", title: "parameters" },
+      { key: "inner", title: "inner", align: "right" },
+      { key: "outer", title: "outer", align: "right" },
+      { key: "accuracy", title: "outer accuracy", align: "right" }
+    ],
+    rows: finals.slice(0, shown).map(({ search, row }) => ({
+      sampler: search.sampler,
+      fold: search.fold,
+      trial: Number(row.axes.trial) + 1,
+      params: describePoint(space, row.axes),
+      inner: Format.significant(row.metrics.objective, 3),
+      outer: Format.significant(row.metrics.logLoss, 3),
+      accuracy: Format.significant(row.metrics.accuracy, 3)
+    }))
+  })
+}
+
 /** The pruned trials' evidence: how many, and the first few with rule, step, value, threshold and reason. */
 export const prunedTable = (rows: ReadonlyArray<TrialRow>, shown = 6): Array<Document.Block> => {
   const pruned = rows.filter((r) => r.status === "pruned")
