@@ -3,6 +3,10 @@
  * study becomes trials, trials become rows in the result store (each saved the moment it
  * finishes), and the stored run becomes the report.
  *
+ * Adaptive searches (`Study.searches`) run after the fixed trials, round by round: each round is
+ * proposed from the stored results of the earlier rounds (`Adaptive.ts`), so a resumed run, or one
+ * with other `--jobs`, proposes exactly what an uninterrupted one does.
+ *
  * Resuming: `--resume` picks the newest unfinished run of the experiment that no live process
  * holds (or `--run <id>`), checks that its parameters, seed, code version and input files match,
  * and runs the trials with no stored result and those that failed (a diverged trial is a result
