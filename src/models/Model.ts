@@ -66,6 +66,12 @@ export interface FitOptions {
   readonly rng: Random.Generator
   /** Held-out data to record a validation curve on; never used to fit. */
   readonly validation?: Dataset
+  /**
+   * Called by an iterative fit (the MLP) after each epoch with that epoch's record; returning true
+   * stops training there, and the fit ends with the weights of that epoch (of its best epoch under
+   * early stopping): a search's epoch-wise pruning. Fits without epochs never call it.
+   */
+  readonly onEpoch?: ((record: EpochRecord) => boolean) | undefined
 }
 
 export interface Model<R = never> {

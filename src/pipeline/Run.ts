@@ -3,6 +3,10 @@
  * study becomes trials, trials become rows in the result store (each saved the moment it
  * finishes), and the stored run becomes the report.
  *
+ * Adaptive searches (`Study.searches`) run after the fixed trials, round by round: each round is
+ * proposed from the stored results of the earlier rounds (`Adaptive.ts`), so a resumed run, or one
+ * with other `--jobs`, proposes exactly what an uninterrupted one does.
+ *
  * Resuming: `--resume` picks the newest unfinished run of the experiment that no live process
  * holds (or `--run <id>`), checks that its parameters, seed, code version and input files match,
  * and runs the trials with no stored result and those that failed (a diverged trial is a result
@@ -28,6 +32,7 @@ import { NnBackend } from "../models/mlp/Backend.ts"
 import * as Environment from "../results/Environment.ts"
 import type { Input, Manifest, RunFailure, RunStatus, Session, TrialResult } from "../results/Run.ts"
 import { describeHolder, type LockHolder, ResultStore } from "../results/Store.ts"
+import * as Adaptive from "./Adaptive.ts"
 import { Executor } from "./Executor.ts"
 import type * as Experiment from "./Experiment.ts"
 import { resolve } from "./Experiment.ts"
@@ -213,12 +218,15 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
   const seed = rng.runSeed
   const study = experiment.study(params)
   const plan = Study.trials(study, rng, Models.isStochastic)
+  yield* Adaptive.check(study, Study.foldCount(study.split))
+  // Every trial the run will store: the fixed ones and each adaptive search's budget.
+  const planned = plan.length + Adaptive.trialCount(study)
   const specHash = hashSpec({ experiment: experiment.name, params, seed })
   const startedAt = DateTime.formatIso(yield* DateTime.now)
   const started = yield* Clock.currentTimeMillis
   const { inputs, sizes } = yield* readInputs(study)
   // Sizes are checked before anything is created or computed.
-  yield* Limits.check(study, params, sizes, { memory: os.totalmem(), concurrent: Math.max(1, Math.min(executor.jobs, plan.length)) })
+  yield* Limits.check(study, params, sizes, { memory: os.totalmem(), concurrent: Math.max(1, Math.min(executor.jobs, planned)) })
   const resumeHint = (id: string) => `gpnn run ${experiment.name} --resume --run ${id}${profile === "default" ? "" : ` --profile ${profile}`}`
 
   let manifest: Manifest
@@ -272,7 +280,7 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
       params,
       study,
       specHash,
-      trialCount: plan.length,
+      trialCount: planned,
       ...environment,
       status: "running",
       inputs,
@@ -282,8 +290,9 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
   // Failed trials are not results: they run again (a diverged one is a result, and is kept).
   const done = new Set(stored.filter((r) => r.row.status !== "failed").map((r) => r.row.key))
   const pending = plan.filter((t) => !done.has(t.key))
-  const concurrency = Math.max(1, Math.min(executor.jobs, pending.length))
-  if (concurrency < executor.jobs) yield* Console.error(`note: ${pending.length} trial(s) to run, so ${concurrency} at once rather than --jobs ${executor.jobs}`)
+  const toRun = pending.length + Adaptive.trialCount(study) - (done.size - (plan.length - pending.length))
+  const concurrency = Math.max(1, Math.min(executor.jobs, toRun))
+  if (concurrency < executor.jobs) yield* Console.error(`note: ${toRun} trial(s) to run, so ${concurrency} at once rather than --jobs ${executor.jobs}`)
 
   const session: Session = {
     startedAt,
@@ -313,23 +322,35 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
   // What the report will need of each task (probes, truth, data when kept), stored before any trial.
   for (const task of study.tasks) yield* store.writeTask(experiment.name, runId, yield* TrialRunner.storedTask(seed, task, study.split))
 
-  yield* progress.start(plan.length, done.size)
-  const exit = yield* Effect.exit(
+  yield* progress.start(planned, done.size)
+  // The results so far by key: adaptive searches propose each round from those of earlier rounds.
+  const sofar = new Map(stored.map((r) => [r.row.key, r]))
+  const runAll = (trials: ReadonlyArray<Study.TrialSpec>) =>
     Effect.forEach(
-      pending,
+      trials.filter((t) => !done.has(t.key)),
       (trial) =>
         executor.run(trial).pipe(
           Effect.tap((result) => store.saveTrial(experiment.name, runId, result)),
           Effect.tap((result) => {
             trialsRun++
+            sofar.set(result.row.key, result)
             if (trialsRun === options.interruptAfter) process.kill(process.pid, "SIGINT")
             return progress.advance(result.row)
           })
         ),
       { concurrency, discard: true }
-    ).pipe(Effect.onInterrupt(() =>
+    )
+  const exit = yield* Effect.exit(
+    Effect.gen(function*() {
+      yield* runAll(pending)
+      for (let round = 0; ; round++) {
+        const trials = yield* Adaptive.round(study, round, sofar, rng, plan.length)
+        if (trials.length === 0) break
+        yield* runAll(trials)
+      }
+    }).pipe(Effect.onInterrupt(() =>
       Effect.orDie(finish("interrupted")).pipe(
-        Effect.andThen(Console.error(`interrupted: ${done.size + trialsRun} of ${plan.length} trials are stored in ${store.runDir(experiment.name, runId)}; finish them with: ${resumeHint(runId)}`))
+        Effect.andThen(Console.error(`interrupted: ${done.size + trialsRun} of ${planned} trials are stored in ${store.runDir(experiment.name, runId)}; finish them with: ${resumeHint(runId)}`))
       )
     ))
   )
@@ -343,12 +364,12 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
     yield* finish("failed", failure)
     return yield* new RunFailedError({
       runId,
-      message: `run ${runId} of ${experiment.name} failed: ${failure.failed} of ${plan.length} trials failed${failure.kind === "data" || failure.kind === "config" ? ` (a ${failure.kind} error fails the run)` : " (every trial)"}; the first, ${failure.key}: ${failure.error}. No report was written. Fix the cause, then re-run the failed trials with: ${resumeHint(runId)}`
+      message: `run ${runId} of ${experiment.name} failed: ${failure.failed} of ${planned} trials failed${failure.kind === "data" || failure.kind === "config" ? ` (a ${failure.kind} error fails the run)` : " (every trial)"}; the first, ${failure.key}: ${failure.error}. No report was written. Fix the cause, then re-run the failed trials with: ${resumeHint(runId)}`
     })
   }
   yield* finish("complete")
   const failed = results.filter((r) => r.row.status === "failed")
-  if (failed.length > 0) yield* Console.error(`note: ${failed.length} of ${plan.length} trials failed (the first, ${failed[0].row.key}: ${failed[0].row.error}); they re-run with: ${resumeHint(runId)}`)
+  if (failed.length > 0) yield* Console.error(`note: ${failed.length} of ${planned} trials failed (the first, ${failed[0].row.key}: ${failed[0].row.error}); they re-run with: ${resumeHint(runId)}`)
   if (options.report) yield* Report.write(experiment, runId, options.reportsDir)
   return runId
 })

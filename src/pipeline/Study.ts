@@ -11,6 +11,8 @@
 import * as Random from "../core/Random.ts"
 import * as Split from "../data/Split.ts"
 import type * as Task from "../data/Task.ts"
+import type { TrialResult } from "../results/Run.ts"
+import type * as Pruner from "../search/Pruner.ts"
 
 /** How each task is split. K-fold scores every point once; holdout keeps the 70/20/10 workflow. */
 export type SplitSpec = Split.Spec
@@ -55,6 +57,64 @@ export interface Study {
   readonly seeds: number
   /** Store each trial's held-out predictions (for ROC curves, calibration, residual plots). */
   readonly keepPredictions?: boolean
+  /**
+   * Adaptive searches, run after the fixed trials (`Adaptive.ts`): each proposes its trials round
+   * by round from the stored rows of its earlier rounds. A study of searches alone has `models: []`.
+   */
+  readonly searches?: ReadonlyArray<Search>
+}
+
+/**
+ * An adaptive search over one task and one fold of its split: `budget` trials proposed in rounds
+ * of `batch`. Round r holds trials [r·batch, min((r + 1)·batch, budget)); its proposals are made
+ * from the rows of trials [0, r·batch) alone, in index order, so they depend on the run seed and
+ * the trial order only: never on timing, on `--jobs` or on an interruption in between. `batch` is
+ * part of the spec and never follows `--jobs` (a different batch is a different search).
+ */
+export interface Search {
+  /** Unique within the study; with the task, the key of its trials: `<task>/<id>/trial=<i>`. */
+  readonly id: string
+  /** The name of a task of the study. */
+  readonly task: string
+  /** The fold of the task's split whose training part the search runs on (the outer fold). */
+  readonly fold: number
+  readonly budget: number
+  readonly batch: number
+  /**
+   * The trials `start … start + count − 1`, from the stored results (rows and curves) of trials
+   * `0 … start − 1` (index order; failed and diverged ones included) and the search's seed (the
+   * run seed keyed by task and id). Must be pure: the same results and seed give the same proposals.
+   */
+  readonly propose: (history: ReadonlyArray<TrialResult>, start: number, count: number, seed: number) => ReadonlyArray<Proposal>
+}
+
+/** One proposed trial: the model (config and axes) and, when it is scored by inner CV, how. */
+export interface Proposal {
+  readonly model: ModelEntry
+  readonly objective?: Objective
+}
+
+/**
+ * A search trial scored by an inner split of its fold's training part (nested CV; `Objective.ts`):
+ * K inner folds, or one holdout split for single-split trials (then an MLP is pruned epoch by
+ * epoch on its validation loss). The inner score is the objective a search minimises; the model
+ * is then refitted on the whole training part and scored on the held-out fold, which no proposal
+ * ever saw.
+ */
+export interface Objective {
+  readonly inner: { readonly kind: "kfold"; readonly folds: number } | { readonly kind: "holdout"; readonly validation: number }
+  /** The metric of `Score.score` minimised (e.g. "logLoss", "rmse"). */
+  readonly metric: string
+  /**
+   * Pruning against the search's earlier trials (`peers`): fold-aware after each inner fold but the
+   * last (progress kind "folds"), or epoch-aware after each epoch of a holdout trial's fit ("epochs").
+   */
+  readonly pruner?: {
+    readonly rule: "median" | "successiveHalving"
+    readonly median?: Pruner.MedianOptions
+    readonly halving?: Pruner.HalvingOptions
+    readonly peers: ReadonlyArray<Pruner.Peer>
+  }
 }
 
 /** Everything a worker needs to run one trial, and nothing it must look up elsewhere. */
@@ -70,6 +130,8 @@ export interface TrialSpec {
   readonly seedIndex: number
   readonly seed: number
   readonly keepPredictions: boolean
+  /** Set on the trials of an adaptive search scored by inner CV. */
+  readonly objective?: Objective
 }
 
 /** Folds per task: r × K for (repeated) k-fold, 1 for holdout. */

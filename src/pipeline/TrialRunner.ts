@@ -23,6 +23,7 @@ import * as Models from "../models/Registry.ts"
 import type { FailureKind, StoredPrediction, StoredTask, TrialResult, TrialRow } from "../results/Run.ts"
 import type { Prediction } from "../models/Model.ts"
 import * as Matrix from "../linalg/Matrix.ts"
+import * as Objective from "./Objective.ts"
 import * as Study from "./Study.ts"
 
 type TaskData = { readonly data: Dataset.Dataset; readonly folds: ReadonlyArray<Split.Fold> }
@@ -220,6 +221,13 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
   }
 })
 
+/** A search trial scored by nested CV (`Objective.ts`): the row, "ok" or "pruned". */
+const searchTrial = Effect.fnUntraced(function*(trial: Study.TrialSpec, objective: Study.Objective) {
+  const { data, folds } = yield* taskData(trial.runSeed, trial.task, trial.split)
+  const { curve, ...outcome } = yield* Objective.evaluate(trial, objective, data, folds[trial.fold])
+  return { row: { ...baseRow(trial), ...outcome }, ...(curve === undefined ? {} : { curve }) } satisfies TrialResult
+})
+
 const errorRow = (trial: Study.TrialSpec, error: TrialError): TrialResult => ({
   row: {
     ...baseRow(trial),
@@ -238,7 +246,7 @@ const errorRow = (trial: Study.TrialSpec, error: TrialError): TrialResult => ({
 })
 
 export const run = (trial: Study.TrialSpec): Effect.Effect<TrialResult, never, NnBackend> =>
-  fitAndScore(trial).pipe(
+  (trial.objective === undefined ? fitAndScore(trial) : searchTrial(trial, trial.objective)).pipe(
     Effect.catch((error: TrialError) => Effect.succeed(errorRow(trial, error))),
     Effect.catchCause((cause) =>
       Effect.succeed<TrialResult>({

@@ -6,7 +6,8 @@
 import { Schema } from "effect"
 import * as FitFacts from "../models/FitFacts.ts"
 
-export const TrialStatus = Schema.Literals(["ok", "diverged", "failed"])
+/** "pruned": an adaptive search stopped the trial early (its rule, step and threshold are in `info`). */
+export const TrialStatus = Schema.Literals(["ok", "diverged", "failed", "pruned"])
 export type TrialStatus = typeof TrialStatus.Type
 
 /**

@@ -427,7 +427,8 @@ export const fit = Effect.fn("Mlp.fit")(
       batchSize: config.batchSize,
       schedule: schedulePlan({ ...config, learningRate: staged.learningRate }, fitSet.X.rows),
       ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm }),
-      ...(config.patience === null ? {} : { earlyStopping: { patience: config.patience, minDelta: config.minDelta } })
+      ...(config.patience === null ? {} : { earlyStopping: { patience: config.patience, minDelta: config.minDelta } }),
+      ...(options.onEpoch === undefined ? {} : { stop: options.onEpoch })
     }
     const { outcome, outputs } = yield* Effect.acquireUseRelease(
       Effect.sync(() => ({

@@ -55,6 +55,8 @@ export interface Options {
   readonly clipNorm?: number
   /** Stop on the `monitor` data's loss (needs `monitor`). */
   readonly earlyStopping?: EarlyStopping
+  /** Called after each epoch with its record (and validation loss when a validation set is given); true stops training there. */
+  readonly stop?: (record: EpochRecord) => boolean
 }
 
 /** What a training run did. */
@@ -192,6 +194,7 @@ const epochs = (
       }
       curve.push(validation === undefined ? { epoch, trainLoss } : { epoch, trainLoss, validLoss: evaluate(net, validation, options.loss) })
       if (monitor !== undefined) monitorLosses.push(evaluate(net, monitor, options.loss))
+      if (options.stop?.(curve[curve.length - 1]) === true) break
       if (earlyStopping !== undefined) {
         const current = monitorLosses[monitorLosses.length - 1]
         if (current < bestLoss - earlyStopping.minDelta) {
