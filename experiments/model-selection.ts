@@ -32,6 +32,7 @@ import type { ConfigError } from "../src/core/Errors.ts"
 import * as Split from "../src/data/Split.ts"
 import * as GpRegression from "../src/models/gp/GpRegression.ts"
 import type * as Expression from "../src/models/kernels/Expression.ts"
+import * as Kernel from "../src/models/kernels/Kernel.ts"
 import * as Experiment from "../src/pipeline/Experiment.ts"
 import * as Parameter from "../src/pipeline/Parameter.ts"
 import type * as Study from "../src/pipeline/Study.ts"
@@ -142,17 +143,17 @@ const kernelShort: Record<GpRegression.KernelFamily, string> = {
   linear: "Lin"
 }
 
-/** A candidate's kernel config, its label, its id part and its free hyperparameters. */
+/** A candidate's kernel config, its label, its id part and its number of free hyperparameters. */
 const kernelCandidate = (text: string) => {
   const parsed = parseKernel(text)
   if (typeof parsed === "string") throw new Error(parsed)
   const { a, op, b } = parsed
-  const own = (k: GpRegression.KernelFamily) => ({ rbf: 1, matern12: 1, matern32: 1, matern52: 1, periodic: 2, rq: 2, linear: 1 })[k]
-  if (op === undefined || b === undefined) return { kernel: a as GpRegression.KernelSpec, label: kernelShort[a], id: a, k: own(a) + 2 }
-  if (op === "+") {
-    return { kernel: { sum: [{ product: [constant, leaf(a)] }, { product: [constant, leaf(b)] }, white] }, label: `${kernelShort[a]} + ${kernelShort[b]}`, id: `${a}-plus-${b}`, k: own(a) + own(b) + 3 }
-  }
-  return { kernel: { sum: [{ product: [constant, leaf(a), leaf(b)] }, white] }, label: `${kernelShort[a]} × ${kernelShort[b]}`, id: `${a}-times-${b}`, k: own(a) + own(b) + 2 }
+  const made = ((): { kernel: GpRegression.KernelSpec; label: string; id: string } => {
+    if (op === undefined || b === undefined) return { kernel: a, label: kernelShort[a], id: a }
+    if (op === "+") return { kernel: { sum: [{ product: [constant, leaf(a)] }, { product: [constant, leaf(b)] }, white] }, label: `${kernelShort[a]} + ${kernelShort[b]}`, id: `${a}-plus-${b}` }
+    return { kernel: { sum: [{ product: [constant, leaf(a), leaf(b)] }, white] }, label: `${kernelShort[a]} × ${kernelShort[b]}`, id: `${a}-times-${b}` }
+  })()
+  return { ...made, k: Kernel.theta(GpRegression.kernelOf(made.kernel)).length }
 }
 
 /** σ descending then C ascending: the 1-SE rule's simplest SVM cell first. */
@@ -544,7 +545,7 @@ const report = (p: Params, run: RunRecord) =>
     const cvPick = modal(mlp.repeats.map((r) => r.picks.cv))
     if (widest >= 0 && aicPick >= 0 && cvPick >= 0) {
       findings.push(
-        `For the MLP, k grows with the width (k = ${mlpMeans.map((m) => Format.number(m.values.k)).join(", ")} for widths ${p.mlpWidths.join(", ")}, against ${Format.number(Math.round(p.n * (1 - p.testShare)))} selection rows): the widest net's AIC is ${Format.fixed(mlpMeans[widest].values.aic - mlpMeans[aicPick].values.aic, 1)} above that of the AIC pick (${mlp.def.candidates[aicPick].label}), its extra penalty 2Δk = ${Format.number(2 * (mlpMeans[widest].values.k - mlpMeans[aicPick].values.k))} against twice its log-likelihood gain 2Δlog L̂ = ${Format.fixed(2 * (mlpMeans[widest].values.logLik - mlpMeans[aicPick].values.logLik), 1)}; its CV MSE is ${Format.fixed(mlpMeans[widest].values.cv, 4)} against ${Format.fixed(mlpMeans[cvPick].values.cv, 4)} for the CV pick (${mlp.def.candidates[cvPick].label}), and its test MSE ${Format.fixed(mlpMeans[widest].values.test, 4)} against the AIC pick's ${Format.fixed(mlpMeans[aicPick].values.test, 4)}.`
+        `For the MLP, k grows with the width (k = ${mlpMeans.map((m) => Format.number(m.values.k)).join(", ")} for widths ${p.mlpWidths.join(", ")}, against ${Format.number(Math.round(p.n * (1 - p.testShare)))} selection rows): the widest net's AIC is ${Format.fixed(mlpMeans[widest].values.aic - mlpMeans[aicPick].values.aic, 1)} above that of the AIC pick (${mlp.def.candidates[aicPick].label}), its extra penalty 2Δk = ${Format.number(2 * (mlpMeans[widest].values.k - mlpMeans[aicPick].values.k))} against twice its log-likelihood gain 2Δlog L̂ = ${Format.fixed(2 * (mlpMeans[widest].values.logLik - mlpMeans[aicPick].values.logLik), 1)}; ${widest === cvPick ? `the widest net is itself CV's most frequent pick (CV MSE ${Format.fixed(mlpMeans[widest].values.cv, 4)})` : `its CV MSE is ${Format.fixed(mlpMeans[widest].values.cv, 4)} against ${Format.fixed(mlpMeans[cvPick].values.cv, 4)} for the CV pick (${mlp.def.candidates[cvPick].label})`}, and its test MSE is ${Format.fixed(mlpMeans[widest].values.test, 4)} against the AIC pick's ${Format.fixed(mlpMeans[aicPick].values.test, 4)}.`
       )
     }
 
@@ -563,12 +564,12 @@ const report = (p: Params, run: RunRecord) =>
       const mt = m.values.trainAuc
       return mt > bt || (mt === bt && svm.def.candidates[i].complexity > svm.def.candidates[b].complexity) ? i : b
     }, 0)
-    const bestCell = Summary.argBest(svmMeans.map((m) => m.values.cv), "min") ?? -1
+    const bestCell = modal(svm.repeats.map((r) => r.picks.cv))
     if (bestCell >= 0) {
       const b = svmMeans[bestCell].values
       const o = svmMeans[overfit].values
       findings.push(
-        `SVM: the best cell by mean CV ROC-AUC is ${svm.def.candidates[bestCell].label} (CV AUC ${Format.fixed(1 - b.cv, 3)}, train AUC ${Format.fixed(b.trainAuc, 3)}, test AUC ${Format.fixed(1 - b.test, 3)}); the overfitted cell, the one with the highest training AUC (ties: the most complex), is ${svm.def.candidates[overfit].label} (train AUC ${Format.fixed(o.trainAuc, 3)}, CV AUC ${Format.fixed(1 - o.cv, 3)}, test AUC ${Format.fixed(1 - o.test, 3)})${bestCell === overfit ? ": the same cell." : "."}`
+        `SVM: the cell CV ROC-AUC picks most often is ${svm.def.candidates[bestCell].label} (means over repeats: CV AUC ${Format.fixed(1 - b.cv, 3)}, train AUC ${Format.fixed(b.trainAuc, 3)}, test AUC ${Format.fixed(1 - b.test, 3)}); the overfitted cell, the one with the highest mean training AUC (ties: the most complex), is ${svm.def.candidates[overfit].label} (train AUC ${Format.fixed(o.trainAuc, 3)}, CV AUC ${Format.fixed(1 - o.cv, 3)}, test AUC ${Format.fixed(1 - o.test, 3)})${bestCell === overfit ? ": the same cell." : "."}`
       )
     }
 
