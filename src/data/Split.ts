@@ -362,9 +362,11 @@ const checkFolds = (data: Dataset.Dataset, k: number, stratified: boolean): void
 
 /**
  * The folds of a data set for a split spec, drawn from `rng`: r × k folds for "kfold" (repeat-
- * major, see `position`), one for "holdout" and for "time" (which draws nothing). Stratifies classification data unless `stratified: false`. Fails with a DataError
- * naming the data set's file for fewer rows than folds, a class with fewer rows than the folds
- * of a stratified k-fold, fractions that do not sum to 1, or stratification of regression data.
+ * major, see `position`), r × `selectionFolds` for "selection" (`selectionRole`), one for
+ * "holdout" and for "time" (which draws nothing). Stratifies classification data unless
+ * `stratified: false`. Fails with a DataError naming the data set's file for fewer rows than
+ * folds, a class with fewer rows than the folds of a stratified k-fold, fractions that do not sum
+ * to 1, a selection test share outside (0, 1), or stratification of regression data.
  */
 export const make = (spec: Spec, data: Dataset.Dataset, rng: Random.Generator): Effect.Effect<ReadonlyArray<Fold>, DataError> =>
   Effect.try({
