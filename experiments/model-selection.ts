@@ -305,26 +305,19 @@ const partLoss = (score: "mse" | "auc", run: RunRecord, row: TrialRow | undefine
 export const analyse = (p: Params, run: RunRecord): Effect.Effect<ReadonlyArray<FamilyAnalysis>, ConfigError> =>
   Effect.gen(function*() {
     const split = splitOf(p)
-    const per = Split.selectionFolds(split)
     const out: Array<FamilyAnalysis> = []
     for (const def of families(p)) {
       const task = yield* Stored.data(run, def.task)
       const byKey = new Map(run.rows.filter((r) => r.task === def.task).map((r) => [`${r.model}/${r.fold}`, r]))
       const repeats: Array<RepeatAnalysis> = []
       for (let r = 0; r < p.repeats; r++) {
-        const base = r * per
-        const foldTest = (k: number) => task.folds[base + k].test
-        const pairIndex = (j: number, k: number) => {
-          for (let f = 0; f < per; f++) {
-            const role = Split.selectionRole(split, base + f)
-            if (role.role === "pair" && role.j === Math.min(j, k) && role.k === Math.max(j, k)) return base + f
-          }
-          return -1
-        }
+        const refitFold = Split.selectionIndex(split, { repeat: r, role: "refit" })
+        const cvFold = (k: number) => Split.selectionIndex(split, { repeat: r, role: "cv", k })
+        const foldTest = (k: number) => task.folds[cvFold(k)].test
         const candidates = def.candidates.map((c): CandidateRepeat => {
-          const refit = byKey.get(`${c.id}/${base + per - 1}`)
+          const refit = byKey.get(`${c.id}/${refitFold}`)
           const metric = (key: string) => (refit?.status === "ok" ? refit.metrics[key] ?? Number.NaN : Number.NaN)
-          const cvFolds = Array.from({ length: p.folds }, (_, k) => partLoss(def.score, run, byKey.get(`${c.id}/${base + k}`), foldTest(k)))
+          const cvFolds = Array.from({ length: p.folds }, (_, k) => partLoss(def.score, run, byKey.get(`${c.id}/${cvFold(k)}`), foldTest(k)))
           const { mean, se } = Selection.foldSummary(cvFolds)
           return {
             logLik: metric("logLik"),
@@ -334,7 +327,7 @@ export const analyse = (p: Params, run: RunRecord): Effect.Effect<ReadonlyArray<
             cvFolds,
             cv: mean,
             se,
-            test: partLoss(def.score, run, refit, task.folds[base + per - 1].test),
+            test: partLoss(def.score, run, refit, task.folds[refitFold].test),
             trainAuc: metric("trainAuc")
           }
         })
@@ -349,7 +342,7 @@ export const analyse = (p: Params, run: RunRecord): Effect.Effect<ReadonlyArray<
         }
         const nested = Selection.nested(
           candidates.map((c) => c.cvFolds),
-          (c, j, k) => partLoss(def.score, run, byKey.get(`${def.candidates[c].id}/${pairIndex(j, k)}`), foldTest(j))
+          (c, j, k) => partLoss(def.score, run, byKey.get(`${def.candidates[c].id}/${Split.selectionIndex(split, { repeat: r, role: "pair", j, k })}`), foldTest(j))
         )
         repeats.push({ candidates, picks, nested })
       }

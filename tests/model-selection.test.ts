@@ -71,6 +71,9 @@ describe("Split: the selection layout", () => {
     // and the pairs are every (j, k), j < k, once
     const pairs = Array.from({ length: per }, (_, f) => Split.selectionRole(spec, f)).flatMap((r) => (r.role === "pair" ? [`${r.j}${r.k}`] : []))
     expect(pairs).toEqual(["01", "02", "12", "03", "13", "23"])
+    // selectionIndex inverts selectionRole, a pair's folds in either order
+    for (let f = 0; f < all.length; f++) expect(Split.selectionIndex(spec, Split.selectionRole(spec, f))).toBe(f)
+    expect(Split.selectionIndex(spec, { repeat: 1, role: "pair", j: 3, k: 1 })).toBe(Split.selectionIndex(spec, { repeat: 1, role: "pair", j: 1, k: 3 }))
   })
 
   it("without nesting has no pairs; stratified, T and every fold keep the class shares", () => {
@@ -154,7 +157,7 @@ describe("Selection: non-nested selection is optimistic when every candidate is 
       return Metrics.mse(take(y, scored), Polynomial.predict(fit, take(Z[c], scored)))
     }
     const cv = Array.from({ length: candidates }, (_, c) => Array.from({ length: K }, (_, k) => loss(c, all[k], all[k].test)))
-    const pairOf = (j: number, k: number) => all[K + Array.from({ length: Split.selectionFolds(spec) }, (_, f) => Split.selectionRole(spec, f)).filter((r) => r.role === "pair").findIndex((r) => r.role === "pair" && r.j === Math.min(j, k) && r.k === Math.max(j, k))]
+    const pairOf = (j: number, k: number) => all[Split.selectionIndex(spec, { repeat: 0, role: "pair", j, k })]
     // the leaky version "selects" each outer fold's model on that outer fold itself
     const inner = leaky ? (c: number, _j: number, k: number) => cv[c][k] : (c: number, j: number, k: number) => loss(c, pairOf(j, k), all[j].test)
     return Selection.nested(cv, inner).selectionBias

@@ -300,6 +300,16 @@ export const selectionRole = (spec: Pick<Selection, "folds" | "nested">, f: numb
   return { repeat, role: "refit" }
 }
 
+/** The fold index of a role in a selection split, the inverse of `selectionRole` (a pair's j and k in either order). */
+export const selectionIndex = (spec: Pick<Selection, "folds" | "nested">, role: SelectionRole): number => {
+  const base = role.repeat * selectionFolds(spec)
+  if (role.role === "cv") return base + role.k
+  if (role.role === "refit") return base + selectionFolds(spec) - 1
+  const j = Math.min(role.j, role.k)
+  const k = Math.max(role.j, role.k)
+  return base + spec.folds + (k * (k - 1)) / 2 + j
+}
+
 /** The folds of one repeat of a selection split of n rows, labels `y` when stratified. */
 const selectionRepeat = (spec: Selection, n: number, y: ArrayLike<number>, classes: number, stratified: boolean, rng: Random.Generator): Array<Fold> => {
   const fractions = { train: 1 - spec.test, validation: 0, test: spec.test }
