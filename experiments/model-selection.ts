@@ -85,12 +85,20 @@ const Params = Schema.Struct({
   mlpWidths: Parameter.NonEmpty(Parameter.PositiveInt),
   mlpEpochs: Parameter.PositiveInt,
   mlpLearningRate: Parameter.Positive
-}).check(Schema.makeFilter((p) =>
-  p.gpKernels.flatMap((text, i) => {
+}).check(Schema.makeFilter((p) => {
+  const issues: Array<Schema.FilterIssue> = p.gpKernels.flatMap((text, i) => {
     const parsed = parseKernel(text)
     return typeof parsed === "string" ? [{ path: ["gpKernels", i], issue: parsed }] : []
   })
-))
+  // Each value is a candidate (a model id): one given twice would be two models of one id.
+  for (const key of ["degrees", "gpKernels", "svmCs", "svmSigmas", "mlpWidths"] as const) {
+    const values: ReadonlyArray<number | string> = p[key]
+    values.forEach((v, i) => {
+      if (values.indexOf(v) < i) issues.push({ path: [key, i], issue: `${key} lists ${v} twice; give each candidate once` })
+    })
+  }
+  return issues
+}))
 type Params = typeof Params.Type
 
 // ---------------------------------------------------------------------------------------------

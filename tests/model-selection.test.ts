@@ -178,6 +178,18 @@ describe("Selection: non-nested selection is optimistic when every candidate is 
   })
 })
 
+describe("model-selection: parameters", () => {
+  const resolve = (overrides: ReadonlyArray<string>) => Effect.runSync(Effect.flip(Experiment.resolve(modelSelection, "quick", overrides)))
+  it("refuses a kernel that is not a base, a sum or a product of two, naming the bases", () => {
+    expect(resolve(["gpKernels=rbf,rbf*periodic*rq"]).message).toMatch(/"rbf\*periodic\*rq" is not a kernel: write a base kernel \(rbf, matern12/)
+    expect(resolve(["gpKernels=rbf+cosine"]).message).toContain("is not a kernel")
+  })
+  it("refuses a candidate given twice (two models of one id)", () => {
+    expect(resolve(["mlpWidths=4,8,4"]).message).toContain("mlpWidths lists 4 twice")
+    expect(resolve(["gpKernels=rbf,periodic,rbf"]).message).toContain("gpKernels lists rbf twice")
+  })
+})
+
 describe("model-selection, quick profile", () => {
   const box = sandbox("model-selection")
   let outcome: Awaited<ReturnType<typeof box.gpnn>>
