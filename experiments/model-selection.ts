@@ -223,7 +223,7 @@ export const families = (p: Params): ReadonlyArray<FamilyDef> => [
     candidates: p.svmCs.flatMap((C) =>
       p.svmSigmas.map((sigma) => ({
         id: `svm-C${C}-s${sigma}`,
-        label: `C ${Format.significant(C, 3)}, σ ${Format.significant(sigma, 3)}`,
+        label: `C ${Format.number(C)} · σ ${Format.number(sigma)}`,
         complexity: svmComplexity(p, C, sigma),
         model: { id: `svm-C${C}-s${sigma}`, family: "svm", axes: { group: "svm", C, sigma }, config: { kind: "svc", kernel: "rbf", C, sigma, probability: false } }
       }))
@@ -381,7 +381,7 @@ const pickCounts = (picks: ReadonlyArray<number>): Array<readonly [number, numbe
 }
 const pickText = (def: FamilyDef, picks: ReadonlyArray<number>): string => {
   const counts = pickCounts(picks)
-  return counts.length === 0 ? Format.missing : counts.map(([i, n]) => `${def.candidates[i].label} (${n}/${picks.length})`).join(", ")
+  return counts.length === 0 ? Format.missing : counts.map(([i, n]) => `${def.candidates[i].label} (${n}/${picks.length})`).join("; ")
 }
 const modal = (picks: ReadonlyArray<number>): number => pickCounts(picks)[0]?.[0] ?? -1
 
@@ -405,7 +405,7 @@ const picksTable = (fa: FamilyAnalysis): Document.Block => {
       criterion: criterionTitles[key],
       picks: pickText(def, fa.repeats.map((r) => r.picks[key])),
       test: Format.meanSd(Summary.mean(test), Summary.sd(test), 2),
-      regret: Format.fixed(Summary.mean(losses.map((l) => Math.abs(l.regret))), 4)
+      regret: Format.fixed(Summary.mean(losses.map((l) => l.regret)), 4)
     }
   })
   const nestedPicks = fa.repeats.flatMap((r) => r.nested.picks)
@@ -417,7 +417,7 @@ const picksTable = (fa: FamilyAnalysis): Document.Block => {
     regret: Format.missing
   })
   return Document.table({
-    caption: `${def.title}: what each criterion picks in each of the ${fa.repeats.length} repeats (how often), the test ${scoreName(def)} of the pick refitted on the selection part (mean ± sd over repeats), and its regret: |test loss of the pick − test loss of the best candidate on the test part|, mean over repeats. Nested CV's row counts the inner-CV picks of every outer fold of every repeat, and gives the nested estimate of the ${scoreName(def)} of "select by CV, then refit" in place of a test score.`,
+    caption: `${def.title}: what each criterion picks in each of the ${fa.repeats.length} repeats (how often), the test ${scoreName(def)} of the pick refitted on the selection part (mean ± sd over repeats), and its regret: its test loss (MSE; 1 − AUC) minus the least test loss of any candidate in that repeat, mean over repeats. Nested CV's row counts the inner-CV picks of every outer fold of every repeat, and gives the nested estimate of the ${scoreName(def)} of "select by CV, then refit" in place of a test score.`,
     columns: [
       { key: "criterion", title: "criterion" },
       { key: "picks", title: "picks (repeats)" },
@@ -619,7 +619,7 @@ const report = (p: Params, run: RunRecord) =>
     const familySections: Array<Document.Section> = []
     for (const fa of fas) {
       const blocks: Array<Document.Block> = [
-        Document.paragraph(`Candidates: ${fa.def.candidates.map((c) => c.label).join(", ")}. The 1-SE rule's complexity order: ${fa.def.order}.`),
+        Document.paragraph(`Candidates: ${fa.def.candidates.map((c) => c.label).join("; ")}. The 1-SE rule's complexity order: ${fa.def.order}.`),
         picksTable(fa),
         candidateTable(fa)
       ]
