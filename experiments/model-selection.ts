@@ -605,15 +605,15 @@ const report = (p: Params, run: RunRecord) =>
       }))
     })
 
-    const optimismChart = yield* Chart.render(Chart.scatter({
-      title: "Selection bias per repeat",
-      subtitle: "nested CV estimate − best CV score, loss units (MSE; 1 − AUC for the SVM); one point per family and repeat",
+    const optimismChart = yield* Chart.render(Chart.heatmap({
+      title: "Selection bias per family and repeat",
+      subtitle: "nested CV estimate − best CV score, loss units (MSE; 1 − AUC for the SVM); > 0: the best CV score flatters",
       width: 560,
-      height: 260,
-      data: fas.flatMap((fa) => fa.repeats.map((r, i) => ({ family: fa.def.title, repeat: i, bias: r.nested.selectionBias }))),
-      x: { field: "repeat", title: "repeat" },
-      y: { field: "bias", title: "selection bias", zero: true },
-      colour: { field: "family", title: "", order: fas.map((fa) => fa.def.title) }
+      height: 60 + 40 * fas.length,
+      data: fas.flatMap((fa) => fa.repeats.map((r, i) => ({ family: fa.def.title, repeat: String(i + 1), bias: r.nested.selectionBias }))),
+      x: { field: "repeat", title: "repeat", order: Array.from({ length: p.repeats }, (_, i) => String(i + 1)) },
+      y: { field: "family", title: "", order: fas.map((fa) => fa.def.title) },
+      value: { field: "bias", title: "selection bias", format: (v) => Format.fixed(v, 3) }
     }))
 
     const familySections: Array<Document.Section> = []
