@@ -41,9 +41,12 @@ export interface Fractions {
  * 1) gives repeated k-fold, r × K folds (Bouckaert & Frank 2004): repeat 0 is the plain k-fold
  * of the generator, repeat j ≥ 1 a fresh k-fold from `rng.fork("repeat/j")`, so each repeat's
  * folds depend on the split seed and j alone, and `repeats: 1` is the plain k-fold.
+ * "selection" is the model-selection layout (`selection`): per repeat an untouched test part and
+ * K folds on the rest, with the fits nested CV needs.
  */
 export type Spec =
   | { readonly kind: "kfold"; readonly folds: number; readonly stratified?: boolean; readonly repeats?: number }
+  | Selection
   | ({ readonly kind: "holdout"; readonly stratified?: boolean } & Fractions)
   | { readonly kind: "time"; readonly cut: number; readonly column?: number; readonly stratified?: false }
 
@@ -247,12 +250,97 @@ export const time = (t: ArrayLike<number>, cut: number): Fold => {
 const droppedNote = (data: Dataset.Dataset): string =>
   data.missing !== undefined && data.missing.dropped > 0 ? ` (${data.missing.dropped} of its ${data.missing.rows} rows were dropped for missing values)` : ""
 
-/** The number of folds a spec yields: r × K for (repeated) k-fold, 1 for holdout. */
-export const count = (spec: Spec): number => (spec.kind === "kfold" ? spec.folds * (spec.repeats ?? 1) : 1)
+/**
+ * The model-selection split (Cawley & Talbot, JMLR 11 (2010) 2079–2107; Varma & Simon 2006): each
+ * repeat r draws its own untouched test part T (round(n·test) rows) and cuts the rest, the
+ * selection part S, into K folds F₀..F_{K−1}. Its folds, repeat-major (`selectionRole`):
+ * - "cv" k = 0..K−1: train S \ F_k, test F_k (plain K-fold CV on S; nested CV's outer folds);
+ * - "pair" (j, k), j < k, when `nested`: train S \ (F_j ∪ F_k), test F_j ∪ F_k. Its fit is the
+ *   inner fit on fold j of outer fold k and on fold k of outer fold j: nested CV whose inner CV
+ *   of the outer training part S \ F_k uses the other K − 1 folds, at K(K−1)/2 fits, not K(K−1);
+ * - "refit": train S, test T (the criteria computed on the whole selection part, and the test
+ *   error of what they pick).
+ * Unlike the other kinds, a fold's parts need not cover 0..n−1 (T is in no CV fold). Stratified
+ * (classification by default), T is a stratified holdout and the folds a stratified k-fold of S.
+ * Repeat 0 draws from the generator, repeat j ≥ 1 from `rng.fork("repeat/j")`.
+ */
+export interface Selection {
+  readonly kind: "selection"
+  readonly folds: number
+  readonly repeats: number
+  /** The share of rows held out as each repeat's test part, in (0, 1). */
+  readonly test: number
+  readonly nested: boolean
+  readonly stratified?: boolean
+}
 
-/** Fold f of a repeated k-fold as (repeat, fold within the repeat): f = repeat·K + fold. */
+/** What fold f of a selection split is: its repeat, role, and CV fold(s) (`k`; `j` < `k` for a pair). */
+export type SelectionRole =
+  | { readonly repeat: number; readonly role: "cv"; readonly k: number }
+  | { readonly repeat: number; readonly role: "pair"; readonly j: number; readonly k: number }
+  | { readonly repeat: number; readonly role: "refit" }
+
+/** Folds per repeat of a selection split: K CV folds, K(K−1)/2 pairs when nested, one refit. */
+export const selectionFolds = (spec: Pick<Selection, "folds" | "nested">): number =>
+  spec.folds + (spec.nested ? (spec.folds * (spec.folds - 1)) / 2 : 0) + 1
+
+/** The role of fold f (0 ≤ f < count) of a selection split. */
+export const selectionRole = (spec: Pick<Selection, "folds" | "nested">, f: number): SelectionRole => {
+  const per = selectionFolds(spec)
+  const repeat = Math.floor(f / per)
+  let i = f % per
+  if (i < spec.folds) return { repeat, role: "cv", k: i }
+  i -= spec.folds
+  if (spec.nested) {
+    for (let k = 1; k < spec.folds; k++) {
+      if (i < k) return { repeat, role: "pair", j: i, k }
+      i -= k
+    }
+  }
+  return { repeat, role: "refit" }
+}
+
+/** The fold index of a role in a selection split, the inverse of `selectionRole` (a pair's j and k in either order). */
+export const selectionIndex = (spec: Pick<Selection, "folds" | "nested">, role: SelectionRole): number => {
+  const base = role.repeat * selectionFolds(spec)
+  if (role.role === "cv") return base + role.k
+  if (role.role === "refit") return base + selectionFolds(spec) - 1
+  const j = Math.min(role.j, role.k)
+  const k = Math.max(role.j, role.k)
+  return base + spec.folds + (k * (k - 1)) / 2 + j
+}
+
+/** The folds of one repeat of a selection split of n rows, labels `y` when stratified. */
+const selectionRepeat = (spec: Selection, n: number, y: ArrayLike<number>, classes: number, stratified: boolean, rng: Random.Generator): Array<Fold> => {
+  const fractions = { train: 1 - spec.test, validation: 0, test: spec.test }
+  const outer = stratified ? stratifiedHoldout(y, classes, fractions, rng) : holdout(n, fractions, rng)
+  const S = outer.train
+  const local = stratified ? stratifiedKfold(Array.from(S, (i) => y[i]), classes, spec.folds, rng) : kfold(S.length, spec.folds, rng)
+  const F = local.map((fold) => sorted(Array.from(fold.test, (i) => S[i])))
+  const without = (...parts: Array<Int32Array>): Int32Array => {
+    const out = new Uint8Array(n)
+    for (const p of parts) for (const i of p) out[i] = 1
+    return Int32Array.from(Array.from(S).filter((i) => out[i] === 0))
+  }
+  const folds: Array<Fold> = F.map((Fk) => ({ train: without(Fk), test: Fk }))
+  if (spec.nested) {
+    for (let k = 1; k < spec.folds; k++) for (let j = 0; j < k; j++) folds.push({ train: without(F[j], F[k]), test: sorted([...F[j], ...F[k]]) })
+  }
+  folds.push({ train: S, test: outer.test })
+  return folds
+}
+
+/** The number of folds a spec yields: r × K for (repeated) k-fold, r × `selectionFolds` for selection, 1 for holdout. */
+export const count = (spec: Spec): number =>
+  spec.kind === "kfold" ? spec.folds * (spec.repeats ?? 1) : spec.kind === "selection" ? spec.repeats * selectionFolds(spec) : 1
+
+/** Fold f of a repeated k-fold as (repeat, fold within the repeat): f = repeat·K + fold (selection: repeat·`selectionFolds` + fold). */
 export const position = (spec: Spec, f: number): { readonly repeat: number; readonly fold: number } =>
-  spec.kind === "kfold" ? { repeat: Math.floor(f / spec.folds), fold: f % spec.folds } : { repeat: 0, fold: 0 }
+  spec.kind === "kfold"
+    ? { repeat: Math.floor(f / spec.folds), fold: f % spec.folds }
+    : spec.kind === "selection"
+    ? { repeat: Math.floor(f / selectionFolds(spec)), fold: f % selectionFolds(spec) }
+    : { repeat: 0, fold: 0 }
 
 const checkRepeats = (repeats: number): void => {
   if (!Number.isInteger(repeats) || repeats < 1) {
@@ -284,9 +372,11 @@ const checkFolds = (data: Dataset.Dataset, k: number, stratified: boolean): void
 
 /**
  * The folds of a data set for a split spec, drawn from `rng`: r × k folds for "kfold" (repeat-
- * major, see `position`), one for "holdout" and for "time" (which draws nothing). Stratifies classification data unless `stratified: false`. Fails with a DataError
- * naming the data set's file for fewer rows than folds, a class with fewer rows than the folds
- * of a stratified k-fold, fractions that do not sum to 1, or stratification of regression data.
+ * major, see `position`), r × `selectionFolds` for "selection" (`selectionRole`), one for
+ * "holdout" and for "time" (which draws nothing). Stratifies classification data unless
+ * `stratified: false`. Fails with a DataError naming the data set's file for fewer rows than
+ * folds, a class with fewer rows than the folds of a stratified k-fold, fractions that do not sum
+ * to 1, a selection test share outside (0, 1), or stratification of regression data.
  */
 export const make = (spec: Spec, data: Dataset.Dataset, rng: Random.Generator): Effect.Effect<ReadonlyArray<Fold>, DataError> =>
   Effect.try({
@@ -309,6 +399,18 @@ export const make = (spec: Spec, data: Dataset.Dataset, rng: Random.Generator): 
         checkRepeats(repeats)
         const once = (g: Random.Generator) => (stratified ? stratifiedKfold(data.y, data.classes, spec.folds, g) : kfold(n, spec.folds, g))
         return Array.from({ length: repeats }, (_, j) => once(j === 0 ? rng : rng.fork(`repeat/${j}`))).flat()
+      }
+      if (spec.kind === "selection") {
+        checkRepeats(spec.repeats)
+        if (!(spec.test > 0 && spec.test < 1)) {
+          throw new DataError({ source: Dataset.label(data), message: `a selection split's test share must lie in (0, 1), got ${spec.test}` })
+        }
+        checkFolds(data, spec.folds, stratified)
+        const S = n - Math.round(n * spec.test)
+        if (Number.isInteger(spec.folds) && spec.folds > S) {
+          throw new DataError({ source: Dataset.label(data), message: `${Dataset.label(data)}: ${spec.folds} folds of a ${S}-row selection part (${n} rows less the test share ${spec.test}) leave empty folds; use fewer folds or more data` })
+        }
+        return Array.from({ length: spec.repeats }, (_, j) => selectionRepeat(spec, n, data.y, data.classes, stratified, j === 0 ? rng : rng.fork(`repeat/${j}`))).flat()
       }
       const fractions = { train: spec.train, validation: spec.validation, test: spec.test }
       return [stratified ? stratifiedHoldout(data.y, data.classes, fractions, rng) : holdout(n, fractions, rng)]

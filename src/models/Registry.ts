@@ -11,6 +11,7 @@ import * as GpClassification from "./gp/GpClassification.ts"
 import * as GpRegression from "./gp/GpRegression.ts"
 import * as Mlp from "./mlp/Mlp.ts"
 import * as Infinite from "./ntk/Infinite.ts"
+import * as PolynomialRegression from "./poly/PolynomialRegression.ts"
 import * as Svm from "./svm/Svm.ts"
 
 export const families: ReadonlyArray<Family.Any> = [
@@ -19,7 +20,8 @@ export const families: ReadonlyArray<Family.Any> = [
   GpClassification.family,
   Svm.family,
   Infinite.nngpFamily,
-  Infinite.ntkFamily
+  Infinite.ntkFamily,
+  PolynomialRegression.family
 ]
 
 const byName = new Map(families.map((f) => [f.name, f]))
