@@ -27,7 +27,11 @@ import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import { type Browser, chromium, type Page } from "playwright-core"
 
-/** The views every report is checked in. Phone: 390 px wide (iPhone 12–15). Print: A4 with 12 mm margins (794 − 2 × 45 px). */
+/**
+ * The views every report is checked in. Phone: a 390 px wide viewport (iPhone 12–15; the pages'
+ * `width=device-width` makes that the layout width, as on the phone). Print: A4 with 12 mm
+ * margins (794 − 2 × 45 px), the width `page.pdf` lays the page out at.
+ */
 export const views = {
   desktop: { width: 1280, height: 900 },
   phone: { width: 390, height: 844 },
@@ -74,68 +78,73 @@ interface Measured {
   readonly clipped: ReadonlyArray<string>
 }
 
-/** Measures the page as laid out now (runs in the browser). */
-const measure = (page: Page): Promise<Measured> =>
-  page.evaluate(() => {
-    const visible = (e: Element) => {
-      const s = getComputedStyle(e)
-      return s.display !== "none" && s.visibility !== "hidden" && Number(s.opacity) > 0 && (e.textContent ?? "").trim().length > 0
-    }
-    const describe = (e: Element) => `${e.tagName.toLowerCase()}${e.id === "" ? "" : `#${e.id}`}${e.className !== "" && typeof e.className === "string" ? `.${e.className.split(" ").join(".")}` : ""}`
-    const figures = [...document.querySelectorAll("figure svg")].map((svg, i) => {
-      let minText = Infinity
-      let smallest = ""
-      const truncated: Array<string> = []
-      const outside: Array<string> = []
-      const frame = svg.getBoundingClientRect()
-      for (const t of svg.querySelectorAll("text")) {
-        if (!visible(t)) continue
-        let hidden = false
-        for (let p: Element | null = t; p !== null && p !== svg; p = p.parentElement) if (Number(getComputedStyle(p).opacity) === 0) hidden = true
-        if (hidden) continue
-        const m = (t as SVGTextElement).getScreenCTM()
-        if (m === null) continue
-        const px = Number.parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)
-        if (px < minText) {
-          minText = px
-          smallest = (t.textContent ?? "").trim().slice(0, 40)
-        }
-        if ((t.textContent ?? "").trim().endsWith("…") && t.closest(".role-legend") !== null) truncated.push((t.textContent ?? "").trim())
-        const box = t.getBoundingClientRect()
-        if (box.top < frame.top - 1 || box.left < frame.left - 1 || box.bottom > frame.bottom + 1 || box.right > frame.right + 1) outside.push((t.textContent ?? "").trim().slice(0, 40))
+/**
+ * Measures the page as laid out now. Plain JavaScript run in the page (the project's type check
+ * has no DOM library), returning a `Measured`.
+ */
+const measureScript = String.raw`(() => {
+  const visible = (e) => {
+    const s = getComputedStyle(e)
+    return s.display !== "none" && s.visibility !== "hidden" && Number(s.opacity) > 0 && (e.textContent || "").trim().length > 0
+  }
+  const describe = (e) => e.tagName.toLowerCase() + (e.id === "" ? "" : "#" + e.id) + (typeof e.className === "string" && e.className !== "" ? "." + e.className.split(" ").join(".") : "")
+  const figures = [...document.querySelectorAll("figure svg")].map((svg, i) => {
+    let minText = Infinity
+    let smallest = ""
+    const truncated = []
+    const outside = []
+    const frame = svg.getBoundingClientRect()
+    for (const t of svg.querySelectorAll("text")) {
+      if (!visible(t)) continue
+      let hidden = false
+      for (let p = t; p !== null && p !== svg; p = p.parentElement) if (Number(getComputedStyle(p).opacity) === 0) hidden = true
+      if (hidden) continue
+      const m = t.getScreenCTM()
+      if (m === null) continue
+      const text = (t.textContent || "").trim()
+      const px = Number.parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)
+      if (px < minText) {
+        minText = px
+        smallest = text.slice(0, 40)
       }
-      const figure = svg.closest("figure")
-      const label = svg.getAttribute("aria-label") ?? svg.getAttribute("aria-labelledby")
-      return { id: figure?.id ?? `figure ${i + 1}`, label, minText, smallest, truncated, outside }
-    })
-    const brokenCells: Array<string> = []
-    for (const td of document.querySelectorAll("td")) {
-      const text = (td.textContent ?? "").trim()
-      if (!/^[−+-]?[\d.,]+(?:e[−+-]?\d+)?\s*±\s*[\d.,]+/.test(text)) continue
-      const range = document.createRange()
-      range.selectNodeContents(td)
-      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)))
-      if (lines.size > 1) brokenCells.push(`"${text}" on ${lines.size} lines`)
+      if (text.endsWith("…") && t.closest(".role-legend") !== null) truncated.push(text)
+      const box = t.getBoundingClientRect()
+      if (box.top < frame.top - 1 || box.left < frame.left - 1 || box.bottom > frame.bottom + 1 || box.right > frame.right + 1) outside.push(text.slice(0, 40))
     }
-    const scrolledCaptions: Array<string> = []
-    for (const cap of document.querySelectorAll("caption, figure.table > figcaption")) {
-      for (let p = cap.parentElement; p !== null && p !== document.body; p = p.parentElement) {
-        const s = getComputedStyle(p)
-        if ((s.overflowX === "auto" || s.overflowX === "scroll") && p.scrollWidth > p.clientWidth + 1) {
-          scrolledCaptions.push((cap.textContent ?? "").trim().slice(0, 60))
-          break
-        }
-      }
-    }
-    const clipped: Array<string> = []
-    for (const e of document.querySelectorAll("main *")) {
-      if (e.closest("svg") !== null) continue
-      const s = getComputedStyle(e)
-      if (s.overflowX === "visible" || s.display === "none") continue
-      if (e.scrollWidth > e.clientWidth + 1) clipped.push(`${describe(e)} clips ${e.scrollWidth - e.clientWidth} px`)
-    }
-    return { overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth, figures, brokenCells, scrolledCaptions, clipped }
+    const figure = svg.closest("figure")
+    const label = svg.getAttribute("aria-label") ?? svg.getAttribute("aria-labelledby")
+    return { id: figure?.id || "figure " + (i + 1), label, minText, smallest, truncated, outside }
   })
+  const brokenCells = []
+  for (const td of document.querySelectorAll("td")) {
+    const text = (td.textContent || "").trim()
+    if (!/^[−+-]?[\d.,]+(?:e[−+-]?\d+)?\s*±\s*[\d.,]+/.test(text)) continue
+    const range = document.createRange()
+    range.selectNodeContents(td)
+    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)))
+    if (lines.size > 1) brokenCells.push('"' + text + '" on ' + lines.size + " lines")
+  }
+  const scrolledCaptions = []
+  for (const cap of document.querySelectorAll("caption, figure.table > figcaption")) {
+    for (let p = cap.parentElement; p !== null && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p)
+      if ((s.overflowX === "auto" || s.overflowX === "scroll") && p.scrollWidth > p.clientWidth + 1) {
+        scrolledCaptions.push((cap.textContent || "").trim().slice(0, 60))
+        break
+      }
+    }
+  }
+  const clipped = []
+  for (const e of document.querySelectorAll("main *")) {
+    if (e.closest("svg") !== null) continue
+    const s = getComputedStyle(e)
+    if (s.overflowX === "visible" || s.display === "none") continue
+    if (e.scrollWidth > e.clientWidth + 1) clipped.push(describe(e) + " clips " + (e.scrollWidth - e.clientWidth) + " px")
+  }
+  return { overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth, figures, brokenCells, scrolledCaptions, clipped }
+})()`
+
+const measure = (page: Page): Promise<Measured> => page.evaluate(measureScript) as Promise<Measured>
 
 interface AxNode {
   readonly nodeId: string
@@ -173,29 +182,23 @@ const accessibleFigures = async (page: Page) => {
   return out
 }
 
-/** Every problem of one report page, in every view; writes its PDF to `pdfPath`. */
+/**
+ * Every problem of one report page, in every view; writes its PDF to `pdfPath`. The page is
+ * loaded once and laid out again for each view (viewport resized, then print media emulated).
+ */
 export const audit = async (browser: Browser, file: string, pdfPath: string): Promise<Array<string>> => {
   const url = `file://${file}`
   const problems: Array<string> = []
+  const context = await browser.newContext({ viewport: views.desktop })
+  const page = await context.newPage()
+  await watch(page, url, problems, file)
+  await page.goto(url, { waitUntil: "load" })
   for (const view of ["desktop", "phone", "print"] as const) {
     const where = `${file} (${view})`
-    const context = await browser.newContext({
-      viewport: views[view],
-      ...(view === "phone" ? { isMobile: true, hasTouch: true, deviceScaleFactor: 3 } : {})
-    })
-    const page = await context.newPage()
-    await watch(page, url, problems, where)
     if (view === "print") await page.emulateMedia({ media: "print" })
-    await page.goto(url, { waitUntil: "load" })
+    await page.setViewportSize(views[view])
     const m = await measure(page)
     if (m.overflow > 0) problems.push(`${where}: the page is ${m.overflow} px wider than the ${view === "print" ? "printed page" : "screen"}`)
-    if (view === "phone") {
-      for (const f of m.figures) {
-        if (f.minText < minPhoneTextPx) problems.push(`${where}: ${f.id}: chart text renders at ${f.minText.toFixed(1)} px ("${f.smallest}"), below ${minPhoneTextPx} px`)
-      }
-      for (const c of m.brokenCells) problems.push(`${where}: table cell ${c}`)
-      for (const c of m.scrolledCaptions) problems.push(`${where}: the caption "${c}" scrolls away with its table`)
-    }
     if (view === "desktop") {
       for (const f of m.figures) {
         if (f.outside.length > 0) problems.push(`${where}: ${f.id}: text drawn outside the figure (clipped): ${f.outside.map((t) => `"${t}"`).join(", ")}`)
@@ -206,9 +209,15 @@ export const audit = async (browser: Browser, file: string, pdfPath: string): Pr
       a11y.forEach((a, i) => {
         const id = m.figures[i]?.id ?? `figure ${i + 1}`
         if (a.role !== "image" || a.name.trim().length === 0) problems.push(`${where}: ${id}: no accessible name (Chromium sees ${a.role || "nothing"} "${a.name}")`)
-        else if (m.figures[i]?.label === null) problems.push(`${where}: ${id}: its accessible name is only its text content ("${a.name.slice(0, 40)}…")`)
         if (a.nodes > 0) problems.push(`${where}: ${id}: exposes ${a.nodes} nodes below it to screen readers (its marks should be hidden)`)
       })
+    }
+    if (view === "phone") {
+      for (const f of m.figures) {
+        if (f.minText < minPhoneTextPx) problems.push(`${where}: ${f.id}: chart text renders at ${f.minText.toFixed(1)} px ("${f.smallest}"), below ${minPhoneTextPx} px`)
+      }
+      for (const c of m.brokenCells) problems.push(`${where}: table cell ${c}`)
+      for (const c of m.scrolledCaptions) problems.push(`${where}: the caption "${c}" scrolls away with its table`)
     }
     if (view === "print") {
       for (const c of m.clipped) problems.push(`${where}: ${c} (cut off on paper)`)
@@ -216,7 +225,7 @@ export const audit = async (browser: Browser, file: string, pdfPath: string): Pr
       if (pdf.subarray(0, 5).toString("latin1") !== "%PDF-") problems.push(`${where}: print to PDF did not give a PDF`)
       fs.writeFileSync(pdfPath, pdf)
     }
-    await context.close()
   }
+  await context.close()
   return problems
 }
