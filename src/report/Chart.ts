@@ -14,12 +14,18 @@
  * keep the order of first appearance (numbers: ascending) unless an `order` is given, so
  * colours are the same in every chart of a report that lists the same series.
  *
- * Determinism: the SVG depends only on the chart value. Text widths are always *estimated*
- * (vega's `textMetrics` switched off canvas measurement, so installing the `canvas` package
- * would not change a byte); clip-path and gradient ids, which vega numbers with process-wide
- * counters, are renumbered per chart in order of appearance; coordinates are rounded to 0.01
- * px. `width` × `height` is the whole figure (vega-lite `autosize: fit`), except for facets,
+ * Determinism: the SVG depends only on the chart value. Text widths come from Helvetica's
+ * advance widths (`TextWidth`, installed as vega's text measure; canvas measurement is off, so
+ * installing the `canvas` package would not change a byte); clip-path and gradient ids, which
+ * vega numbers with process-wide counters, are renumbered per chart in order of appearance;
+ * coordinates are rounded to 0.01 px. `width` × `height` is the whole figure (vega-lite `autosize: fit`), except for facets,
  * where it is one panel. Fonts are named, not measured: the viewer's sans-serif draws them.
+ *
+ * Readability: every text is ≥ `smallestFontSize` (12) user units, so a page can shrink a chart
+ * to ¾ of its width before text falls under 9 px (`Html.minChartWidth`); the SVG is one image
+ * for screen readers (`asImage`: role="img", <title>, <desc>, the drawing aria-hidden); legend
+ * labels are cut only past 320 px; heatmap axes label every column; a two-class background is
+ * shaded in its classes' point colours (`Background.classes`, `palette`).
  *
  * Gotchas: the output is a standalone SVG file (with `xmlns`); `Html.inlineSvg` adapts it for
  * inlining. Vega warnings (e.g. an unusable log domain) are logged with `Effect.logWarning`.
