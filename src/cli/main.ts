@@ -25,8 +25,8 @@ const resultsDir = Flag.String("results").pipe(
   Flag.withDefault("results")
 )
 const reportsDir = Flag.String("reports").pipe(
-  Flag.withDescription("Directory reports are written to (reports/<experiment>/)"),
-  Flag.withDefault("reports")
+  Flag.withDescription("Directory reports are written to (<dir>/<experiment>/). Default: reports/<experiment>/ for a run of the default profile, reports/.scratch/<experiment>-<profile>/ for any other, so smoke runs never overwrite the committed report"),
+  Flag.optional
 )
 const runIdFlag = Flag.String("run").pipe(Flag.withDescription("A run id under results/<experiment>/"), Flag.optional)
 
@@ -109,7 +109,7 @@ const run = Command.make(
       resume: args.resume,
       runId: Option.getOrUndefined(args.runId),
       report: !args.noReport,
-      reportsDir: args.reports,
+      reportsDir: Option.getOrUndefined(args.reports),
       allowCodeChange: args.allowCodeChange,
       ...(interruptAfter === undefined ? {} : { interruptAfter })
     }).pipe(
@@ -121,7 +121,7 @@ const run = Command.make(
       ))
     )
     yield* Console.log(`results: ${args.results}/${experiment.name}/${runId}`)
-    if (!args.noReport) yield* Console.log(`report: ${args.reports}/${experiment.name}/README.md and index.html`)
+    if (!args.noReport) yield* Console.log(`report: ${Report.directory(Option.getOrUndefined(args.reports), experiment.name, args.profile)}/README.md and index.html`)
   })
 ).pipe(Command.withDescription("Run an experiment: trials → results/ → reports/"))
 
@@ -146,7 +146,7 @@ const report = Command.make(
   },
   Effect.fn(function*(args) {
     const experiment = yield* Experiments.find(args.name)
-    const written = yield* Report.write(experiment, Option.getOrUndefined(args.runId), args.reports).pipe(
+    const written = yield* Report.write(experiment, Option.getOrUndefined(args.runId), Option.getOrUndefined(args.reports)).pipe(
       Effect.provide(ResultStore.layer(args.results))
     )
     yield* Console.log(`report of run ${written.runId}: ${written.dir}/README.md and index.html`)
@@ -165,7 +165,7 @@ const peer = Command.make(
   },
   Effect.fn(function*(args) {
     const experiment = yield* Experiments.find(args.name)
-    const written = yield* Peer.run(experiment, Option.getOrUndefined(args.runId), { peersDir: args.peers, python: args.python, reportsDir: args.reports }).pipe(
+    const written = yield* Peer.run(experiment, Option.getOrUndefined(args.runId), { peersDir: args.peers, python: args.python, reportsDir: Option.getOrUndefined(args.reports) }).pipe(
       Effect.provide(ResultStore.layer(args.results))
     )
     yield* Console.log(`peer stored with run ${written.runId}; report: ${written.dir}/README.md`)
