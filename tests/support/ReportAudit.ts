@@ -49,7 +49,10 @@ export const findChromium = (): { readonly path?: string; readonly reason?: stri
   }
   const found = which()
   if (found !== undefined) return { path: found }
-  const install = spawnSync("apt-get", ["install", "-y", "chromium"], { encoding: "utf8", timeout: 600_000 })
+  const apt = (...args: Array<string>) => spawnSync("apt-get", args, { encoding: "utf8", timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } })
+  let install = apt("install", "-y", "chromium")
+  // A fresh machine may have no package lists yet.
+  if (install.status !== 0 && apt("update").status === 0) install = apt("install", "-y", "chromium")
   const after = which()
   if (after !== undefined) return { path: after }
   return { reason: `chromium is not installed and \`apt-get install -y chromium\` failed (exit ${install.status}: ${(install.stderr ?? String(install.error ?? "")).trim().split("\n").pop()}); install it to run the browser check of the reports` }
