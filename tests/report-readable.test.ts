@@ -2,13 +2,15 @@
  * What makes a chart read well, checked on the SVG and the spec without a browser (the browser
  * check of whole reports is tests/browser-reports.test.ts): Helvetica text widths, titles inside
  * the figure, SVGs as one named image, heatmap labels rounded, decision surfaces in their
- * classes' colours, the chart width below which text would fall under 9 px.
+ * classes' colours, the chart width below which text would fall under 9 px, tables that scroll
+ * under their caption.
  */
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Chart from "../src/report/Chart.ts"
 import * as CriticalDifference from "../src/report/CriticalDifference.ts"
 import * as DecisionSurface from "../src/report/DecisionSurface.ts"
+import * as Document from "../src/report/Document.ts"
 import * as Html from "../src/report/Html.ts"
 import * as TextWidth from "../src/report/TextWidth.ts"
 import { assertClose } from "./support/assertClose.ts"
@@ -156,5 +158,28 @@ describe("Html.minChartWidth", () => {
     const sizes = [...svg.matchAll(/font-size="([\d.]+)px"/g)].map((m) => Number(m[1]))
     expect(Math.min(...sizes)).toBe(Chart.smallestFontSize)
     expect(Html.minChartWidth(svg)).toBe(Math.ceil(600 * 9 / 12))
+  })
+})
+
+describe("Html tables and figures on small screens", () => {
+  const doc = Document.make({
+    title: "t",
+    sections: [Document.section("s", [
+      Document.table({ caption: "Means ± sd.", columns: [{ key: "m", title: "model" }, { key: "v", title: "RMSE" }, { key: "n", title: "n" }], rows: [{ m: "GP, rbf with a long name", v: "0.85 ± 0.17", n: 12 }] }),
+      Document.table({ columns: [{ key: "m", title: "model" }], rows: [{ m: "x" }] })
+    ])]
+  })
+  it("puts the caption above the scroll box, names box and table by it, and keeps values on one line", () => {
+    const html = Html.render(doc)
+    expect(html).toContain(`<figure class="table">\n<figcaption id="table-1"><strong>Table 1.</strong> Means ± sd.</figcaption>\n<div class="scroll" tabindex="0" role="region" aria-labelledby="table-1">\n<table aria-labelledby="table-1">`)
+    expect(html).toContain(`<td class="left">GP, rbf with a long name</td><td class="left num">0.85 ± 0.17</td><td class="right num">12</td>`)
+    // Without a caption: the scroll box alone, unnamed.
+    expect(html).toContain(`<div class="scroll" tabindex="0">\n<table>\n<thead>\n<tr><th class="left">model</th></tr>`)
+    expect(html).toMatch(/@media print \{[^}]*\}[\s\S]*\.scroll \{ overflow: visible; \}/)
+  })
+  it("gives each chart the minimum width that keeps its text at 9 px, inside a scroll box", async () => {
+    const svg = await render(Chart.line({ title: "t", data: [{ x: 0, y: 1 }, { x: 1, y: 2 }], x: { field: "x" }, y: { field: "y" } }))
+    const html = Html.render(Document.make({ title: "t", sections: [Document.section("s", [Document.figure({ name: "f", svg, caption: "c" })])] }))
+    expect(html).toContain(`<figure id="fig-f">\n<div class="scroll" tabindex="0">\n<svg style="min-width:450px" version="1.1"`)
   })
 })
