@@ -97,6 +97,25 @@ describe("chart titles and names", () => {
   })
 })
 
+describe("legend labels too long for the legend", () => {
+  const long = "an ensemble of sixteen fully connected networks trained by gradient descent"
+  it("drop the words they share and keep what tells them apart", async () => {
+    const series = [8, 64, 4096].map((w) => `${long}, width ${w}`)
+    const short = Chart.shortLabels(series)
+    expect([...short.values()]).toEqual(["…width 8", "…width 64", "…width 4096"])
+    const svg = await render(Chart.line({ title: "t", data: series.flatMap((s, i) => [{ x: 0, y: i, s }, { x: 1, y: i + 1, s }]), x: { field: "x" }, y: { field: "y" }, series: { field: "s", title: "" } }))
+    for (const w of [8, 64, 4096]) expect(svg).toContain(`>…width ${w}</text>`)
+  })
+  it("cut the middle when nothing is shared, so both ends stay, and leave labels that fit alone", () => {
+    const short = Chart.shortLabels([`GP Matérn 5/2 ${long} (pooled AUC 0.961)`, "SVM (pooled AUC 0.959)"])
+    const [cut] = [...short.values()]
+    expect(short.size).toBe(1)
+    expect(cut).toMatch(/^GP Matérn 5\/2 .*….* \(pooled AUC 0\.961\)$/)
+    expect(TextWidth.width(cut, Chart.theme.legend.labelFontSize)).toBeLessThanOrEqual(Chart.theme.legend.labelLimit)
+    expect(Chart.shortLabels(["a", "b"]).size).toBe(0)
+  })
+})
+
 describe("heatmap labels", () => {
   const cells = (ws: ReadonlyArray<string>) => ws.map((w, i) => ({ w, b: "0", v: i }))
   const xLabels = async (ws: ReadonlyArray<string>) => {

@@ -377,7 +377,7 @@ const lineLayers = (ctx: Ctx, c: Line, facetField: string | undefined): Layered 
         title: c.series.title ?? c.series.field,
         scale: colourScale(domainOf(values.map((v) => v.c as string | number), c.series.order)),
         // The legend takes its swatch from the first layer: a faint band or error bar otherwise.
-        legend: { symbolOpacity: 1 }
+        legend: { symbolOpacity: 1, ...legendLabels(domainOf(values.map((v) => v.c as string | number), c.series.order)) }
       }
     }
   values.push(...overlayValues)
@@ -397,6 +397,51 @@ const lineLayers = (ctx: Ctx, c: Line, facetField: string | undefined): Layered 
   }
   layer.push({ ...(overlay === undefined ? {} : { transform: notOverlay }), mark: { type: "line", point: c.points ?? true, clip }, encoding: { x, y: { ...y, title: yTitle }, ...colour } })
   return { values, layer, droppedPoints, droppedIntervals, log: c.x.log === true || c.y.log === true }
+}
+
+/**
+ * Legend labels that fit `theme.legend.labelLimit` and still tell the series apart. Labels that
+ * fit are kept whole; a longer one first loses the words every label starts with but the last
+ * ("…width 8"), then those they all end with, then its middle ("GP Matérn…(AUC 0.95)"), never its
+ * distinguishing end as vega's own cut would. Empty (vega's labels) when every label fits.
+ */
+export const shortLabels = (domain: ReadonlyArray<string | number>, limit: number = theme.legend.labelLimit, fontSize: number = theme.legend.labelFontSize): Map<string, string> => {
+  const labels = domain.map(String)
+  const fits = (t: string) => TextWidth.width(t, fontSize) <= limit
+  const out = new Map<string, string>()
+  if (labels.length === 0 || labels.every(fits)) return out
+  // The longest common prefix and suffix of all labels, cut back to a word boundary.
+  let pre = labels.reduce((p, l) => { let i = 0; while (i < p.length && i < l.length && p[i] === l[i]) i++; return p.slice(0, i) })
+  pre = pre.slice(0, pre.search(/[\s,;:(]\S*$/) + 1)
+  // Keep the last shared word: "…width 8" reads better than "…8".
+  pre = pre.slice(0, pre.trimEnd().search(/[\s,;:(]\S*$/) + 1)
+  let suf = labels.reduce((p, l) => { let i = 0; while (i < p.length && i < l.length && p[p.length - 1 - i] === l[l.length - 1 - i]) i++; return p.slice(p.length - i) })
+  suf = suf.slice(suf.search(/[\s,;:)]/) < 0 ? suf.length : suf.search(/[\s,;:)]/))
+  // Only whole words are worth dropping, not a closing bracket.
+  if (!/[\p{L}\p{N}]/u.test(suf)) suf = ""
+  if (!/[\p{L}\p{N}]/u.test(pre)) pre = ""
+  for (const l of labels) {
+    if (fits(l)) continue
+    let t = pre.length > 0 && pre.length < l.length ? `…${l.slice(pre.length)}` : l
+    if (!fits(t) && suf.length > 0 && suf.length < t.length - 1) t = `${t.slice(0, t.length - suf.length)}…`
+    if (!fits(t)) {
+      // Keep the head and the tail, the tail (where series usually differ) as long as the head.
+      const chars = [...t]
+      let keep = chars.length - 1
+      while (keep > 2 && !fits(`${chars.slice(0, Math.ceil(keep / 2)).join("")}…${chars.slice(chars.length - Math.floor(keep / 2)).join("")}`)) keep--
+      t = `${chars.slice(0, Math.ceil(keep / 2)).join("")}…${chars.slice(chars.length - Math.floor(keep / 2)).join("")}`
+    }
+    out.set(l, t)
+  }
+  return out
+}
+
+/** The vega-lite legend properties that show `shortLabels` (none when every label fits). */
+const legendLabels = (domain: ReadonlyArray<string | number>): Record<string, unknown> => {
+  const short = shortLabels(domain)
+  if (short.size === 0) return {}
+  const expr = [...short].reduceRight((rest, [full, label]) => `datum.label === ${JSON.stringify(full)} ? ${JSON.stringify(label)} : ${rest}`, "datum.label")
+  return { labelExpr: expr }
 }
 
 /** The fill scale of a two-class background: class colour → light grey → class colour over [lo, mid, hi]. */
@@ -498,7 +543,7 @@ const scatterLayers = (ctx: Ctx, c: Scatter, facetField: string | undefined): La
     encoding: {
       x: { ...x, title: c.x.title ?? c.x.field },
       y: { ...y, title: c.y.title ?? c.y.field },
-      ...(c.colour !== undefined ? { color: { field: "c", type: categoryType(colourDomain), title: c.colour.title ?? c.colour.field, scale: colourScale(colourDomain) } } : {})
+      ...(c.colour !== undefined ? { color: { field: "c", type: categoryType(colourDomain), title: c.colour.title ?? c.colour.field, scale: colourScale(colourDomain), legend: legendLabels(colourDomain) } } : {})
     }
   })
   return { values, layer, droppedPoints, droppedIntervals: 0, log: c.x.log === true || c.y.log === true, ...(resolve !== undefined ? { resolve } : {}) }
