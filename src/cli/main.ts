@@ -1,6 +1,6 @@
 /**
  * The gpnn command line: `gpnn list`, `gpnn run <name>`, `gpnn report <name>`, `gpnn peer <name>`,
- * `gpnn runs <name>`, `gpnn conformance <dir>`, `gpnn worker <trial-specs> --out <run-dir>`. The Makefile wraps these; `npx gpnn --help` documents them.
+ * `gpnn runs [name]`, `gpnn diff <name> <runA> <runB>`, `gpnn conformance <dir>`, `gpnn worker <trial-specs> --out <run-dir>`. The Makefile wraps these; `npx gpnn --help` documents them.
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
@@ -18,6 +18,8 @@ import * as Peer from "../pipeline/Peer.ts"
 import * as Report from "../pipeline/Report.ts"
 import * as Run from "../pipeline/Run.ts"
 import * as Worker from "../pipeline/Worker.ts"
+import * as RunDiff from "../report/RunDiff.ts"
+import * as RunList from "../report/RunList.ts"
 import { ResultStore } from "../results/Store.ts"
 
 const resultsDir = Flag.String("results").pipe(
@@ -25,8 +27,8 @@ const resultsDir = Flag.String("results").pipe(
   Flag.withDefault("results")
 )
 const reportsDir = Flag.String("reports").pipe(
-  Flag.withDescription("Directory reports are written to (reports/<experiment>/)"),
-  Flag.withDefault("reports")
+  Flag.withDescription("Directory reports are written to (<dir>/<experiment>/). Default: reports/<experiment>/ for a run of the default profile, reports/.scratch/<experiment>-<profile>/ for any other, so smoke runs never overwrite the committed report"),
+  Flag.optional
 )
 const runIdFlag = Flag.String("run").pipe(Flag.withDescription("A run id under results/<experiment>/"), Flag.optional)
 
@@ -109,7 +111,7 @@ const run = Command.make(
       resume: args.resume,
       runId: Option.getOrUndefined(args.runId),
       report: !args.noReport,
-      reportsDir: args.reports,
+      reportsDir: Option.getOrUndefined(args.reports),
       allowCodeChange: args.allowCodeChange,
       ...(interruptAfter === undefined ? {} : { interruptAfter })
     }).pipe(
@@ -121,20 +123,44 @@ const run = Command.make(
       ))
     )
     yield* Console.log(`results: ${args.results}/${experiment.name}/${runId}`)
-    if (!args.noReport) yield* Console.log(`report: ${args.reports}/${experiment.name}/README.md and index.html`)
+    if (!args.noReport) yield* Console.log(`report: ${Report.directory(Option.getOrUndefined(args.reports), experiment.name, args.profile)}/README.md and index.html`)
   })
 ).pipe(Command.withDescription("Run an experiment: trials → results/ → reports/"))
 
 const runs = Command.make(
   "runs",
-  { name: Argument.String("experiment"), results: resultsDir },
+  { name: Argument.String("experiment").pipe(Argument.withDescription("Experiment name; default: every experiment with stored runs"), Argument.optional), results: resultsDir },
+  Effect.fn(function*(args) {
+    const names = Option.isSome(args.name) ? [(yield* Experiments.find(args.name.value)).name] : (yield* Experiments.all).map((e) => e.name)
+    const found = yield* Effect.forEach(names, (name) => RunList.list(name)).pipe(Effect.provide(ResultStore.layer(args.results)))
+    for (const [i, entries] of found.entries()) {
+      if (entries.length === 0) {
+        if (Option.isSome(args.name)) yield* Console.log(`no runs of ${names[i]} under ${args.results}`)
+        continue
+      }
+      if (Option.isNone(args.name)) yield* Console.log(`${names[i]}:`)
+      for (const line of RunList.table(entries)) yield* Console.log(line)
+    }
+    if (Option.isNone(args.name) && found.every((e) => e.length === 0)) yield* Console.log(`no stored runs under ${args.results}`)
+  })
+).pipe(Command.withDescription("List stored runs: id, status (a run killed mid-way shows as interrupted), profile, seed, commit, trials ok / diverged / failed of those planned, wall time, lock holder"))
+
+const diff = Command.make(
+  "diff",
+  {
+    name: Argument.String("experiment"),
+    runA: Argument.String("runA").pipe(Argument.withDescription("Run id (or a unique prefix) of the baseline")),
+    runB: Argument.String("runB").pipe(Argument.withDescription("Run id (or a unique prefix) compared with it")),
+    results: resultsDir
+  },
   Effect.fn(function*(args) {
     const experiment = yield* Experiments.find(args.name)
-    const found = yield* Run.listRuns(experiment.name).pipe(Effect.provide(ResultStore.layer(args.results)))
-    if (found.length === 0) yield* Console.log(`no runs of ${experiment.name} under ${args.results}`)
-    for (const line of Run.describeRuns(found)) yield* Console.log(line)
+    const d = yield* RunDiff.between(experiment.name, args.runA, args.runB).pipe(Effect.provide(ResultStore.layer(args.results)))
+    yield* Console.log(RunDiff.markdown(d).trimEnd())
   })
-).pipe(Command.withDescription("List an experiment's stored runs: id, status (a run killed mid-way shows as interrupted), trials stored, lock holder"))
+).pipe(Command.withDescription(
+  "Compare two stored runs as Markdown (like `dvc exp diff --md`): differing parameters, seed, profile and code; every metric per task and model as A, B and B − A with its standard error, marked beyond the fold-to-fold noise when a two-sided t test gives p < 0.05 (paired over the folds both runs share when they split the data alike, else Welch's)"
+))
 
 const report = Command.make(
   "report",
@@ -146,7 +172,7 @@ const report = Command.make(
   },
   Effect.fn(function*(args) {
     const experiment = yield* Experiments.find(args.name)
-    const written = yield* Report.write(experiment, Option.getOrUndefined(args.runId), args.reports).pipe(
+    const written = yield* Report.write(experiment, Option.getOrUndefined(args.runId), Option.getOrUndefined(args.reports)).pipe(
       Effect.provide(ResultStore.layer(args.results))
     )
     yield* Console.log(`report of run ${written.runId}: ${written.dir}/README.md and index.html`)
@@ -165,7 +191,7 @@ const peer = Command.make(
   },
   Effect.fn(function*(args) {
     const experiment = yield* Experiments.find(args.name)
-    const written = yield* Peer.run(experiment, Option.getOrUndefined(args.runId), { peersDir: args.peers, python: args.python, reportsDir: args.reports }).pipe(
+    const written = yield* Peer.run(experiment, Option.getOrUndefined(args.runId), { peersDir: args.peers, python: args.python, reportsDir: Option.getOrUndefined(args.reports) }).pipe(
       Effect.provide(ResultStore.layer(args.results))
     )
     yield* Console.log(`peer stored with run ${written.runId}; report: ${written.dir}/README.md`)
@@ -208,7 +234,7 @@ const worker = Command.make(
 
 const gpnn = Command.make("gpnn").pipe(
   Command.withDescription("gpnn: Gaussian processes, SVMs and neural-tangent kernels beside over-parameterised MLPs"),
-  Command.withSubcommands([list, run, runs, report, peer, conformance, worker])
+  Command.withSubcommands([list, run, runs, diff, report, peer, conformance, worker])
 )
 
 /** The one line a user sees for a typed failure; undefined for CLI parse errors, already printed. */

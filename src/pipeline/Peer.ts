@@ -29,7 +29,7 @@ const runPython = (python: string, script: string, args: ReadonlyArray<string>) 
 export const run = Effect.fn("Peer.run")(function*(
   experiment: Experiment.Any,
   runId: string | undefined,
-  options: { readonly peersDir: string; readonly python: string; readonly reportsDir: string }
+  options: { readonly peersDir: string; readonly python: string; readonly reportsDir: string | undefined }
 ) {
   if (experiment.peer === undefined) {
     return yield* new ConfigError({ field: "experiment", message: `${experiment.name} has no Python peer` })

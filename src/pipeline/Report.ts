@@ -2,6 +2,11 @@
  * `gpnn report`: a stored run → `reports/<experiment>/README.md`, `index.html` and
  * `figures/*.svg`. The experiment's `report` function sees the stored run and nothing else, so the
  * files are byte-identical however often, and wherever, they are regenerated.
+ *
+ * Where: with `--reports <dir>`, `<dir>/<experiment>/`. Without it, a run of the default profile
+ * writes `reports/<experiment>/` (the committed report) and any other profile (a quick smoke run,
+ * a full one) writes `reports/.scratch/<experiment>-<profile>/` (ignored by git), so a smoke run
+ * never overwrites the committed default report.
  */
 import { Effect } from "effect"
 import * as fs from "node:fs/promises"
@@ -40,13 +45,25 @@ export const chooseRun = Effect.fn("Report.chooseRun")(function*(experiment: str
   return ids[ids.length - 1]
 })
 
-export const write = Effect.fn("Report.write")(function*(experiment: Experiment.Any, runId: string | undefined, reportsDir: string) {
+/** Reports of profiles other than the default go under here when no `--reports` is given. */
+export const scratchRoot = path.join("reports", ".scratch")
+
+/** The report directory of a run of `experiment` made with `profile` (see the header). */
+export const directory = (reportsDir: string | undefined, experiment: string, profile: string): string =>
+  reportsDir !== undefined
+    ? path.resolve(reportsDir, experiment)
+    : profile === "default"
+    ? path.resolve("reports", experiment)
+    : path.resolve(scratchRoot, `${experiment}-${profile}`)
+
+/** Writes the report of run `runId` (default: `chooseRun`) to `directory(reportsDir, …)`. */
+export const write = Effect.fn("Report.write")(function*(experiment: Experiment.Any, runId: string | undefined, reportsDir: string | undefined) {
   const store = yield* ResultStore
   const id = yield* chooseRun(experiment.name, runId)
   const record = yield* store.load(experiment.name, id)
   const params = yield* Experiment.decodeStored(experiment, record)
   const document = yield* experiment.report(params, record)
-  const dir = path.resolve(reportsDir, experiment.name)
+  const dir = directory(reportsDir, experiment.name, record.manifest.profile)
   const markdown = Markdown.render(document)
   const figures = path.join(dir, "figures")
   const stale = yield* Effect.promise(() => fs.readdir(figures).catch(() => [] as Array<string>))

@@ -50,7 +50,8 @@ export interface Options {
   readonly resume: boolean
   readonly runId?: string | undefined
   readonly report: boolean
-  readonly reportsDir: string
+  /** Undefined: reports/<name>/ for the default profile, reports/.scratch/<name>-<profile>/ otherwise (Report.directory). */
+  readonly reportsDir: string | undefined
   /** Resume a run made by another version of the code (recorded in the session). */
   readonly allowCodeChange?: boolean
   /**

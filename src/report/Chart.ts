@@ -14,12 +14,18 @@
  * keep the order of first appearance (numbers: ascending) unless an `order` is given, so
  * colours are the same in every chart of a report that lists the same series.
  *
- * Determinism: the SVG depends only on the chart value. Text widths are always *estimated*
- * (vega's `textMetrics` switched off canvas measurement, so installing the `canvas` package
- * would not change a byte); clip-path and gradient ids, which vega numbers with process-wide
- * counters, are renumbered per chart in order of appearance; coordinates are rounded to 0.01
- * px. `width` × `height` is the whole figure (vega-lite `autosize: fit`), except for facets,
+ * Determinism: the SVG depends only on the chart value. Text widths come from Helvetica's
+ * advance widths (`TextWidth`, installed as vega's text measure; canvas measurement is off, so
+ * installing the `canvas` package would not change a byte); clip-path and gradient ids, which
+ * vega numbers with process-wide counters, are renumbered per chart in order of appearance;
+ * coordinates are rounded to 0.01 px. `width` × `height` is the whole figure (vega-lite `autosize: fit`), except for facets,
  * where it is one panel. Fonts are named, not measured: the viewer's sans-serif draws them.
+ *
+ * Readability: every text is ≥ `smallestFontSize` (12) user units, so a page can shrink a chart
+ * to ¾ of its width before text falls under 9 px (`Html.minChartWidth`); the SVG is one image
+ * for screen readers (`asImage`: role="img", <title>, <desc>, the drawing aria-hidden); legend
+ * labels are cut only past 320 px; heatmap axes label every column; a two-class background is
+ * shaded in its classes' point colours (`Background.classes`, `palette`).
  *
  * Gotchas: the output is a standalone SVG file (with `xmlns`); `Html.inlineSvg` adapts it for
  * inlining. Vega warnings (e.g. an unusable log domain) are logged with `Effect.logWarning`.
@@ -31,6 +37,7 @@ import * as vegaLite from "vega-lite"
 import type { TopLevelSpec } from "vega-lite"
 import { ConfigError } from "../core/Errors.ts"
 import * as Format from "./Format.ts"
+import * as TextWidth from "./TextWidth.ts"
 
 export type Value = number | string | boolean | null | undefined
 
@@ -101,6 +108,13 @@ export interface Background {
   readonly title?: string
   /** Colour domain for a numeric value. Default: from the data; give [0, 1] for probabilities. */
   readonly domain?: readonly [number, number]
+  /**
+   * For a numeric value whose low end means one class and high end another (a decision value,
+   * P(class 1)): those two values of the scatter's colour field. The shading then runs from the
+   * first class's point colour through light grey (at the middle of the domain) to the second's,
+   * so a region and the points that belong there share a colour. Default: a blue–orange scheme.
+   */
+  readonly classes?: readonly [string, string]
   /** Cell size [dx, dy]. Default: the smallest gap between distinct centres on each axis. */
   readonly step?: readonly [number, number]
 }
@@ -161,16 +175,29 @@ export const theme = {
   background: "white",
   padding: 6,
   font: "Helvetica, Arial, sans-serif",
-  title: { fontSize: 15, fontWeight: "bold", anchor: "start", color: "#1f2328", subtitleFontSize: 11, subtitleColor: "#57606a", offset: 8 },
-  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: "normal", titleColor: "#1f2328", labelColor: "#1f2328", gridColor: "#e6e8eb", domainColor: "#8c959f", tickColor: "#8c959f", labelOverlap: "greedy" },
-  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: "normal", symbolSize: 70 },
-  header: { labelFontSize: 12, titleFontSize: 12, titleFontWeight: "normal" },
+  title: { fontSize: 16, fontWeight: "bold", anchor: "start", color: "#1f2328", subtitleFontSize: 12, subtitleColor: "#57606a", subtitleLineHeight: 15, offset: 10 },
+  axis: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: "normal", titleColor: "#1f2328", labelColor: "#1f2328", gridColor: "#e6e8eb", domainColor: "#8c959f", tickColor: "#8c959f", labelOverlap: "greedy" },
+  // Long series names stay whole (TextWidth measures them truly); a label is cut only past 320 px.
+  legend: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: "normal", symbolSize: 70, labelLimit: 320 },
+  header: { labelFontSize: 13, titleFontSize: 13, titleFontWeight: "normal" },
   view: { stroke: "#d0d7de" },
   line: { strokeWidth: 1.8 },
   point: { size: 28, filled: true },
   circle: { size: 36 },
-  range: { category: { scheme: "tableau10" } }
+  range: { category: { scheme: "tableau10" } },
+  // No per-mark descriptions and guides hidden from screen readers: the SVG is one image, named
+  // by its <title> (see `render`), not 1,000 "point x, y" labels.
+  aria: false
 } as const
+
+/** The smallest font size in `theme` and in the marks below (heatmap cell text), in user units. */
+export const smallestFontSize = 12
+
+/**
+ * Vega's tableau10, the colours of categories in order: class k of a scatter is drawn in
+ * `palette[k]` (with `order`), and a decision surface shades towards the same two colours.
+ */
+export const palette = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"] as const
 
 /** Palette of numeric series (e.g. widths): viridis without its faint yellow end. */
 const ordinalScheme = { name: "viridis", extent: [0, 0.85] }
@@ -350,7 +377,7 @@ const lineLayers = (ctx: Ctx, c: Line, facetField: string | undefined): Layered 
         title: c.series.title ?? c.series.field,
         scale: colourScale(domainOf(values.map((v) => v.c as string | number), c.series.order)),
         // The legend takes its swatch from the first layer: a faint band or error bar otherwise.
-        legend: { symbolOpacity: 1 }
+        legend: { symbolOpacity: 1, ...legendLabels(domainOf(values.map((v) => v.c as string | number), c.series.order)) }
       }
     }
   values.push(...overlayValues)
@@ -370,6 +397,70 @@ const lineLayers = (ctx: Ctx, c: Line, facetField: string | undefined): Layered 
   }
   layer.push({ ...(overlay === undefined ? {} : { transform: notOverlay }), mark: { type: "line", point: c.points ?? true, clip }, encoding: { x, y: { ...y, title: yTitle }, ...colour } })
   return { values, layer, droppedPoints, droppedIntervals, log: c.x.log === true || c.y.log === true }
+}
+
+/**
+ * Legend labels that fit `theme.legend.labelLimit` and still tell the series apart. Labels that
+ * fit are kept whole; a longer one first loses the words every label starts with but the last
+ * ("…width 8"), then those they all end with, then its middle ("GP Matérn…(AUC 0.95)"), never its
+ * distinguishing end as vega's own cut would. Empty (vega's labels) when every label fits.
+ */
+export const shortLabels = (domain: ReadonlyArray<string | number>, limit: number = theme.legend.labelLimit, fontSize: number = theme.legend.labelFontSize): Map<string, string> => {
+  const labels = domain.map(String)
+  const fits = (t: string) => TextWidth.width(t, fontSize) <= limit
+  const out = new Map<string, string>()
+  if (labels.length === 0 || labels.every(fits)) return out
+  // The longest common prefix and suffix of all labels, cut back to a word boundary.
+  let pre = labels.reduce((p, l) => { let i = 0; while (i < p.length && i < l.length && p[i] === l[i]) i++; return p.slice(0, i) })
+  pre = pre.slice(0, pre.search(/[\s,;:(]\S*$/) + 1)
+  // Keep the last shared word: "…width 8" reads better than "…8".
+  pre = pre.slice(0, pre.trimEnd().search(/[\s,;:(]\S*$/) + 1)
+  let suf = labels.reduce((p, l) => { let i = 0; while (i < p.length && i < l.length && p[p.length - 1 - i] === l[l.length - 1 - i]) i++; return p.slice(p.length - i) })
+  suf = suf.slice(suf.search(/[\s,;:)]/) < 0 ? suf.length : suf.search(/[\s,;:)]/))
+  // Only whole words are worth dropping, not a closing bracket.
+  if (!/[\p{L}\p{N}]/u.test(suf)) suf = ""
+  if (!/[\p{L}\p{N}]/u.test(pre)) pre = ""
+  for (const l of labels) {
+    if (fits(l)) continue
+    let t = pre.length > 0 && pre.length < l.length ? `…${l.slice(pre.length)}` : l
+    if (!fits(t) && suf.length > 0 && suf.length < t.length - 1) t = `${t.slice(0, t.length - suf.length)}…`
+    if (!fits(t)) {
+      // Keep the head and the tail, the tail (where series usually differ) as long as the head.
+      const chars = [...t]
+      let keep = chars.length - 1
+      while (keep > 2 && !fits(`${chars.slice(0, Math.ceil(keep / 2)).join("")}…${chars.slice(chars.length - Math.floor(keep / 2)).join("")}`)) keep--
+      t = `${chars.slice(0, Math.ceil(keep / 2)).join("")}…${chars.slice(chars.length - Math.floor(keep / 2)).join("")}`
+    }
+    out.set(l, t)
+  }
+  return out
+}
+
+/** The vega-lite legend properties that show `shortLabels` (none when every label fits). */
+const legendLabels = (domain: ReadonlyArray<string | number>): Record<string, unknown> => {
+  const short = shortLabels(domain)
+  if (short.size === 0) return {}
+  const expr = [...short].reduceRight((rest, [full, label]) => `datum.label === ${JSON.stringify(full)} ? ${JSON.stringify(label)} : ${rest}`, "datum.label")
+  return { labelExpr: expr }
+}
+
+/** The fill scale of a two-class background: class colour → light grey → class colour over [lo, mid, hi]. */
+const classShading = (ctx: Ctx, bg: Background, values: ReadonlyArray<number>, colourDomain: ReadonlyArray<string | number>) => {
+  const colourOf = (cls: string) => {
+    const i = colourDomain.indexOf(cls)
+    return i < 0 ? fail(ctx, "background.classes", `"${cls}" is not a value of the colour field (${colourDomain.join(", ")}); list it in colour.order`) : palette[i % palette.length]
+  }
+  const [c0, c1] = [colourOf(bg.classes?.[0] as string), colourOf(bg.classes?.[1] as string)]
+  let lo = bg.domain?.[0] ?? Infinity
+  let hi = bg.domain?.[1] ?? -Infinity
+  if (bg.domain === undefined) {
+    for (const v of values) {
+      lo = Math.min(lo, v)
+      hi = Math.max(hi, v)
+    }
+  }
+  if (!(lo < hi)) [lo, hi] = Number.isFinite(lo) ? [lo - 1, lo + 1] : [0, 1]
+  return { domain: [lo, (lo + hi) / 2, hi], range: [c0, "#f2f2f2", c1], interpolate: "lab" }
 }
 
 /** The smallest positive gap between sorted distinct values, or undefined for fewer than two. */
@@ -394,6 +485,20 @@ const scatterLayers = (ctx: Ctx, c: Scatter, facetField: string | undefined): La
   const y = axisEncoding("y", c.y)
   let resolve: Record<string, unknown> | undefined
   const clip = clipped(c.x, c.y)
+  // Points first (their colour domain decides the background's class colours), drawn last.
+  const points: Array<Record<string, Value>> = []
+  for (const row of c.data) {
+    const px = quantity(ctx, "x.field", row[c.x.field], c.x.log)
+    const py = quantity(ctx, "y.field", row[c.y.field], c.y.log)
+    const k = c.colour !== undefined ? categoryKey(row[c.colour.field]) : 0
+    const f = facetValue(row, facetField)
+    if (px === undefined || py === undefined || k === undefined || (facetField !== undefined && f.f === undefined)) {
+      droppedPoints++
+      continue
+    }
+    points.push({ k: "pt", x: px, y: py, ...(c.colour !== undefined ? { c: k } : {}), ...f })
+  }
+  const colourDomain = c.colour === undefined ? [] : domainOf(points.map((v) => v.c as string | number), c.colour.order)
   const bg = c.background
   if (bg !== undefined) {
     checkFields(ctx, bg.data, [["background.x", bg.x], ["background.y", bg.y], ["background.value", bg.value], ...(facetField !== undefined ? [["by.field", facetField] as [string, string]] : [])])
@@ -419,8 +524,10 @@ const scatterLayers = (ctx: Ctx, c: Scatter, facetField: string | undefined): La
       values.push({ k: "bg", x: p.x - (dx as number) / 2, x2: p.x + (dx as number) / 2, y: p.y - (dy as number) / 2, y2: p.y + (dy as number) / 2, v: p.v, ...p.f })
     }
     const title = bg.title ?? bg.value
+    // A short gradient, so the class legend below it stays inside the figure.
+    const legend = { gradientLength: Math.max(60, Math.min(120, Math.floor((c.height ?? defaultSize.height) / 3))) }
     const fill = numeric
-      ? { field: "v", type: "quantitative", title, scale: { scheme: "blueorange", ...(bg.domain !== undefined ? { domain: [...bg.domain] } : {}) } }
+      ? { field: "v", type: "quantitative", title, legend, scale: bg.classes === undefined ? { scheme: "blueorange", ...(bg.domain !== undefined ? { domain: [...bg.domain] } : {}) } : classShading(ctx, bg, cells.map((p) => p.v as number), colourDomain) }
       : { field: "v", type: categoryType(domainOf(cells.map((p) => p.v as string), undefined)), title, scale: colourScale(domainOf(cells.map((p) => p.v as string), undefined)) }
     layer.push({
       transform: [{ filter: "datum.k === 'bg'" }],
@@ -429,29 +536,33 @@ const scatterLayers = (ctx: Ctx, c: Scatter, facetField: string | undefined): La
     })
     resolve = { scale: { fill: "independent", color: "independent" } }
   }
-  for (const row of c.data) {
-    const px = quantity(ctx, "x.field", row[c.x.field], c.x.log)
-    const py = quantity(ctx, "y.field", row[c.y.field], c.y.log)
-    const k = c.colour !== undefined ? categoryKey(row[c.colour.field]) : 0
-    const f = facetValue(row, facetField)
-    if (px === undefined || py === undefined || k === undefined || (facetField !== undefined && f.f === undefined)) {
-      droppedPoints++
-      continue
-    }
-    values.push({ k: "pt", x: px, y: py, ...(c.colour !== undefined ? { c: k } : {}), ...f })
-  }
-  const points = values.filter((v) => v.k === "pt")
-  const colourDomain = c.colour === undefined ? [] : domainOf(points.map((v) => v.c as string | number), c.colour.order)
+  values.push(...points)
   layer.push({
     transform: [{ filter: "datum.k === 'pt'" }],
     mark: { type: "circle", opacity: 0.9, stroke: "white", strokeWidth: 0.6, clip, ...(c.colour === undefined ? { color: "#4c78a8" } : {}) },
     encoding: {
       x: { ...x, title: c.x.title ?? c.x.field },
       y: { ...y, title: c.y.title ?? c.y.field },
-      ...(c.colour !== undefined ? { color: { field: "c", type: categoryType(colourDomain), title: c.colour.title ?? c.colour.field, scale: colourScale(colourDomain) } } : {})
+      ...(c.colour !== undefined ? { color: { field: "c", type: categoryType(colourDomain), title: c.colour.title ?? c.colour.field, scale: colourScale(colourDomain), legend: legendLabels(colourDomain) } } : {})
     }
   })
   return { values, layer, droppedPoints, droppedIntervals: 0, log: c.x.log === true || c.y.log === true, ...(resolve !== undefined ? { resolve } : {}) }
+}
+
+/**
+ * A heatmap axis's shown label for each category. Text categories that are all numbers
+ * ("0.2869565217391304") are rounded to the fewest significant digits (1 to 6) that keep them
+ * apart ("0.29"); other categories show as given. Missing stays missing.
+ */
+const categoryLabels = (values: ReadonlyArray<string | number | undefined>, order: ReadonlyArray<string | number> | undefined) => {
+  const all = [...new Set([...(order ?? []), ...values].filter((v): v is string | number => v !== undefined))]
+  const numeric = all.length > 0 && all.every((v) => typeof v === "string" && /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i.test(v.trim()))
+  if (!numeric) return (v: string | number | undefined) => v
+  const distinct = (digits: number) => new Set(all.map((v) => Format.number(Number(v), digits))).size === all.length
+  let digits = 1
+  while (digits < 6 && !distinct(digits)) digits++
+  if (!distinct(digits)) return (v: string | number | undefined) => v
+  return (v: string | number | undefined) => (v === undefined ? undefined : typeof v === "string" ? Format.number(Number(v), digits) : v)
 }
 
 const heatmapLayers = (ctx: Ctx, c: Heatmap): Layered => {
@@ -461,9 +572,11 @@ const heatmapLayers = (ctx: Ctx, c: Heatmap): Layered => {
   const values: Array<Record<string, Value>> = []
   let droppedPoints = 0
   const format = c.value.format ?? ((v: number) => Format.number(v, 3))
+  const xLabel = categoryLabels(c.data.map((r) => categoryKey(r[c.x.field])), c.x.order)
+  const yLabel = categoryLabels(c.data.map((r) => categoryKey(r[c.y.field])), c.y.order)
   for (const row of c.data) {
-    const x = categoryKey(row[c.x.field])
-    const y = categoryKey(row[c.y.field])
+    const x = xLabel(categoryKey(row[c.x.field]))
+    const y = yLabel(categoryKey(row[c.y.field]))
     if (x !== undefined) xs.push(x)
     if (y !== undefined) ys.push(y)
     const v = quantity(ctx, "value.field", row[c.value.field], false)
@@ -473,8 +586,8 @@ const heatmapLayers = (ctx: Ctx, c: Heatmap): Layered => {
     }
     values.push({ x, y, v, t: format(v) })
   }
-  const xDomain = domainOf(xs, c.x.order)
-  const yDomain = domainOf(ys, c.y.order)
+  const xDomain = domainOf(xs, c.x.order?.map((v) => xLabel(v) as string | number))
+  const yDomain = domainOf(ys, c.y.order?.map((v) => yLabel(v) as string | number))
   let lo = Infinity
   let hi = -Infinity
   for (const r of values) {
@@ -484,8 +597,12 @@ const heatmapLayers = (ctx: Ctx, c: Heatmap): Layered => {
   // No cells: a placeholder colour domain, so the legend does not read "NaN".
   const domain = c.value.domain ?? (values.length === 0 ? [0, 1] as const : undefined)
   const mid = domain !== undefined ? (domain[0] + domain[1]) / 2 : (lo + hi) / 2
-  const encX = { field: "x", type: categoryType(xDomain), title: c.x.title ?? c.x.field, scale: { domain: xDomain }, axis: { labelAngle: 0 } }
-  const encY = { field: "y", type: categoryType(yDomain), title: c.y.title ?? c.y.field, scale: { domain: yDomain } }
+  // Every column keeps its label: upright when the widest fits its column, else turned a quarter.
+  const plotWidth = (c.width ?? defaultSize.width) - 150
+  const widest = Math.max(0, ...xDomain.map((v) => TextWidth.width(String(v), theme.axis.labelFontSize)))
+  const upright = widest <= plotWidth / Math.max(1, xDomain.length) - 4
+  const encX = { field: "x", type: categoryType(xDomain), title: c.x.title ?? c.x.field, scale: { domain: xDomain }, axis: upright ? { labelAngle: 0, labelOverlap: false } : { labelAngle: -90, labelAlign: "right", labelBaseline: "middle", labelOverlap: false } }
+  const encY = { field: "y", type: categoryType(yDomain), title: c.y.title ?? c.y.field, scale: { domain: yDomain }, axis: { labelOverlap: false } }
   const layer: Array<Record<string, unknown>> = [{
     mark: { type: "rect", stroke: "white", strokeWidth: 1 },
     encoding: {
@@ -496,7 +613,7 @@ const heatmapLayers = (ctx: Ctx, c: Heatmap): Layered => {
   }]
   if (c.text ?? true) {
     layer.push({
-      mark: { type: "text", fontSize: 11 },
+      mark: { type: "text", fontSize: smallestFontSize },
       encoding: {
         x: encX,
         y: encY,
@@ -631,17 +748,58 @@ const renumberIds = (svg: string): string => {
   return svg.replace(/(id="|url\(#|href="#)((?:clip|p_gradient_|gradient_)\d+)/g, (_, a: string, id: string) => `${a}${names.get(id) ?? id}`)
 }
 
-interface TextMetrics {
-  canvas(use: boolean): void
+interface TextItem {
+  readonly fontSize?: number | string | null
+  readonly fontWeight?: unknown
+  readonly limit?: number
 }
 
-/** Forces vega to estimate text widths even where a canvas package is installed (see header). */
-const estimateTextWidths = (): void => {
+interface TextMetrics {
+  canvas(use: boolean): void
+  width: (item: TextItem, text: unknown) => number
+}
+
+/**
+ * Text as wide as Helvetica draws it (`TextWidth`), whatever the host has installed (see header).
+ * A label with a `limit` is never wider than it: vega cuts it to fit.
+ */
+const measuredWidth = (item: TextItem, text: unknown): number => {
+  const size = item.fontSize == null ? 11 : Number(item.fontSize) || 0
+  const w = TextWidth.width(text == null ? "" : String(text).trim(), size, TextWidth.isBold(item.fontWeight))
+  return item.limit !== undefined && item.limit > 0 ? Math.min(w, item.limit) : w
+}
+
+const installTextWidths = (): void => {
   const metrics = (vega as unknown as { textMetrics?: TextMetrics }).textMetrics
   if (metrics === undefined || typeof metrics.canvas !== "function") {
-    throw new ConfigError({ field: "vega", message: "vega no longer exports textMetrics.canvas; chart text widths would depend on the host. Pin vega 6.x" })
+    throw new ConfigError({ field: "vega", message: "vega no longer exports textMetrics; chart text widths would depend on the host. Pin vega 6.x" })
   }
   metrics.canvas(false)
+  metrics.width = measuredWidth
+}
+
+const escapeXml = (text: string): string =>
+  text.replace(/[&<>"]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&quot;"))
+
+/**
+ * An SVG as one image for assistive technology: `role="img"`, named by a `<title>` and described
+ * by a `<desc>`, with everything drawn inside one `aria-hidden` group, so a screen reader
+ * announces the chart, not its tick labels and marks. For any standalone SVG (`render` applies it
+ * to every chart; hand-drawn figures such as CriticalDifference call it too). Html.inlineSvg
+ * renames the ids with the figure's prefix.
+ */
+export const asImage = (svg: string, title: string, description?: string): string => {
+  const name = `<title id="title">${escapeXml(title)}</title>`
+  const desc = description === undefined || description.length === 0 ? "" : `<desc id="desc">${escapeXml(description)}</desc>`
+  return svg.trim()
+    .replace(/^<svg([^>]*)>/, (_, attrs: string) => `<svg${attrs} role="img" aria-labelledby="title"${desc === "" ? "" : ` aria-describedby="desc"`}>${name}${desc}<g aria-hidden="true">`)
+    .replace(/<\/svg>$/, "</g></svg>")
+}
+
+const labelled = (svg: string, spec: TopLevelSpec): string => {
+  const title = (spec as { title?: { text?: string; subtitle?: string | ReadonlyArray<string> } }).title
+  const subtitle = title?.subtitle === undefined ? undefined : typeof title.subtitle === "string" ? title.subtitle : title.subtitle.join(" ")
+  return asImage(svg, title?.text ?? "", subtitle)
 }
 
 const collector = (warnings: Array<string>) => {
@@ -676,7 +834,7 @@ export const render = Effect.fn("Chart.render")(function*(chart: Chart) {
   const svg = yield* Effect.acquireUseRelease(
     Effect.try({
       try: () => {
-        estimateTextWidths()
+        installTextWidths()
         const logger = collector(warnings)
         const vgSpec = vegaLite.compile(compiled.spec, { logger: logger as unknown as vega.LoggerInterface }).spec
         return new vega.View(vega.parse(vgSpec), { renderer: "none", logger: logger as unknown as vega.LoggerInterface, logLevel: vega.Warn })
@@ -691,5 +849,5 @@ export const render = Effect.fn("Chart.render")(function*(chart: Chart) {
     (view) => Effect.sync(() => view.finalize())
   )
   for (const w of warnings) yield* Effect.logWarning(`Chart(${chart.title}): ${w}`)
-  return roundCoordinates(renumberIds(svg))
+  return labelled(roundCoordinates(renumberIds(svg)), compiled.spec)
 })

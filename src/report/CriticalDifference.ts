@@ -13,6 +13,7 @@
  * Citation: J. Demšar, "Statistical comparisons of classifiers over multiple data sets", JMLR 7
  * (2006) 1–30, Fig. 1–2.
  */
+import * as Chart from "./Chart.ts"
 import * as Format from "./Format.ts"
 import * as Html from "./Html.ts"
 
@@ -59,18 +60,19 @@ export const svg = (options: Options): string => {
   const half = Math.ceil(k / 2)
   const labelsTop = AXIS_Y + 18 + groups.length * 8
   const height = labelsTop + Math.max(half, k - half) * ROW + 16
+  const subtitle = `average rank over ${options.nTasks} tasks (1 = best); bars join models within CD = ${Format.fixed(options.cd, 2)} (Nemenyi, α = ${options.alpha})`
   const parts: Array<string> = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}">`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
-    text(6, 18, "start", options.title, 15, "bold"),
-    text(6, 34, "start", `average rank over ${options.nTasks} tasks (1 = best); bars join models within CD = ${Format.fixed(options.cd, 2)} (Nemenyi, α = ${options.alpha})`, 11),
+    text(6, 18, "start", options.title, 16, "bold"),
+    text(6, 36, "start", subtitle, 12),
     line(LEFT, AXIS_Y, RIGHT, AXIS_Y)
   ]
-  for (let r = 1; r <= k; r++) parts.push(line(x(r), AXIS_Y - 5, x(r), AXIS_Y), text(x(r), AXIS_Y - 8, "middle", String(r), 11))
+  for (let r = 1; r <= k; r++) parts.push(line(x(r), AXIS_Y - 5, x(r), AXIS_Y), text(x(r), AXIS_Y - 8, "middle", String(r), 12))
   // the CD scale bar, above the axis from rank 1 (a CD wider than the figure is cut at its edge and says so)
   const cdEnd = Math.min(x(1 + options.cd), WIDTH - 40)
   const cut = cdEnd < x(1 + options.cd)
-  parts.push(line(x(1), 52, cdEnd, 52, 2), line(x(1), 48, x(1), 56), line(cdEnd, 48, cdEnd, 56), text(cdEnd + 4, 56, "start", cut ? "CD →" : "CD", 11))
+  parts.push(line(x(1), 52, cdEnd, 52, 2), line(x(1), 48, x(1), 56), line(cdEnd, 48, cdEnd, 56), text(cdEnd + 4, 56, "start", cut ? "CD →" : "CD", 12))
   order.forEach((model, position) => {
     const left = position < half
     const rowIndex = left ? position : k - 1 - position
@@ -85,5 +87,6 @@ export const svg = (options: Options): string => {
     parts.push(line(x(sorted[a]) - 3, y, x(sorted[b]) + 3, y, 4, "#0969da"))
   })
   parts.push("</svg>")
-  return parts.join("\n")
+  const ranking = order.map((m) => `${options.names[m]} ${Format.fixed(options.avgRanks[m], 2)}`).join(", ")
+  return Chart.asImage(parts.join("\n"), options.title, `${subtitle}. Average ranks: ${ranking}.`)
 }

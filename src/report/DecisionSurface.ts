@@ -6,7 +6,8 @@
  *
  * When to use: a study on a 2-d binary task whose task entry has a `probe` grid and `keepData`.
  * `value: "decision"` shades the decision value (clipped to ±`clip`, default 2, so the margin is
- * visible); `value: "probability"` shades P(class 1) on [0, 1].
+ * visible); `value: "probability"` shades P(class 1) on [0, 1]. Both run from class 0's point
+ * colour (f < 0, P < ½) through grey to class 1's, the colours of the points themselves.
  * Gotchas: fails with ConfigError when the task is not 2-d or the prediction lacks the value.
  */
 import { Effect } from "effect"
@@ -57,6 +58,10 @@ export const chart = (options: Options): Effect.Effect<Chart.Scatter, ConfigErro
     return Effect.fail(new ConfigError({ field: `DecisionSurface(${task.name})`, message: `the stored prediction has no ${field}; use value: "${options.value === "decision" ? "probability" : "decision"}"` }))
   }
   const clip = options.clip ?? 2
+  // Classes 0 and 1 (the binary convention) and any other of the task, in label order (not that
+  // of the first point drawn), so class k has the k-th palette colour in every panel and the
+  // shading's ends match its points.
+  const classes = [...new Set([0, 1, ...task.y])].sort((a, b) => a - b).map((k) => `class ${k}`)
   return Effect.succeed(Chart.scatter({
     title: options.title,
     ...(options.subtitle === undefined ? {} : { subtitle: options.subtitle }),
@@ -65,14 +70,15 @@ export const chart = (options: Options): Effect.Effect<Chart.Scatter, ConfigErro
     data: points(task, options.points),
     x: { field: "x1", title: "x₁" },
     y: { field: "x2", title: "x₂" },
-    colour: { field: "class", title: "" },
+    colour: { field: "class", title: "", order: classes },
     background: {
       data: background(options),
       x: "x1",
       y: "x2",
       value: "f",
       title: options.value === "decision" ? "decision" : "P(class 1)",
-      domain: options.value === "decision" ? [-clip, clip] : [0, 1]
+      domain: options.value === "decision" ? [-clip, clip] : [0, 1],
+      classes: ["class 0", "class 1"]
     }
   }))
 }

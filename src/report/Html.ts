@@ -9,6 +9,13 @@
  * global to the page and two charts would otherwise both define `clip1` (figure names have no
  * ".", so these never collide with the other ids). Figures and captioned tables are
  * numbered in document order, like `Markdown.render`. The output ends with one newline.
+ *
+ * Reading on any screen and on paper: a chart shrinks with the page down to the width at which
+ * its smallest text would render at `minTextPx` (9 px) and scrolls sideways inside its figure
+ * below that; a table scrolls sideways inside its own box with its caption above, outside the
+ * scroll box, and keeps "0.85 ± 0.17" on one line. In print, charts fit the page, tables shrink
+ * their type and padding to fit, code wraps, and figures and table rows are not split across
+ * pages. tests/browser-reports.test.ts checks every committed report in Chromium for this.
  */
 import * as Document from "./Document.ts"
 
@@ -32,7 +39,8 @@ export const slug = (text: string): string => {
 
 /**
  * An SVG made fit to sit inline in a page: `xmlns` declarations dropped and every id (and each
- * `url(#…)` / `href="#…"` reference to it) renamed `<prefix>.<id>`.
+ * `url(#…)` / `href="#…"` / `aria-labelledby` / `aria-describedby` reference to it) renamed
+ * `<prefix>.<id>`.
  */
 export const inlineSvg = (svg: string, prefix: string): string => {
   const ids = new Set<string>()
@@ -44,7 +52,24 @@ export const inlineSvg = (svg: string, prefix: string): string => {
     .replace(/(\sid=")([^"]+)(")/g, (_, a: string, id: string, b: string) => `${a}${ref(id)}${b}`)
     .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${ref(id)})`)
     .replace(/(\s(?:xlink:)?href="#)([^"]+)(")/g, (_, a: string, id: string, b: string) => `${a}${ref(id)}${b}`)
+    .replace(/(\saria-(?:labelledby|describedby)=")([^"]+)(")/g, (_, a: string, list: string, b: string) => `${a}${list.split(/\s+/).map(ref).join(" ")}${b}`)
   return out
+}
+
+/** The smallest size chart text may render at on screen, in CSS px. */
+export const minTextPx = 9
+
+/**
+ * The narrowest an SVG may be drawn so that its smallest text (its `font-size` attributes, in
+ * user units) renders at `minTextPx`: its width × 9 / smallest font size, in px. Undefined for an
+ * SVG without a width or without text.
+ */
+export const minChartWidth = (svg: string): number | undefined => {
+  const width = Number(/^\s*<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1])
+  let smallest = Infinity
+  for (const m of svg.matchAll(/\sfont-size="([\d.]+)(?:px)?"/g)) smallest = Math.min(smallest, Number(m[1]))
+  if (!(width > 0) || !Number.isFinite(smallest) || !(smallest > 0)) return undefined
+  return Math.ceil((width * minTextPx) / smallest)
 }
 
 const style = `
@@ -63,9 +88,14 @@ nav.toc h2 { font-size: 1em; margin: 0.3em 0; padding: 0; border: 0; }
 nav.toc ol { margin: 0.3em 0; padding-left: 1.4em; }
 a { color: #0969da; text-decoration: none; }
 a:hover { text-decoration: underline; }
-table { border-collapse: collapse; font-variant-numeric: tabular-nums; display: block; overflow-x: auto; max-width: 100%; }
-caption { caption-side: top; text-align: left; padding: 0 0 0.4em; }
+.scroll { overflow-x: auto; max-width: 100%; margin: 0 0 1em; }
+.scroll:focus-visible { outline: 2px solid #0969da; outline-offset: 2px; }
+.scroll > table { margin: 0; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+figure.table { margin: 0 0 1em; }
+figure.table > figcaption { color: inherit; font-size: 1em; margin: 0 0 0.4em; }
 th, td { border: 1px solid #d8dee4; padding: 5px 11px; vertical-align: top; }
+td.right, td.center, td.num { white-space: nowrap; }
 thead th { background: #f6f8fa; font-weight: 600; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 .left { text-align: left; } .right { text-align: right; } .center { text-align: center; }
@@ -75,7 +105,32 @@ dl.kv dd { margin: 0; overflow-wrap: anywhere; }
 figure { margin: 1.2em 0 1.6em; }
 figure svg { display: block; max-width: 100%; height: auto; }
 figcaption { color: #57606a; font-size: 0.92em; margin-top: 0.4em; }
+@media (max-width: 600px) {
+  main { padding: 16px 12px 48px; }
+  h1 { font-size: 1.6em; }
+  th, td { padding: 4px 7px; }
+}
+@media print {
+  body { font-size: 10.5pt; }
+  main { max-width: none; padding: 0; }
+  a { color: inherit; }
+  .scroll { overflow: visible; }
+  table { font-size: 8pt; }
+  th, td { padding: 2px 3px; }
+  th { overflow-wrap: anywhere; }
+  td.right, td.center, td.num { white-space: normal; }
+  pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
+  figure svg { min-width: 0 !important; }
+  figure, tr, dl.kv > *, pre { break-inside: avoid; }
+  h2 { break-after: avoid; }
+}
 `.trim()
+
+/**
+ * A cell read as one value ("0.85 ± 0.17", "12 / 12", "[0.91, 0.97]", "−3.2e-4"): short and
+ * without letters. It is kept on one line on screen (class `num`).
+ */
+const unbroken = (text: string): boolean => text.length <= 40 && !/\p{L}/u.test(text.replace(/\de[-+−]?\d/g, ""))
 
 interface Counters {
   figure: number
@@ -99,14 +154,25 @@ const block = (b: Document.Block, counters: Counters): string => {
       }).join("\n")}\n</dl>`
     case "table": {
       const aligns = b.columns.map((c) => Document.alignOf(c, b.rows))
-      const caption = b.caption === undefined ? "" : `\n<caption><strong>Table ${++counters.table}.</strong> ${inline(b.caption)}</caption>`
       const head = `<tr>${b.columns.map((c, j) => `<th class="${aligns[j]}">${inline(c.title)}</th>`).join("")}</tr>`
-      const body = b.rows.map((row) => `<tr>${b.columns.map((c, j) => `<td class="${aligns[j]}">${inline(Document.cellText(c, row))}</td>`).join("")}</tr>`)
-      return `<table>${caption}\n<thead>\n${head}\n</thead>\n<tbody>\n${body.join("\n")}${body.length > 0 ? "\n" : ""}</tbody>\n</table>`
+      const body = b.rows.map((row) =>
+        `<tr>${b.columns.map((c, j) => {
+          const text = Document.cellText(c, row)
+          return `<td class="${aligns[j]}${unbroken(text) ? " num" : ""}">${inline(text)}</td>`
+        }).join("")}</tr>`
+      )
+      const rows = `<thead>\n${head}\n</thead>\n<tbody>\n${body.join("\n")}${body.length > 0 ? "\n" : ""}</tbody>`
+      // The caption sits above the scroll box (it must not scroll away with the columns) and
+      // names both the box and the table; the box takes keyboard focus so it can be scrolled.
+      if (b.caption === undefined) return `<div class="scroll" tabindex="0">\n<table>\n${rows}\n</table>\n</div>`
+      const id = `table-${++counters.table}`
+      return `<figure class="table">\n<figcaption id="${id}"><strong>Table ${counters.table}.</strong> ${inline(b.caption)}</figcaption>\n<div class="scroll" tabindex="0" role="region" aria-labelledby="${id}">\n<table aria-labelledby="${id}">\n${rows}\n</table>\n</div>\n</figure>`
     }
     case "figure": {
       const n = ++counters.figure
-      return `<figure id="fig-${b.name}">\n${inlineSvg(b.svg, `fig-${b.name}`)}\n<figcaption><strong>Figure ${n}.</strong> ${inline(b.caption)}</figcaption>\n</figure>`
+      const min = minChartWidth(b.svg)
+      const svg = inlineSvg(b.svg, `fig-${b.name}`).replace(/^<svg/, min === undefined ? "<svg" : `<svg style="min-width:${min}px"`)
+      return `<figure id="fig-${b.name}">\n<div class="scroll" tabindex="0">\n${svg}\n</div>\n<figcaption><strong>Figure ${n}.</strong> ${inline(b.caption)}</figcaption>\n</figure>`
     }
   }
 }
