@@ -14,6 +14,7 @@
  * Gotchas: trials without a finite value are left out (and counted in the subtitle).
  */
 import * as Space from "../search/Space.ts"
+import * as Chart from "./Chart.ts"
 import * as Format from "./Format.ts"
 
 export interface Options {
@@ -73,9 +74,9 @@ export const render = (options: Options): string => {
   const parts: Array<string> = []
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`)
   parts.push(`<rect width="${width}" height="${height}" fill="white"/>`)
-  parts.push(text(6, 20, title, ` font-size="15" font-weight="bold" fill="#1f2328"`))
+  parts.push(text(6, 20, title, ` font-size="16" font-weight="bold" fill="#1f2328"`))
   const subtitle = `${kept.length} trial${kept.length === 1 ? "" : "s"}; colour: objective rank (dark = best)${dropped > 0 ? `; ${dropped} without a finite value omitted` : ""}`
-  parts.push(text(6, 36, subtitle, ` font-size="11" fill="#57606a"`))
+  parts.push(text(6, 38, subtitle, ` font-size="12" fill="#57606a"`))
   for (const i of [...order].reverse()) {
     const t = kept[i]
     const u = Space.toUnit(space, t.params)
@@ -97,11 +98,11 @@ export const render = (options: Options): string => {
   space.params.forEach((p, j) => {
     const x = xOf(j)
     parts.push(`<line x1="${r2(x)}" y1="${r2(yOf(0))}" x2="${r2(x)}" y2="${r2(yOf(1))}" stroke="#8c959f"/>`)
-    parts.push(text(x, top - 12, `${p.name}${p.type !== "categorical" && p.log ? " (log)" : ""}`, ` font-size="11" text-anchor="middle" fill="#1f2328"`))
+    parts.push(text(x, top - 12, `${p.name}${p.type !== "categorical" && p.log ? " (log)" : ""}`, ` font-size="12" text-anchor="middle" fill="#1f2328"`))
     for (const tick of ticks(p)) {
       parts.push(`<line x1="${r2(x - 3)}" y1="${r2(yOf(tick.u))}" x2="${r2(x)}" y2="${r2(yOf(tick.u))}" stroke="#8c959f"/>`)
       // A white halo keeps the label readable over the lines that cross it.
-      parts.push(text(x - 5, yOf(tick.u) + 3.5, tick.label, ` font-size="9.5" text-anchor="end" fill="#1f2328" stroke="white" stroke-width="3" paint-order="stroke"`))
+      parts.push(text(x - 5, yOf(tick.u) + 3.5, tick.label, ` font-size="12" text-anchor="end" fill="#1f2328" stroke="white" stroke-width="3" paint-order="stroke"`))
     }
   })
   // Colour key: best at the top.
@@ -112,10 +113,11 @@ export const render = (options: Options): string => {
     parts.push(`<rect x="${r2(keyX)}" y="${r2(y0)}" width="12" height="${r2((height - top - bottom) / steps + 0.5)}" fill="${viridis(s / (steps - 1))}"/>`)
   }
   if (kept.length > 0) {
-    parts.push(text(keyX + 16, top + 8, Format.significant(kept[order[0]].value as number, 3), ` font-size="9.5" fill="#1f2328"`))
-    parts.push(text(keyX + 16, height - bottom, Format.significant(kept[order[order.length - 1]].value as number, 3), ` font-size="9.5" fill="#1f2328"`))
+    parts.push(text(keyX + 16, top + 8, Format.significant(kept[order[0]].value as number, 3), ` font-size="12" fill="#1f2328"`))
+    parts.push(text(keyX + 16, height - bottom, Format.significant(kept[order[order.length - 1]].value as number, 3), ` font-size="12" fill="#1f2328"`))
   }
-  parts.push(text(keyX, top - 12, "objective", ` font-size="11" fill="#1f2328"`))
+  parts.push(text(keyX, top - 12, "objective", ` font-size="12" fill="#1f2328"`))
   parts.push("</svg>")
-  return parts.join("\n") + "\n"
+  const best = kept.length > 0 ? `; best objective ${Format.significant(kept[order[0]].value as number, 3)}, worst ${Format.significant(kept[order[order.length - 1]].value as number, 3)}` : ""
+  return Chart.asImage(parts.join("\n"), title, `Parallel coordinates of ${space.params.map((p) => p.name).join(", ")}: ${subtitle}${best}.`) + "\n"
 }
