@@ -212,6 +212,8 @@ export const kernelKind = (fused = env("GPNN_WASM_FMA") !== "0"): Kind | undefin
 /** One instance: its memory (grown once) and kernels. */
 export interface Workspace {
   readonly kind: Kind
+  /** The instance's WebAssembly.Memory (for modules that import it). */
+  readonly memory: object
   readonly heap: Float32Array
   readonly kernel: KernelFn
 }
@@ -233,6 +235,7 @@ export const make = (bytes: number, fused = env("GPNN_WASM_FMA") !== "0"): Works
   }
   return {
     kind,
+    memory,
     heap: new Float32Array(memory.buffer),
     kernel: instance.exports.kernel as KernelFn
   }

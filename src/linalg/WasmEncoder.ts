@@ -75,6 +75,7 @@ export const op = {
   i32LtU: (): Array<number> => [0x49],
   i32GtS: (): Array<number> => [0x4a],
   i32GeS: (): Array<number> => [0x4e],
+  i32GeU: (): Array<number> => [0x4f],
   i32Add: (): Array<number> => [0x6a],
   i32Sub: (): Array<number> => [0x6b],
   i32Mul: (): Array<number> => [0x6c],
@@ -111,8 +112,12 @@ export const op = {
   /** [v128 i32] → v128: shift left of each i64 lane. */
   i64x2Shl: (): Array<number> => [0xfd, ...u32(0xcb)],
   i64x2Add: (): Array<number> => [0xfd, ...u32(0xce)],
+  f32x4Splat: (): Array<number> => [0xfd, ...u32(0x13)],
+  f32x4Sqrt: (): Array<number> => [0xfd, ...u32(0xe3)],
   f32x4Add: (): Array<number> => [0xfd, ...u32(0xe4)],
+  f32x4Sub: (): Array<number> => [0xfd, ...u32(0xe5)],
   f32x4Mul: (): Array<number> => [0xfd, ...u32(0xe6)],
+  f32x4Div: (): Array<number> => [0xfd, ...u32(0xe7)],
   f32x4Max: (): Array<number> => [0xfd, ...u32(0xe9)],
   /** f32x4.relaxed_madd (relaxed SIMD): a·b + c, fused or not at the engine's choice. */
   f32x4RelaxedMadd: (): Array<number> => [0xfd, ...u32(0x105)],
@@ -132,9 +137,10 @@ export interface Func {
 
 /**
  * A module with one exported memory ("memory", `initialPages` × 64 KiB, growable) and the given
- * exported functions (each its own type).
+ * exported functions (each its own type). With `importMemory` the memory is instead imported as
+ * "env"."memory" (at least `initialPages`), so the functions work on another instance's memory.
  */
-export const module = (funcs: ReadonlyArray<Func>, initialPages = 1): Uint8Array<ArrayBuffer> => {
+export const module = (funcs: ReadonlyArray<Func>, initialPages = 1, importMemory = false): Uint8Array<ArrayBuffer> => {
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))])
   const bodies = funcs.map((f) => {
     // run-length groups of equal consecutive local types
@@ -151,10 +157,11 @@ export const module = (funcs: ReadonlyArray<Func>, initialPages = 1): Uint8Array
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
+    ...(importMemory ? section(2, vec([[...utf8("env"), ...utf8("memory"), 0x02, 0x00, ...u32(initialPages)]])) : []),
     ...section(3, vec(funcs.map((_, i) => u32(i)))),
-    ...section(5, vec([[0x00, ...u32(initialPages)]])),
+    ...(importMemory ? [] : section(5, vec([[0x00, ...u32(initialPages)]]))),
     ...section(7, vec([
-      [...utf8("memory"), 0x02, ...u32(0)],
+      ...(importMemory ? [] : [[...utf8("memory"), 0x02, ...u32(0)]]),
       ...funcs.map((f, i) => [...utf8(f.name), 0x00, ...u32(i)])
     ])),
     ...section(10, vec(bodies))

@@ -33,6 +33,7 @@
 import * as Sgemm from "../../linalg/Sgemm.ts"
 import type * as Arch from "../Arch.ts"
 import * as Activation from "../ntk/Activation.ts"
+import * as WasmUpdate from "./WasmUpdate.ts"
 import type * as Loss from "./Loss.ts"
 import type * as Network from "./Network.ts"
 import type * as Optimizer from "./Optimizer.ts"
@@ -62,6 +63,11 @@ interface Layer {
   readonly b: number
   readonly dw: number
   readonly db: number
+  /** Optimiser state of W (m1, m2, laid out like W) and of b (mb1, mb2). */
+  readonly m1: number
+  readonly m2: number
+  readonly mb1: number
+  readonly mb2: number
   /** The layer's input activations (rows × ldIn): X for layer 0, the previous layer's h. */
   readonly input: number
   readonly ldIn: number
@@ -82,6 +88,8 @@ export interface WasmNet {
   readonly ws: Sgemm.Workspace
   /** @internal */
   readonly layers: ReadonlyArray<Layer>
+  /** @internal The optimisers' update sweep on this net's memory. */
+  readonly update: WasmUpdate.UpdateFn
   /** @internal Packed G (panels of 8 columns, each capacity × 8) and packed Gᵀ, and dhᵀ. */
   readonly g: { readonly gp: number; readonly gps: number; readonly gt: number; readonly gts: number; readonly dht: number; readonly ldt: number }
 }
@@ -125,6 +133,10 @@ export const make = (params: Arch.Params, activation: Arch.Activation, capacity:
       b: alloc(Np),
       dw: alloc(Kp * ldw),
       db: alloc(Np),
+      m1: alloc(K * ldw),
+      m2: alloc(K * ldw),
+      mb1: alloc(Np),
+      mb2: alloc(Np),
       input: previous.at,
       ldIn: previous.ld,
       z: separateZ ? alloc(cap * ldOut) : h,
@@ -140,8 +152,9 @@ export const make = (params: Arch.Params, activation: Arch.Activation, capacity:
   const ldt = ld(cap)
   const g = { gp: alloc((maxN / 8) * gps), gps, gt: alloc((cap / 8) * gts), gts, dht: alloc(maxKp * ldt), ldt }
   const ws = Sgemm.make(4 * top, fused)
-  if (ws === undefined) return undefined
-  const net: WasmNet = { sizes: [...sizes], activation, capacity: cap, kind: ws.kind, ws, layers, g }
+  const update = ws && WasmUpdate.bind(ws.memory)
+  if (ws === undefined || update === undefined) return undefined
+  const net: WasmNet = { sizes: [...sizes], activation, capacity: cap, kind: ws.kind, ws, update, layers, g }
   setParams(net, params)
   return net
 }
@@ -330,7 +343,13 @@ const lossOf = (net: WasmNet, kind: Loss.Kind, target: Float32Array, rows: numbe
       }
     }
   }
+  if (withGradient) zeroPadding(heap, gp, gps, rows, k, l.Np)
   return kind === "mse" ? total / (rows * k) : total / rows
+}
+
+/** Zeroes columns [N, Np) of the packed G's first `rows` rows (so dW's padding stays zero). */
+const zeroPadding = (heap: Float32Array, gp: number, gps: number, rows: number, N: number, Np: number): void => {
+  for (let o = N; o < Np; o++) for (let r = 0; r < rows; r++) heap[gp + (o >> 3) * gps + 8 * r + (o & 7)] = 0
 }
 
 /** G[r, o] = v into packed G, packed Gᵀ, and the bias gradient's column sum. */
@@ -377,6 +396,7 @@ const backward = (net: WasmNet, rows: number): void => {
       }
       heap[below.db + c] = bias
     }
+    zeroPadding(heap, gp, gps, rows, below.N, below.Np)
   }
 }
 
@@ -463,11 +483,27 @@ export interface Optimizer32 {
   step(learningRate?: number, clipNorm?: number): void
 }
 
+/** One variable: `rows` real rows of `np` floats (padding zero) at stride `ld`, its state and packed copy. */
+interface Variable {
+  readonly rows: number
+  readonly np: number
+  readonly ld: number
+  readonly p: number
+  readonly g: number
+  readonly m1: number
+  readonly m2: number
+  /** The packed copy (weights), or 0 (biases). */
+  readonly wp: number
+  readonly ps: number
+}
+
+const MODE = { sgd: 0, momentum: 1, adam: 2, moments: 3 } as const
+
 export const optimizer = (settings: Optimizer.Settings, net: WasmNet): Optimizer32 => {
   const heap = net.ws.heap
-  const vars = net.layers.flatMap((l) => [
-    { l, rows: l.K, cols: l.N, ld: l.ldw, p: l.w, g: l.dw, packed: true },
-    { l, rows: 1, cols: l.N, ld: l.N, p: l.b, g: l.db, packed: false }
+  const vars: Array<Variable> = net.layers.flatMap((l) => [
+    { rows: l.K, np: l.Np, ld: l.ldw, p: l.w, g: l.dw, m1: l.m1, m2: l.m2, wp: l.wp, ps: l.ps },
+    { rows: 1, np: l.Np, ld: l.Np, p: l.b, g: l.db, m1: l.mb1, m2: l.mb2, wp: 0, ps: 0 }
   ])
   const scales = settings.scales ?? vars.map(() => 1)
   if (scales.length !== vars.length || scales.some((s) => !(s >= 0) || !Number.isFinite(s))) {
@@ -475,11 +511,13 @@ export const optimizer = (settings: Optimizer.Settings, net: WasmNet): Optimizer
   }
   const decay = settings.weightDecay ?? 0
   if (!(decay >= 0) || !Number.isFinite(decay)) throw new Error(`Optimizer.make: weight decay ${decay} must be finite and ≥ 0`)
+  for (const v of vars) {
+    heap.fill(0, v.m1, v.m1 + v.rows * v.ld)
+    heap.fill(0, v.m2, v.m2 + v.rows * v.ld)
+  }
   const name = settings.name
-  const coupledDecay = name === "adamw" ? 0 : decay
+  const coupled = name === "adamw" ? 0 : decay
   const adam = name === "adam" || name === "adamw"
-  const first = vars.map((v) => (name === "sgd" ? new Float32Array(0) : new Float32Array(v.rows * v.cols)))
-  const second = vars.map((v) => (adam ? new Float32Array(v.rows * v.cols) : new Float32Array(0)))
   const mu = settings.momentum
   const beta1 = settings.beta1 ?? 0.9
   const beta2 = settings.beta2 ?? 0.999
@@ -488,42 +526,24 @@ export const optimizer = (settings: Optimizer.Settings, net: WasmNet): Optimizer
   return {
     step: (learningRate, clipNorm) => {
       const lr = learningRate ?? settings.learningRate
+      // clip_grad_norm_'s factor, in float32 as tfjs computes it
       const coef = clipNorm === undefined ? 1 : Math.fround(Math.min(clipNorm / (gradientNorm(net) + 1e-6), 1))
       if (adam) t += 1
       vars.forEach((v, i) => {
         const r = lr * scales[i]
-        const m1 = first[i], m2 = second[i]
-        if (adam && scales[i] === 0) return
-        const a = adam ? (1 - beta1 ** t) / (r * (1 - beta1)) : 0
-        const k1 = adam ? (a * Math.sqrt(1 - beta2)) / Math.sqrt(1 - beta2 ** t) : 0
-        const k2 = a * eps
-        const shrink = name === "adamw" && decay > 0 ? 1 - r * decay : 1
-        const { l, p, g, ld: stride } = v
-        for (let row = 0; row < v.rows; row++) {
-          for (let col = 0; col < v.cols; col++) {
-            const at = row * stride + col
-            const s = row * v.cols + col
-            const w = heap[p + at]
-            const grad = heap[g + at] * coef + coupledDecay * w
-            let next: number
-            if (name === "sgd") {
-              next = w - r * grad
-            } else if (name === "momentum") {
-              const vel = Math.fround(mu * m1[s] + grad)
-              m1[s] = vel
-              next = w - r * vel
-            } else {
-              const m = Math.fround(beta1 * m1[s] + grad)
-              const sq = Math.fround(beta2 * m2[s] + grad * grad)
-              m1[s] = m
-              m2[s] = sq
-              if (r === 0) continue
-              next = w * shrink - m / (Math.sqrt(sq) * k1 + k2)
-            }
-            heap[p + at] = next
-            if (v.packed) heap[l.wp + (col >> 3) * l.ps + 8 * row + (col & 7)] = next
-          }
+        let mode: number = name === "sgd" ? MODE.sgd : MODE.momentum
+        let k1 = 0, k2 = 0, shrink = 1
+        if (adam) {
+          // a frozen variable (scale 0) keeps no moments; a scheduled rate of 0 still moves them
+          if (scales[i] === 0) return
+          mode = r === 0 ? MODE.moments : MODE.adam
+          // the scaled moments of Optimizer.ts: w ← w·shrink − m̃/(k₁√ṽ + k₂)
+          const a = (1 - beta1 ** t) / (r * (1 - beta1))
+          k1 = (a * Math.sqrt(1 - beta2)) / Math.sqrt(1 - beta2 ** t)
+          k2 = a * eps
+          shrink = name === "adamw" && decay > 0 ? 1 - r * decay : 1
         }
+        net.update(4 * v.p, 4 * v.g, 4 * v.m1, 4 * v.m2, 4 * v.wp, v.rows, v.np, 4 * v.ld, 4 * v.ps, coef, coupled, r, mu, beta1, beta2, k1, k2, shrink, mode)
       })
     }
   }
