@@ -10,10 +10,14 @@ import { Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Random from "../src/core/Random.ts"
+import type { Dataset } from "../src/data/Dataset.ts"
+import * as Matrix from "../src/linalg/Matrix.ts"
 import * as Sgemm from "../src/linalg/Sgemm.ts"
 import * as Arch from "../src/models/Arch.ts"
 import * as Backend from "../src/models/mlp/Backend.ts"
+import { NnBackend } from "../src/models/mlp/Backend.ts"
 import * as Loss from "../src/models/mlp/Loss.ts"
+import * as Mlp from "../src/models/mlp/Mlp.ts"
 import * as Network from "../src/models/mlp/Network.ts"
 import * as Optimizer from "../src/models/mlp/Optimizer.ts"
 import * as WasmNetwork from "../src/models/mlp/WasmNetwork.ts"
@@ -189,5 +193,46 @@ describe.skipIf(!Sgemm.available())("WasmNetwork", () => {
     expect(Array.from(WasmNetwork.outputs(net, X, 5))).not.toEqual(Array.from(before))
     WasmNetwork.restore(net, saved)
     expect(Array.from(WasmNetwork.outputs(net, X, 5))).toEqual(Array.from(before))
+  })
+})
+
+/** Three Gaussian blobs in 3-d, labels 0..2. */
+const blobs = (n: number, seed: number): Dataset => {
+  const rng = Random.make(seed)
+  const X = Float64Array.from({ length: 3 * n }, (_, q) => rng.normal() + ((Math.floor(q / 3) % 3) === q % 3 ? 1.5 : 0))
+  return { name: "blobs", kind: "classification", X: Matrix.make(n, 3, X), y: Float64Array.from({ length: n }, (_, i) => i % 3), classes: 3 }
+}
+
+/** Fits `config` on `train` with the engine chosen by GPNN_MLP_ENGINE (`tfjs` or unset). */
+const fitWith = async (engine: "tfjs" | "wasm", config: Partial<Mlp.MlpConfig>, train: Dataset) => {
+  if (engine === "tfjs") process.env.GPNN_MLP_ENGINE = "tfjs"
+  try {
+    return await Effect.runPromise(Effect.provide(Mlp.family.build({ ...Mlp.defaults, ...config }).fit(train, { rng: Random.make(4) }), NnBackend.layer("cpu")))
+  } finally {
+    delete process.env.GPNN_MLP_ENGINE
+  }
+}
+
+describe.skipIf(!Sgemm.available())("Mlp.fit on the wasm engine", () => {
+  it.each([
+    { label: "momentum, cosine schedule, clipping", config: { optimizer: "momentum", learningRate: 0.05, schedule: "cosine", clipNorm: 1 } },
+    { label: "adam, early stopping", config: { optimizer: "adam", learningRate: 0.01, patience: 2, minDelta: 0.05 } }
+  ] as const)("$label: the same curve, best epoch and predictions as on tfjs", async ({ config }) => {
+    const train = blobs(90, 3)
+    const cfg = { width: 24, depth: 2, activation: "tanh" as const, epochs: 6, batchSize: 16, ...config }
+    const wasm = await fitWith("wasm", cfg, train)
+    const tfjs = await fitWith("tfjs", cfg, train)
+    expect(String(wasm.info.backend)).toMatch(/^gpnn-wasm/)
+    expect(String(tfjs.info.backend)).toBe("cpu")
+    expect(wasm.curve.length).toBe(tfjs.curve.length)
+    assertClose(wasm.curve.map((r) => r.trainLoss), tfjs.curve.map((r) => r.trainLoss), { rtol: 1e-4 }, "train losses")
+    expect(wasm.info.bestEpoch).toBe(tfjs.info.bestEpoch)
+    const test = blobs(20, 8)
+    const pw = wasm.predict(test.X), pt = tfjs.predict(test.X)
+    if (pw.kind !== "classification" || pt.kind !== "classification") throw new Error("classification expected")
+    assertClose(pw.probabilities.data, pt.probabilities.data, { rtol: 1e-3, atol: 1e-5 }, "probabilities")
+    assertClose(wasm.logLikelihood, tfjs.logLikelihood, { rtol: 1e-4 }, "log-likelihood")
+    wasm.dispose()
+    tfjs.dispose()
   })
 })
