@@ -384,14 +384,18 @@ const backward = (net: WasmNet, rows: number): void => {
     })
     const below = layers[i - 1]
     heap.fill(0, below.db, below.db + below.N)
+    const relu = activation === "relu"
     for (let c = 0; c < l.K; c++) {
       const from = dht + c * ldt
+      const toG = gp + (c >> 3) * gps + (c & 7)
+      const toT = gt + 8 * c
       let bias = 0
       for (let r = 0; r < rows; r++) {
         const at = r * below.ldOut + c
-        const v = heap[from + r] * slope(activation, heap[below.z + at], heap[below.h + at])
-        heap[gp + (c >> 3) * gps + 8 * r + (c & 7)] = v
-        heap[gt + (r >> 3) * gts + 8 * c + (r & 7)] = v
+        // relu′ is the sign of h: no call per entry on the common path
+        const v = relu ? (heap[below.h + at] > 0 ? heap[from + r] : 0) : heap[from + r] * slope(activation, heap[below.z + at], heap[below.h + at])
+        heap[toG + 8 * r] = v
+        heap[toT + (r >> 3) * gts + (r & 7)] = v
         bias += v
       }
       heap[below.db + c] = bias
