@@ -22,8 +22,8 @@
  * MLP's forward step h = relu(h_prev·W + b) is a single call, with no pass over z.
  *
  * Blocking (Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
- * 34(3), 2008): `gemm` splits k into chunks of `KC` (later chunks accumulate; bias and relu apply
- * on the last) and n into blocks of `NB` columns, so a B block (KC × NB) stays in L2 while every
+ * 34(3), 2008): `gemm` splits k into equal chunks of at most `KC` (later chunks accumulate; bias and
+ * relu apply on the last) and n into blocks of `NB` columns, so a B block (KC × NB) stays in L2 while every
  * row tile of A passes over it, each A tile (MR × KC) in L1. Measured on this project's 2-core
  * Zen 4 (busy; `bench/mlp.ts` has the end-to-end figures): B streamed from contiguous panels runs
  * at about 1.5× the speed of B read row by row from a wide row-major matrix (a new page every
@@ -39,7 +39,7 @@ import { i32, module, op, v128, type ValType } from "./WasmEncoder.ts"
 export const MR = 4
 /** Columns per register tile and of a panel. */
 export const NR = 8
-/** k-chunk length: k ranges longer than this are accumulated chunk by chunk (a multiple of NR). */
+/** Longest k chunk: longer k ranges are split into equal chunks, accumulated one after the other. */
 export const KC = 256
 /** Columns of one B block (KC × NB floats, 256 KiB at most): it stays in L2 across A's row tiles. */
 export const NB = 256
@@ -279,8 +279,10 @@ export const gemm = (ws: Workspace, p: Product): void => {
   const bias = p.bias ?? 0
   const kernel = ws.kernel
   const mt = m / MR
-  for (let kb = 0; kb < k; kb += KC) {
-    const kc = Math.min(KC, k - kb)
+  // equal chunks of at most KC (784 → 4 × 196, not 3 × 256 + 16: a short last chunk costs a pass over C)
+  const chunk = Math.ceil(k / Math.ceil(k / KC))
+  for (let kb = 0; kb < k; kb += chunk) {
+    const kc = Math.min(chunk, k - kb)
     // the first chunk takes the caller's ACCUMULATE; the later ones accumulate; bias, relu on the last
     const f = (kb === 0 ? flags & ACCUMULATE : ACCUMULATE) | (kb + kc === k ? flags & (BIAS | RELU) : 0)
     const aK = a + kb * aks
