@@ -1,6 +1,9 @@
 /**
  * The over-parameterised MLP as a gpnn model family ("mlp"): an `Arch` net trained by minibatch
- * SGD, SGD+momentum or Adam on TensorFlow.js, implementing the `Model` contract.
+ * SGD, SGD+momentum or Adam, implementing the `Model` contract. Engine: tfjs on a native backend
+ * (tensorflow-gpu, tensorflow) and for nets with a norm or dropout; otherwise gpnn's float32 wasm
+ * engine (`WasmNetwork.ts`, same arithmetic within float32 tolerance; `GPNN_MLP_ENGINE=tfjs` keeps
+ * tfjs). `info.backend` records which ran.
  *
  * Conventions: inputDim and outputDim come from the data (outputDim 1 for regression, the class
  * count for classification); losses are MSE and softmax cross-entropy (`Loss.ts`); training is
@@ -32,7 +35,7 @@
  *
  * When to use: `family.make(config)` inside a program that provides `NnBackend` turns a
  * study's partial, untrusted config into the model (missing fields take `defaults`).
- * Gotchas: `dispose()` the Fitted (it holds the weights as tfjs variables).
+ * Gotchas: `dispose()` the Fitted (on tfjs it holds the weights as tfjs variables).
  */
 import * as tf from "@tensorflow/tfjs"
 import { Effect, Schema } from "effect"
