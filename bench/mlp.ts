@@ -15,8 +15,9 @@
  * Method (as the peer's): untimed warm-up (≥ 0.5 s and ≥ 5 steps), then timed steps until
  * `seconds` have passed (≥ 5 steps), cycling through a pool of 8 pre-generated batches already on
  * the device. samples/s = batch · steps / elapsed, wall-clock `performance.now()`; beside it the
- * same per second of this process's CPU time (`process.cpuUsage`), which a busy shared machine
- * distorts less, and the load average at the start.
+ * same per second of this process's CPU time (`process.cpuUsage`), and the fastest single step
+ * (the peer reports its own, `step_ms_min`): on a busy shared machine these two are disturbed
+ * less than the mean; the load average at the start is recorded.
  */
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
@@ -38,6 +39,8 @@ export interface Throughput {
   /** Samples per second of this process's CPU time (user + system). */
   readonly samplesPerCpuSec: number
   readonly stepMs: number
+  /** The fastest single step, ms (what a busy machine disturbs least). */
+  readonly bestStepMs: number
   readonly steps: number
 }
 
@@ -74,7 +77,7 @@ export interface Figures {
     readonly gpnn: Throughput
     readonly layers: Throughput
     /** PyTorch (1 thread); undefined when torch is not installed. */
-    readonly peer?: number | undefined
+    readonly peer?: PeerFigure | undefined
   }
   readonly widthSweep: ReadonlyArray<{
     readonly width: number
@@ -83,14 +86,32 @@ export interface Figures {
     readonly engineMomentum?: Throughput | undefined
     readonly adam: Throughput
     readonly momentum: Throughput
-    readonly peerMomentum?: number | undefined
+    readonly peerMomentum?: PeerFigure | undefined
   }>
-  /** The wasm engine's samples/s (tfjs's where it is missing) as multiples of the peer's (higher is better). */
+  /**
+   * The wasm engine's throughput (tfjs's where it is missing) as multiples of the peer's (higher is
+   * better): samples/s over the timed run, and from the fastest step of each (less disturbed when
+   * the machine is shared).
+   */
   readonly ratios: {
-    readonly classification?: number | undefined
-    readonly widthSweepMomentum: ReadonlyArray<{ readonly width: number; readonly ratio?: number | undefined }>
+    readonly classification?: Ratio | undefined
+    readonly widthSweepMomentum: ReadonlyArray<{ readonly width: number; readonly ratio?: Ratio | undefined }>
   }
 }
+
+/** The peer's samples/s and fastest step (ms) of one configuration. */
+export interface PeerFigure {
+  readonly samplesPerSec: number
+  readonly bestStepMs: number
+}
+
+export interface Ratio {
+  readonly throughput: number
+  readonly bestStep: number
+}
+
+const ratioOf = (t: Throughput, p: PeerFigure | undefined): Ratio | undefined =>
+  p === undefined ? undefined : { throughput: t.samplesPerSec / p.samplesPerSec, bestStep: p.bestStepMs / t.bestStepMs }
 
 export interface Options {
   /** Timed seconds per configuration (default 3). */
@@ -115,13 +136,18 @@ const time = (step: (k: number) => void, batch: number, seconds: number): Throug
   const start = performance.now()
   const cpu = process.cpuUsage()
   let steps = 0
-  while (steps < 5 || performance.now() - start < seconds * 1000) {
+  let bestStepMs = Infinity
+  let last = start
+  while (steps < 5 || last - start < seconds * 1000) {
     step(k++)
     steps++
+    const now = performance.now()
+    bestStepMs = Math.min(bestStepMs, now - last)
+    last = now
   }
-  const elapsed = (performance.now() - start) / 1000
+  const elapsed = (last - start) / 1000
   const used = process.cpuUsage(cpu)
-  return { samplesPerSec: (batch * steps) / elapsed, samplesPerCpuSec: (batch * steps) / ((used.user + used.system) / 1e6), stepMs: (1000 * elapsed) / steps, steps }
+  return { samplesPerSec: (batch * steps) / elapsed, samplesPerCpuSec: (batch * steps) / ((used.user + used.system) / 1e6), stepMs: (1000 * elapsed) / steps, bestStepMs, steps }
 }
 
 /** The wasm engine's training step on a pool of batches; undefined where wasm SIMD is missing. */
@@ -193,7 +219,7 @@ const layersBaseline = async (sizes: ReadonlyArray<number>, batch: number, secon
   const elapsed = (performance.now() - start) / 1000
   model.dispose()
   for (const b of pool) tf.dispose([b.X, b.target])
-  return { samplesPerSec: (batch * steps) / elapsed, samplesPerCpuSec: Number.NaN, stepMs: (1000 * elapsed) / steps, steps }
+  return { samplesPerSec: (batch * steps) / elapsed, samplesPerCpuSec: Number.NaN, stepMs: (1000 * elapsed) / steps, bestStepMs: Number.NaN, steps }
 }
 
 const best = (f: () => tf.Tensor, reps: number): number => {
@@ -232,16 +258,17 @@ const formulation = (batch: number, fanIn: number, fanOut: number): Formulation 
 const torchInstalled = (): boolean =>
   existsSync(PYTHON) && existsSync(PEER) && spawnSync(PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status === 0
 
-/** samples/s per (task, d_in, width) from one run of the peer script. */
-const peer = (args: ReadonlyArray<string>, seconds: number): Map<string, number> => {
+
+/** Figures per (task, d_in, width) from one run of the peer script. */
+const peer = (args: ReadonlyArray<string>, seconds: number): Map<string, PeerFigure> => {
   const out = spawnSync(PYTHON, [PEER, ...args, "--seconds", String(seconds), "--threads", "1"], { encoding: "utf8", maxBuffer: 1 << 24 })
-  const figures = new Map<string, number>()
+  const figures = new Map<string, PeerFigure>()
   if (out.status !== 0) throw new Error(`mlp_throughput.py failed (${out.status}): ${out.stderr.slice(-500)}`)
   for (const line of out.stdout.split("\n")) {
     if (!line.startsWith("{")) continue
     const record = JSON.parse(line)
     if (record.record === "result" && record.bench === "mlp_train_step") {
-      figures.set(`${record.task}/${record.d_in}/${record.width}`, record.samples_per_s)
+      figures.set(`${record.task}/${record.d_in}/${record.width}`, { samplesPerSec: record.samples_per_s, bestStepMs: record.step_ms_min })
     }
   }
   return figures
@@ -271,7 +298,7 @@ export const run = async (options: Options = {}): Promise<Figures> => {
 
   const peerSweep = withPeer
     ? peer(["--tasks", "regression", "--input-dims", "1", "--widths", widths.join(","), "--depth", "2", "--batch", "64"], seconds)
-    : new Map<string, number>()
+    : new Map<string, PeerFigure>()
   const widthSweep = widths.map((width) => {
     const arch: Arch.Arch = { inputDim: 1, width, depth: 2, outputDim: 1, activation: "relu", wStd: 1.5, bStd: 1 }
     const adam: Optimizer.Settings = { name: "adam", learningRate: 1e-3, momentum: 0 }
@@ -293,8 +320,8 @@ export const run = async (options: Options = {}): Promise<Figures> => {
     classification,
     widthSweep,
     ratios: {
-      classification: classification.peer === undefined ? undefined : (classification.engine ?? classification.gpnn).samplesPerSec / classification.peer,
-      widthSweepMomentum: widthSweep.map((r) => ({ width: r.width, ratio: r.peerMomentum === undefined ? undefined : (r.engineMomentum ?? r.momentum).samplesPerSec / r.peerMomentum }))
+      classification: ratioOf(classification.engine ?? classification.gpnn, classification.peer),
+      widthSweepMomentum: widthSweep.map((r) => ({ width: r.width, ratio: ratioOf(r.engineMomentum ?? r.momentum, r.peerMomentum) }))
     }
   }
   console.log(print(figures))
@@ -304,10 +331,12 @@ export const run = async (options: Options = {}): Promise<Figures> => {
 const fmt = (x: number | undefined, digits = 0): string => (x === undefined ? "—" : x.toFixed(digits))
 
 const throughput = (t: Throughput | undefined): string =>
-  t === undefined ? "—" : `${fmt(t.samplesPerSec).padStart(8)} (${fmt(t.samplesPerCpuSec).padStart(7)}/cpu-s, ${fmt(t.stepMs, 2)} ms/step)`
+  t === undefined ? "—" : `${fmt(t.samplesPerSec).padStart(8)} (${fmt(t.samplesPerCpuSec).padStart(7)}/cpu-s, ${fmt(t.stepMs, 2)} ms/step, best ${fmt(t.bestStepMs, 2)})`
 
-const ratio = (t: Throughput | undefined, peer: number | undefined): string =>
-  t === undefined || peer === undefined ? "—" : `${fmt(t.samplesPerSec / peer, 3)}×`
+const ratio = (t: Throughput | undefined, peer: PeerFigure | undefined): string => {
+  const r = t === undefined ? undefined : ratioOf(t, peer)
+  return r === undefined ? "—" : `${fmt(r.throughput, 3)}× (best step ${fmt(r.bestStep, 3)}×)`
+}
 
 export const print = (figures: Figures): string => {
   const c = figures.classification
@@ -330,15 +359,15 @@ export const print = (figures: Figures): string => {
     `  tf.layers trainOnBatch         ${fmt(c.layers.samplesPerSec).padStart(8)} (${fmt(c.layers.stepMs, 2)} ms/step)`,
     c.peer === undefined
       ? `  peer: not installed (apt-get install python3-torch)`
-      : `  PyTorch 1 thread (peer)        ${fmt(c.peer).padStart(8)}`,
+      : `  PyTorch 1 thread (peer)        ${fmt(c.peer.samplesPerSec).padStart(8)} (best step ${fmt(c.peer.bestStepMs, 2)} ms)`,
     ``,
     `width sweep net 1→w→w→1 ReLU, batch 64, MSE: samples/s (per cpu-second)`,
-    `  width   engine adam            engine momentum        tfjs adam              tfjs momentum          peer (momentum)  engine/peer  tfjs/peer`
+    `  width   engine adam            engine momentum        tfjs adam              tfjs momentum          peer (momentum)  engine/peer (best step)          tfjs/peer (best step)`
   )
   const cell = (t: Throughput | undefined) => (t === undefined ? "—".padEnd(22) : `${fmt(t.samplesPerSec).padStart(8)} (${fmt(t.samplesPerCpuSec).padStart(8)})`.padEnd(22))
   for (const r of figures.widthSweep) {
     lines.push(
-      `  ${String(r.width).padStart(5)}   ${cell(r.engineAdam)} ${cell(r.engineMomentum)} ${cell(r.adam)} ${cell(r.momentum)} ${fmt(r.peerMomentum).padStart(15)}  ${ratio(r.engineMomentum, r.peerMomentum).padStart(11)}  ${ratio(r.momentum, r.peerMomentum).padStart(9)}`
+      `  ${String(r.width).padStart(5)}   ${cell(r.engineAdam)} ${cell(r.engineMomentum)} ${cell(r.adam)} ${cell(r.momentum)} ${fmt(r.peerMomentum?.samplesPerSec).padStart(15)}  ${ratio(r.engineMomentum, r.peerMomentum).padEnd(31)}  ${ratio(r.momentum, r.peerMomentum)}`
     )
   }
   return lines.join("\n")
