@@ -1,5 +1,6 @@
 /**
- * Training loops for a `Network`: minibatch training by epochs (what `Mlp.fit` runs) and a
+ * Training loops for a `Network`: minibatch training by epochs (what `Mlp.fit` runs; `runWasm` is
+ * the same loop on the wasm engine's `WasmNetwork`, one epoch loop over either engine) and a
  * full-batch replay of k optimiser steps (what PyTorch parity is checked with).
  *
  * Conventions: float32 tensors; each epoch visits every training row once, in an order drawn
