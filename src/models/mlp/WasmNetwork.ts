@@ -6,14 +6,16 @@
  * backend spends most of a small net's step in per-op overhead and a wide net's in XNNPACK's
  * repacking of the weights.
  *
- * Conventions: float32 storage, products accumulated in float32 by the wasm kernel, elementwise
- * steps computed in float64 and stored in float32 (tfjs rounds after each op instead: results
- * agree within float32 tolerance, not bitwise). Row-major activations (rows, units); layer i's
+ * Conventions: float32 storage; products accumulated in float32 by the wasm kernel; losses,
+ * activations and their derivatives computed in float64 and stored in float32; the optimisers'
+ * updates in float32 op by op (`WasmUpdate.ts`). tfjs rounds after each op: results agree within
+ * float32 tolerance, not bitwise. Row-major activations (rows, units); layer i's
  * weights W_i (fan_in, fan_out) as in `Network.ts` (the transpose of PyTorch's (out, in)), kept
  * twice: row-major, and panel-packed (panels of 8 output columns, each fan_in × 8 contiguous) for
  * the forward product's B operand; the optimiser writes both. Every leading dimension is padded
- * to a multiple of 8 (plus 16 floats on wide rows, so rows do not alias in the cache), and the
- * padding of W and b stays zero: only real entries are ever read back or updated.
+ * to a multiple of 8 (plus 16 floats on wide rows, so rows do not alias in the cache); the padding
+ * of W and b stays zero (G's padding is written as zero, so dW's is too), and only real entries
+ * are read back.
  *
  * The products of one training step (batch B, layer fan_in K, fan_out N), each one `Sgemm.gemm`
  * call with no transposed copy of anything large:
@@ -21,7 +23,8 @@
  *   weights   dW = hᵀ·G                                   A = hᵀ read through strides, B = packed G
  *   inputs    dhᵀ = W·Gᵀ                                  A = W row-major, B = packed Gᵀ (B × N, small)
  * and the next G = dh ⊙ φ′ is written straight into both packed layouts from dhᵀ. Losses,
- * activations, bias gradients, clipping and the optimisers are loops over the real entries.
+ * activations, bias gradients and the clipping norm are JS loops over the real entries; the
+ * optimiser step is one wasm SIMD sweep per variable.
  * Activation derivatives as `Network.ts`: relu′(0) = 0, tanh′ = 1 − h², erf′ = 2/√π·e^{−z²},
  * GELU′ = Φ(z) + z·φ(z), SiLU′ = σ(z)(1 + z(1 − σ(z))).
  *
@@ -511,10 +514,10 @@ export const optimizer = (settings: Optimizer.Settings, net: WasmNet): Optimizer
   ])
   const scales = settings.scales ?? vars.map(() => 1)
   if (scales.length !== vars.length || scales.some((s) => !(s >= 0) || !Number.isFinite(s))) {
-    throw new Error(`Optimizer.make: ${scales.length} learning-rate scales for ${vars.length} variables, each must be finite and ≥ 0 (0 freezes the variable)`)
+    throw new Error(`WasmNetwork.optimizer: ${scales.length} learning-rate scales for ${vars.length} variables, each must be finite and ≥ 0 (0 freezes the variable)`)
   }
   const decay = settings.weightDecay ?? 0
-  if (!(decay >= 0) || !Number.isFinite(decay)) throw new Error(`Optimizer.make: weight decay ${decay} must be finite and ≥ 0`)
+  if (!(decay >= 0) || !Number.isFinite(decay)) throw new Error(`WasmNetwork.optimizer: weight decay ${decay} must be finite and ≥ 0`)
   for (const v of vars) {
     heap.fill(0, v.m1, v.m1 + v.rows * v.ld)
     heap.fill(0, v.m2, v.m2 + v.rows * v.ld)
