@@ -1,33 +1,46 @@
 /**
  * MLP training throughput (`node bench/mlp.ts`, or `run()` from a bench driver).
  *
- * Measures training samples/s of gpnn's hand-written tfjs MLP (`models/mlp/Network.ts`) on random
- * data: a 784-512-512-10 ReLU net, batch 128, SGD+momentum (lr 0.01, μ 0.9), softmax cross-entropy,
- * next to (a) the same net in tf.layers (tf.sequential of dense layers, trainOnBatch) on the same
- * backend and (b) PyTorch's figure from shared/peers/mlp_throughput.py (same sizes, 1 thread) when
- * /usr/bin/python3 has torch. Then the width-sweep's net, 1→w→w→1 ReLU regression at batch 64, for
+ * Measures training samples/s of gpnn's two MLP engines on random data — the wasm engine
+ * (`models/mlp/WasmNetwork.ts`: float32 on gpnn's own SIMD GEMM, what plain nets train on unless a
+ * native TensorFlow backend loads) and the hand-written tfjs net (`models/mlp/Network.ts`) on the
+ * tfjs backend "auto" picks — for a 784-512-512-10 ReLU net, batch 128, SGD+momentum (lr 0.01,
+ * μ 0.9), softmax cross-entropy, next to (a) the same net in tf.layers (tf.sequential of dense
+ * layers, trainOnBatch) on the same backend and (b) PyTorch's figure from
+ * shared/peers/mlp_throughput.py (same sizes, 1 thread; `GPNN_PEER_DIR` overrides where the peers
+ * are) when /usr/bin/python3 has torch. Then the width-sweep's net, 1→w→w→1 ReLU regression at batch 64, for
  * w = 128, 512, 2048, with Adam (what the sweep trains with) and with SGD+momentum (what the peer
  * times, whose figure is printed beside it).
  *
  * Method (as the peer's): untimed warm-up (≥ 0.5 s and ≥ 5 steps), then timed steps until
  * `seconds` have passed (≥ 5 steps), cycling through a pool of 8 pre-generated batches already on
- * the device. samples/s = batch · steps / elapsed. Wall-clock `performance.now()`.
+ * the device. samples/s = batch · steps / elapsed, wall-clock `performance.now()`; beside it the
+ * same per second of this process's CPU time (`process.cpuUsage`), and the fastest single step
+ * (the peer reports its own, `step_ms_min`): on a busy shared machine these two are disturbed
+ * less than the mean; the load average at the start is recorded.
  */
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { loadavg } from "node:os"
 import * as Random from "../src/core/Random.ts"
+import * as Sgemm from "../src/linalg/Sgemm.ts"
 import * as Arch from "../src/models/Arch.ts"
 import * as Backend from "../src/models/mlp/Backend.ts"
 import * as Loss from "../src/models/mlp/Loss.ts"
 import * as Network from "../src/models/mlp/Network.ts"
 import * as Optimizer from "../src/models/mlp/Optimizer.ts"
+import * as WasmNetwork from "../src/models/mlp/WasmNetwork.ts"
 
 export interface Throughput {
   readonly samplesPerSec: number
+  /** Samples per second of this process's CPU time (user + system). */
+  readonly samplesPerCpuSec: number
   readonly stepMs: number
+  /** The fastest single step, ms (what a busy machine disturbs least). */
+  readonly bestStepMs: number
   readonly steps: number
 }
 
@@ -51,28 +64,54 @@ export interface Formulation {
 
 export interface Figures {
   readonly backend: string
+  /** The wasm engine's GEMM kernel: "fused" (relaxed SIMD) or "plain"; undefined without SIMD. */
+  readonly engineKernel?: string | undefined
+  /** 1-minute load average when the run started (the machine is shared). */
+  readonly loadAverage: number
   readonly formulations: ReadonlyArray<Formulation>
   readonly classification: {
     readonly sizes: ReadonlyArray<number>
     readonly batch: number
+    /** The wasm engine (undefined without wasm SIMD). */
+    readonly engine?: Throughput | undefined
     readonly gpnn: Throughput
     readonly layers: Throughput
     /** PyTorch (1 thread); undefined when torch is not installed. */
-    readonly peer?: number | undefined
+    readonly peer?: PeerFigure | undefined
   }
   readonly widthSweep: ReadonlyArray<{
     readonly width: number
     readonly batch: number
+    readonly engineAdam?: Throughput | undefined
+    readonly engineMomentum?: Throughput | undefined
     readonly adam: Throughput
     readonly momentum: Throughput
-    readonly peerMomentum?: number | undefined
+    readonly peerMomentum?: PeerFigure | undefined
   }>
-  /** gpnn's samples/s as multiples of the peer's (higher is better). */
+  /**
+   * The wasm engine's throughput (tfjs's where it is missing) as multiples of the peer's (higher is
+   * better): samples/s over the timed run, and from the fastest step of each (less disturbed when
+   * the machine is shared).
+   */
   readonly ratios: {
-    readonly classification?: number | undefined
-    readonly widthSweepMomentum: ReadonlyArray<{ readonly width: number; readonly ratio?: number | undefined }>
+    readonly classification?: Ratio | undefined
+    readonly widthSweepMomentum: ReadonlyArray<{ readonly width: number; readonly ratio?: Ratio | undefined }>
   }
 }
+
+/** The peer's samples/s and fastest step (ms) of one configuration. */
+export interface PeerFigure {
+  readonly samplesPerSec: number
+  readonly bestStepMs: number
+}
+
+export interface Ratio {
+  readonly throughput: number
+  readonly bestStep: number
+}
+
+const ratioOf = (t: Throughput, p: PeerFigure | undefined): Ratio | undefined =>
+  p === undefined ? undefined : { throughput: t.samplesPerSec / p.samplesPerSec, bestStep: p.bestStepMs / t.bestStepMs }
 
 export interface Options {
   /** Timed seconds per configuration (default 3). */
@@ -84,7 +123,9 @@ export interface Options {
 }
 
 const PYTHON = "/usr/bin/python3"
-const PEER = fileURLToPath(new URL("../../shared/peers/mlp_throughput.py", import.meta.url))
+const PEER = process.env.GPNN_PEER_DIR === undefined
+  ? fileURLToPath(new URL("../../shared/peers/mlp_throughput.py", import.meta.url))
+  : `${process.env.GPNN_PEER_DIR}/mlp_throughput.py`
 const POOL = 8
 
 /** Runs `step` for warm-up, then for `seconds`; `step` must leave no tensors behind. */
@@ -93,13 +134,37 @@ const time = (step: (k: number) => void, batch: number, seconds: number): Throug
   const warm = performance.now()
   while (k < 5 || performance.now() - warm < 500) step(k++)
   const start = performance.now()
+  const cpu = process.cpuUsage()
   let steps = 0
-  while (steps < 5 || performance.now() - start < seconds * 1000) {
+  let bestStepMs = Infinity
+  let last = start
+  while (steps < 5 || last - start < seconds * 1000) {
     step(k++)
     steps++
+    const now = performance.now()
+    bestStepMs = Math.min(bestStepMs, now - last)
+    last = now
   }
-  const elapsed = (performance.now() - start) / 1000
-  return { samplesPerSec: (batch * steps) / elapsed, stepMs: (1000 * elapsed) / steps, steps }
+  const elapsed = (last - start) / 1000
+  const used = process.cpuUsage(cpu)
+  return { samplesPerSec: (batch * steps) / elapsed, samplesPerCpuSec: (batch * steps) / ((used.user + used.system) / 1e6), stepMs: (1000 * elapsed) / steps, bestStepMs, steps }
+}
+
+/** The wasm engine's training step on a pool of batches; undefined where wasm SIMD is missing. */
+const engine = (arch: Arch.Arch, batch: number, loss: Loss.Kind, settings: Optimizer.Settings, seconds: number): Throughput | undefined => {
+  const rng = Random.make(Random.derive(0, `bench/${Arch.layerSizes(arch).join("-")}`))
+  const net = WasmNetwork.make(Arch.initialize(arch, "torch", rng), arch.activation, batch)
+  if (net === undefined) return undefined
+  const optimizer = WasmNetwork.optimizer(settings, net)
+  const n = POOL * batch
+  const X = Float64Array.from({ length: n * arch.inputDim }, () => rng.normal())
+  const y = loss === "ce" ? Array.from({ length: n }, () => rng.int(arch.outputDim)) : Array.from({ length: n * arch.outputDim }, () => rng.normal())
+  const data = WasmNetwork.data(X, n, loss, y, arch.outputDim)
+  const pool = Array.from({ length: POOL }, (_, b) => Int32Array.from({ length: batch }, (_, r) => b * batch + r))
+  return time((k) => {
+    WasmNetwork.lossAndGradients(net, data, pool[k % POOL], loss)
+    optimizer.step()
+  }, batch, seconds)
 }
 
 const batches = (rng: Random.Generator, batch: number, sizes: ReadonlyArray<number>, loss: Loss.Kind) =>
@@ -154,7 +219,7 @@ const layersBaseline = async (sizes: ReadonlyArray<number>, batch: number, secon
   const elapsed = (performance.now() - start) / 1000
   model.dispose()
   for (const b of pool) tf.dispose([b.X, b.target])
-  return { samplesPerSec: (batch * steps) / elapsed, stepMs: (1000 * elapsed) / steps, steps }
+  return { samplesPerSec: (batch * steps) / elapsed, samplesPerCpuSec: Number.NaN, stepMs: (1000 * elapsed) / steps, bestStepMs: Number.NaN, steps }
 }
 
 const best = (f: () => tf.Tensor, reps: number): number => {
@@ -193,16 +258,17 @@ const formulation = (batch: number, fanIn: number, fanOut: number): Formulation 
 const torchInstalled = (): boolean =>
   existsSync(PYTHON) && existsSync(PEER) && spawnSync(PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status === 0
 
-/** samples/s per (task, d_in, width) from one run of the peer script. */
-const peer = (args: ReadonlyArray<string>, seconds: number): Map<string, number> => {
+
+/** Figures per (task, d_in, width) from one run of the peer script. */
+const peer = (args: ReadonlyArray<string>, seconds: number): Map<string, PeerFigure> => {
   const out = spawnSync(PYTHON, [PEER, ...args, "--seconds", String(seconds), "--threads", "1"], { encoding: "utf8", maxBuffer: 1 << 24 })
-  const figures = new Map<string, number>()
+  const figures = new Map<string, PeerFigure>()
   if (out.status !== 0) throw new Error(`mlp_throughput.py failed (${out.status}): ${out.stderr.slice(-500)}`)
   for (const line of out.stdout.split("\n")) {
     if (!line.startsWith("{")) continue
     const record = JSON.parse(line)
     if (record.record === "result" && record.bench === "mlp_train_step") {
-      figures.set(`${record.task}/${record.d_in}/${record.width}`, record.samples_per_s)
+      figures.set(`${record.task}/${record.d_in}/${record.width}`, { samplesPerSec: record.samples_per_s, bestStepMs: record.step_ms_min })
     }
   }
   return figures
@@ -211,6 +277,7 @@ const peer = (args: ReadonlyArray<string>, seconds: number): Map<string, number>
 export const run = async (options: Options = {}): Promise<Figures> => {
   const seconds = options.seconds ?? 3
   const widths = options.widths ?? [128, 512, 2048]
+  const loadAverage = loadavg()[0]
   const backend = await Effect.runPromise(Backend.select("auto"))
   const withPeer = (options.peer ?? true) && torchInstalled()
 
@@ -221,6 +288,7 @@ export const run = async (options: Options = {}): Promise<Figures> => {
   const classification = {
     sizes,
     batch: 128,
+    engine: engine(classifier, 128, "ce", momentum, seconds),
     gpnn: gpnn(classifier, 128, "ce", momentum, seconds),
     layers: await layersBaseline(sizes, 128, seconds),
     peer: withPeer
@@ -230,25 +298,30 @@ export const run = async (options: Options = {}): Promise<Figures> => {
 
   const peerSweep = withPeer
     ? peer(["--tasks", "regression", "--input-dims", "1", "--widths", widths.join(","), "--depth", "2", "--batch", "64"], seconds)
-    : new Map<string, number>()
+    : new Map<string, PeerFigure>()
   const widthSweep = widths.map((width) => {
     const arch: Arch.Arch = { inputDim: 1, width, depth: 2, outputDim: 1, activation: "relu", wStd: 1.5, bStd: 1 }
+    const adam: Optimizer.Settings = { name: "adam", learningRate: 1e-3, momentum: 0 }
     return {
       width,
       batch: 64,
-      adam: gpnn(arch, 64, "mse", { name: "adam", learningRate: 1e-3, momentum: 0 }, seconds),
+      engineAdam: engine(arch, 64, "mse", adam, seconds),
+      engineMomentum: engine(arch, 64, "mse", momentum, seconds),
+      adam: gpnn(arch, 64, "mse", adam, seconds),
       momentum: gpnn(arch, 64, "mse", momentum, seconds),
       peerMomentum: peerSweep.get(`regression/1/${width}`)
     }
   })
   const figures: Figures = {
     backend,
+    engineKernel: Sgemm.kernelKind(),
+    loadAverage,
     formulations,
     classification,
     widthSweep,
     ratios: {
-      classification: classification.peer === undefined ? undefined : classification.gpnn.samplesPerSec / classification.peer,
-      widthSweepMomentum: widthSweep.map((r) => ({ width: r.width, ratio: r.peerMomentum === undefined ? undefined : r.momentum.samplesPerSec / r.peerMomentum }))
+      classification: ratioOf(classification.engine ?? classification.gpnn, classification.peer),
+      widthSweepMomentum: widthSweep.map((r) => ({ width: r.width, ratio: ratioOf(r.engineMomentum ?? r.momentum, r.peerMomentum) }))
     }
   }
   console.log(print(figures))
@@ -257,12 +330,20 @@ export const run = async (options: Options = {}): Promise<Figures> => {
 
 const fmt = (x: number | undefined, digits = 0): string => (x === undefined ? "—" : x.toFixed(digits))
 
+const throughput = (t: Throughput | undefined): string =>
+  t === undefined ? "—" : `${fmt(t.samplesPerSec).padStart(8)} (${fmt(t.samplesPerCpuSec).padStart(7)}/cpu-s, ${fmt(t.stepMs, 2)} ms/step, best ${fmt(t.bestStepMs, 2)})`
+
+const ratio = (t: Throughput | undefined, peer: PeerFigure | undefined): string => {
+  const r = t === undefined ? undefined : ratioOf(t, peer)
+  return r === undefined ? "—" : `${fmt(r.throughput, 3)}× (best step ${fmt(r.bestStep, 3)}×)`
+}
+
 export const print = (figures: Figures): string => {
   const c = figures.classification
   const lines = [
-    `MLP training throughput (tfjs backend: ${figures.backend}; samples/s, higher is better)`,
+    `MLP training throughput (tfjs backend: ${figures.backend}; wasm engine kernel: ${figures.engineKernel ?? "none"}; load average ${fmt(figures.loadAverage, 2)}; samples/s, higher is better)`,
     ``,
-    `gradient products of one layer, ms (best of several; matMul's transpose flags vs explicit transposes)`,
+    `tfjs: gradient products of one layer, ms (best of several; matMul's transpose flags vs explicit transposes)`,
     `  layer                 dW flag   dW transpose(h)   dh flag   dh G·transpose(W)   dh transpose(W·Gᵀ)   h·W fresh W   h·W cached W`
   ]
   for (const f of figures.formulations) {
@@ -272,19 +353,21 @@ export const print = (figures: Figures): string => {
   }
   lines.push(
     ``,
-    `${c.sizes.join("-")} ReLU, batch ${c.batch}, SGD+momentum, softmax CE`,
-    `  gpnn (hand-written backward)   ${fmt(c.gpnn.samplesPerSec).padStart(8)}   (${fmt(c.gpnn.stepMs, 1)} ms/step, ${c.gpnn.steps} steps)`,
-    `  tf.layers trainOnBatch         ${fmt(c.layers.samplesPerSec).padStart(8)}   (${fmt(c.layers.stepMs, 1)} ms/step)   gpnn/layers ${fmt(c.gpnn.samplesPerSec / c.layers.samplesPerSec, 2)}×`,
+    `${c.sizes.join("-")} ReLU, batch ${c.batch}, SGD+momentum, softmax CE                       /peer`,
+    `  gpnn wasm engine               ${throughput(c.engine)}   ${ratio(c.engine, c.peer)}`,
+    `  gpnn tfjs (hand-written)       ${throughput(c.gpnn)}   ${ratio(c.gpnn, c.peer)}`,
+    `  tf.layers trainOnBatch         ${fmt(c.layers.samplesPerSec).padStart(8)} (${fmt(c.layers.stepMs, 2)} ms/step)`,
     c.peer === undefined
       ? `  peer: not installed (apt-get install python3-torch)`
-      : `  PyTorch 1 thread (peer)        ${fmt(c.peer).padStart(8)}   gpnn/peer ${fmt(c.gpnn.samplesPerSec / c.peer, 3)}×`,
+      : `  PyTorch 1 thread (peer)        ${fmt(c.peer.samplesPerSec).padStart(8)} (best step ${fmt(c.peer.bestStepMs, 2)} ms)`,
     ``,
-    `width sweep net 1→w→w→1 ReLU, batch 64, MSE`,
-    `  width   adam samples/s  ms/step   momentum samples/s  ms/step   peer (momentum)  gpnn/peer`
+    `width sweep net 1→w→w→1 ReLU, batch 64, MSE: samples/s (per cpu-second)`,
+    `  width   engine adam            engine momentum        tfjs adam              tfjs momentum          peer (momentum)  engine/peer (best step)          tfjs/peer (best step)`
   )
+  const cell = (t: Throughput | undefined) => (t === undefined ? "—".padEnd(22) : `${fmt(t.samplesPerSec).padStart(8)} (${fmt(t.samplesPerCpuSec).padStart(8)})`.padEnd(22))
   for (const r of figures.widthSweep) {
     lines.push(
-      `  ${String(r.width).padStart(5)}   ${fmt(r.adam.samplesPerSec).padStart(14)}  ${fmt(r.adam.stepMs, 2).padStart(7)}   ${fmt(r.momentum.samplesPerSec).padStart(18)}  ${fmt(r.momentum.stepMs, 2).padStart(7)}   ${fmt(r.peerMomentum).padStart(15)}  ${r.peerMomentum === undefined ? "—" : fmt(r.momentum.samplesPerSec / r.peerMomentum, 3) + "×"}`
+      `  ${String(r.width).padStart(5)}   ${cell(r.engineAdam)} ${cell(r.engineMomentum)} ${cell(r.adam)} ${cell(r.momentum)} ${fmt(r.peerMomentum?.samplesPerSec).padStart(15)}  ${ratio(r.engineMomentum, r.peerMomentum).padEnd(31)}  ${ratio(r.momentum, r.peerMomentum)}`
     )
   }
   return lines.join("\n")

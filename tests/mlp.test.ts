@@ -115,13 +115,24 @@ describe("Mlp regression", () => {
     expect(tf.memory().numTensors).toBe(before)
   })
 
-  it("holds tensors only until dispose", async () => {
+  it("on tfjs holds tensors only until dispose; on the wasm engine holds none", async () => {
     await run(Effect.void)
     const before = tf.memory().numTensors
+    process.env.GPNN_MLP_ENGINE = "tfjs"
+    try {
+      const fitted = await fitOnce(config({ epochs: 2, optimizer: "adam" }), train, 5, valid)
+      expect(fitted.info.backend).not.toMatch(/gpnn-wasm/)
+      expect(tf.memory().numTensors).toBeGreaterThan(before)
+      fitted.predict(valid.X)
+      fitted.dispose()
+      fitted.dispose()
+      expect(tf.memory().numTensors).toBe(before)
+    } finally {
+      delete process.env.GPNN_MLP_ENGINE
+    }
     const fitted = await fitOnce(config({ epochs: 2, optimizer: "adam" }), train, 5, valid)
-    expect(tf.memory().numTensors).toBeGreaterThan(before)
+    if (String(fitted.info.backend).startsWith("gpnn-wasm")) expect(tf.memory().numTensors).toBe(before)
     fitted.predict(valid.X)
-    fitted.dispose()
     fitted.dispose()
     expect(tf.memory().numTensors).toBe(before)
   })

@@ -1,7 +1,8 @@
 /**
  * A tiny WebAssembly binary encoder: just the sections, instructions and SIMD opcodes that the
- * `WasmKernel` micro-kernel needs (one memory, functions with i32/f64/v128 locals, structured
- * control flow, i32 arithmetic, v128 loads/stores and f64x2 arithmetic). Not a general assembler:
+ * `WasmKernel` (f64x2), `WasmExp` and `Sgemm` (f32x4) micro-kernels need (one memory, functions
+ * with i32/f64/v128 locals, structured control flow, i32 arithmetic, v128 loads/stores, f64x2 and
+ * f32x4 arithmetic). Not a general assembler:
  * there is no validation here; `WebAssembly.validate` on the finished bytes is the check.
  *
  * Why hand-encode rather than commit a `.wat` source plus wabt-compiled bytes: the kernel is about
@@ -15,9 +16,10 @@
 
 /** Value types. */
 export const i32 = 0x7f
+export const f32 = 0x7d
 export const f64 = 0x7c
 export const v128 = 0x7b
-export type ValType = typeof i32 | typeof f64 | typeof v128
+export type ValType = typeof i32 | typeof f32 | typeof f64 | typeof v128
 
 /** Unsigned LEB128. */
 export const u32 = (v: number): Array<number> => {
@@ -73,14 +75,18 @@ export const op = {
   i32LtU: (): Array<number> => [0x49],
   i32GtS: (): Array<number> => [0x4a],
   i32GeS: (): Array<number> => [0x4e],
+  i32GeU: (): Array<number> => [0x4f],
   i32Add: (): Array<number> => [0x6a],
   i32Sub: (): Array<number> => [0x6b],
   i32Mul: (): Array<number> => [0x6c],
   i32Shl: (): Array<number> => [0x74],
+  i32And: (): Array<number> => [0x71],
   /** v128.load with natural 16-byte alignment hint and a constant byte offset. */
   v128Load: (offset = 0): Array<number> => [0xfd, ...u32(0x00), 4, ...u32(offset)],
   /** v128.load64_splat: one f64 from memory into both lanes. */
   v128Load64Splat: (offset = 0): Array<number> => [0xfd, ...u32(0x0a), 3, ...u32(offset)],
+  /** v128.load32_splat: one f32 from memory into all four lanes. */
+  v128Load32Splat: (offset = 0): Array<number> => [0xfd, ...u32(0x09), 2, ...u32(offset)],
   v128Store: (offset = 0): Array<number> => [0xfd, ...u32(0x0b), 4, ...u32(offset)],
   /** v128.const with all sixteen bytes zero. */
   v128Zero: (): Array<number> => [0xfd, ...u32(0x0c), ...new Array<number>(16).fill(0)],
@@ -106,6 +112,15 @@ export const op = {
   /** [v128 i32] → v128: shift left of each i64 lane. */
   i64x2Shl: (): Array<number> => [0xfd, ...u32(0xcb)],
   i64x2Add: (): Array<number> => [0xfd, ...u32(0xce)],
+  f32x4Splat: (): Array<number> => [0xfd, ...u32(0x13)],
+  f32x4Sqrt: (): Array<number> => [0xfd, ...u32(0xe3)],
+  f32x4Add: (): Array<number> => [0xfd, ...u32(0xe4)],
+  f32x4Sub: (): Array<number> => [0xfd, ...u32(0xe5)],
+  f32x4Mul: (): Array<number> => [0xfd, ...u32(0xe6)],
+  f32x4Div: (): Array<number> => [0xfd, ...u32(0xe7)],
+  f32x4Max: (): Array<number> => [0xfd, ...u32(0xe9)],
+  /** f32x4.relaxed_madd (relaxed SIMD): a·b + c, fused or not at the engine's choice. */
+  f32x4RelaxedMadd: (): Array<number> => [0xfd, ...u32(0x105)],
   /** f64x2.relaxed_madd (relaxed SIMD): a·b + c, fused or not at the engine's choice. */
   f64x2RelaxedMadd: (): Array<number> => [0xfd, ...u32(0x107)]
 } as const
@@ -122,9 +137,10 @@ export interface Func {
 
 /**
  * A module with one exported memory ("memory", `initialPages` × 64 KiB, growable) and the given
- * exported functions (each its own type).
+ * exported functions (each its own type). With `importMemory` the memory is instead imported as
+ * "env"."memory" (at least `initialPages`), so the functions work on another instance's memory.
  */
-export const module = (funcs: ReadonlyArray<Func>, initialPages = 1): Uint8Array<ArrayBuffer> => {
+export const module = (funcs: ReadonlyArray<Func>, initialPages = 1, importMemory = false): Uint8Array<ArrayBuffer> => {
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))])
   const bodies = funcs.map((f) => {
     // run-length groups of equal consecutive local types
@@ -141,10 +157,11 @@ export const module = (funcs: ReadonlyArray<Func>, initialPages = 1): Uint8Array
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
+    ...(importMemory ? section(2, vec([[...utf8("env"), ...utf8("memory"), 0x02, 0x00, ...u32(initialPages)]])) : []),
     ...section(3, vec(funcs.map((_, i) => u32(i)))),
-    ...section(5, vec([[0x00, ...u32(initialPages)]])),
+    ...(importMemory ? [] : section(5, vec([[0x00, ...u32(initialPages)]]))),
     ...section(7, vec([
-      [...utf8("memory"), 0x02, ...u32(0)],
+      ...(importMemory ? [] : [[...utf8("memory"), 0x02, ...u32(0)]]),
       ...funcs.map((f, i) => [...utf8(f.name), 0x00, ...u32(i)])
     ])),
     ...section(10, vec(bodies))

@@ -1,6 +1,9 @@
 /**
  * The over-parameterised MLP as a gpnn model family ("mlp"): an `Arch` net trained by minibatch
- * SGD, SGD+momentum or Adam on TensorFlow.js, implementing the `Model` contract.
+ * SGD, SGD+momentum or Adam, implementing the `Model` contract. Engine: tfjs on a native backend
+ * (tensorflow-gpu, tensorflow) and for nets with a norm or dropout; otherwise gpnn's float32 wasm
+ * engine (`WasmNetwork.ts`, same arithmetic within float32 tolerance; `GPNN_MLP_ENGINE=tfjs` keeps
+ * tfjs). `info.backend` records which ran.
  *
  * Conventions: inputDim and outputDim come from the data (outputDim 1 for regression, the class
  * count for classification); losses are MSE and softmax cross-entropy (`Loss.ts`); training is
@@ -39,7 +42,7 @@
  *
  * When to use: `family.make(config)` inside a program that provides `NnBackend` turns a
  * study's partial, untrusted config into the model (missing fields take `defaults`).
- * Gotchas: `dispose()` the Fitted (it holds the weights as tfjs variables).
+ * Gotchas: `dispose()` the Fitted (on tfjs it holds the weights as tfjs variables).
  */
 import * as tf from "@tensorflow/tfjs"
 import { Effect, Schema } from "effect"
@@ -65,6 +68,7 @@ import * as Training from "./Training.ts"
 import * as BatchThroughput from "../../workflow/BatchThroughput.ts"
 import * as LrRangeTest from "../../workflow/LrRangeTest.ts"
 import * as OverfitCheck from "../../workflow/OverfitCheck.ts"
+import * as WasmNetwork from "./WasmNetwork.ts"
 
 export const MlpConfig = Schema.Struct({
   ...Arch.shapeFields,
@@ -289,14 +293,16 @@ const schedulePlan = (config: MlpConfig, n: number): Schedule.Plan => {
   return { learningRate: config.learningRate, schedule, warmup: perEpoch * config.warmupEpochs }
 }
 
-/** The net's prediction-mode outputs on float64 inputs. */
-const outputsOn = (net: Network.Network, X: Matrix.Matrix): Float32Array => {
-  const Xt = tf.tensor2d(Float32Array.from(X.data), [X.rows, X.cols])
-  try {
-    return Network.outputs(net, Xt)
-  } finally {
-    Xt.dispose()
-  }
+/** Rows per forward pass of the wasm engine when evaluating (training batches may be larger). */
+const EVAL_ROWS = 256
+
+/** A trained net, whichever engine holds it. */
+interface Trained {
+  readonly engine: string
+  /** Prediction-mode outputs (n, outputs) row-major on float64 inputs. */
+  readonly outputs: (X: Matrix.Matrix) => Float32Array
+  readonly params: () => Arch.Params
+  readonly dispose: () => void
 }
 
 /** What the workflow stages run before training left: the rate to train at, facts for the row, the stages' measurements. */
@@ -376,6 +382,60 @@ const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset
   }
   return { learningRate, info, stages } satisfies StagesRun
 })
+/** The engine that trains a net: gpnn's wasm engine for plain nets unless a native TensorFlow backend runs (or GPNN_MLP_ENGINE=tfjs). */
+const useWasm = (backend: string, structure: Network.Structure): boolean =>
+  backend !== "tensorflow" && process.env.GPNN_MLP_ENGINE !== "tfjs" && WasmNetwork.supports(structure)
+
+type Sets<D> = { readonly train: D; readonly validation?: D; readonly monitor?: D }
+
+const trainTfjs = (layers: Network.Layers, config: MlpConfig, structure: Network.Structure, sets: Sets<Dataset>, options: Training.Options, rng: Random.Generator, backend: string) =>
+  Effect.gen(function*() {
+    const net = Network.fromLayers(layers, config.activation, structure)
+    const trained: Trained = {
+      engine: backend,
+      outputs: (X) => {
+        const Xt = tf.tensor2d(Float32Array.from(X.data), [X.rows, X.cols])
+        try {
+          return Network.outputs(net, Xt)
+        } finally {
+          Xt.dispose()
+        }
+      },
+      params: () => Network.toParams(net),
+      dispose: () => Network.dispose(net)
+    }
+    const outcome = yield* Effect.acquireUseRelease(
+      Effect.sync(() => ({
+        train: deviceData(sets.train, options.loss, layers.sizes[layers.sizes.length - 1]),
+        validation: sets.validation && deviceData(sets.validation, options.loss, layers.sizes[layers.sizes.length - 1]),
+        monitor: sets.monitor && deviceData(sets.monitor, options.loss, layers.sizes[layers.sizes.length - 1])
+      })),
+      (data) =>
+        Training.train(net, data.train, options, rng, {
+          ...(data.validation ? { validation: data.validation } : {}),
+          ...(data.monitor ? { monitor: data.monitor } : {})
+        }),
+      (data) => Effect.sync(() => tf.dispose([data.train, data.validation, data.monitor].flatMap((d) => (d ? [d.X, d.target] : []))))
+    ).pipe(Effect.onError(() => Effect.sync(() => trained.dispose())))
+    return { outcome, trained }
+  })
+
+const trainWasm = (net: WasmNetwork.WasmNet, sets: Sets<Dataset>, options: Training.Options, rng: Random.Generator) =>
+  Effect.gen(function*() {
+    const outputDim = net.sizes[net.sizes.length - 1]
+    const engineData = (ds: Dataset) => WasmNetwork.data(ds.X.data, ds.X.rows, options.loss, ds.y, outputDim)
+    const outcome = yield* Training.trainWasm(net, engineData(sets.train), options, rng, {
+      ...(sets.validation ? { validation: engineData(sets.validation) } : {}),
+      ...(sets.monitor ? { monitor: engineData(sets.monitor) } : {})
+    })
+    const trained: Trained = {
+      engine: `gpnn-wasm (${net.kind})`,
+      outputs: (X) => WasmNetwork.outputs(net, Float32Array.from(X.data), X.rows),
+      params: () => WasmNetwork.toParams(net),
+      dispose: () => {}
+    }
+    return { outcome, trained }
+  })
 
 /** Fits an MLP with `config`: what `model(config).fit` runs, typed with the diagnosis. */
 export const fit = Effect.fn("Mlp.fit")(
@@ -419,7 +479,6 @@ export const fit = Effect.fn("Mlp.fit")(
       ...(config.parameterization === "ntk" ? { scales: ntkScales(arch, config.optimizer) } : {})
     }
     const staged = yield* runStages(config, fitSet, layers, structure, loss, outputDim, optimizerSettings, options.rng.fork("stages"))
-    const net = Network.fromLayers(layers, config.activation, structure)
     const trainingOptions: Training.Options = {
       loss,
       optimizer: { ...optimizerSettings, learningRate: staged.learningRate },
@@ -430,23 +489,14 @@ export const fit = Effect.fn("Mlp.fit")(
       ...(config.patience === null ? {} : { earlyStopping: { patience: config.patience, minDelta: config.minDelta } }),
       ...(options.onEpoch === undefined ? {} : { stop: options.onEpoch })
     }
-    const { outcome, outputs } = yield* Effect.acquireUseRelease(
-      Effect.sync(() => ({
-        train: deviceData(fitSet, loss, outputDim),
-        validation: validation && deviceData(validation, loss, outputDim),
-        monitor: parts.monitor && deviceData(parts.monitor, loss, outputDim)
-      })),
-      (data) =>
-        Effect.map(
-          Training.train(net, data.train, trainingOptions, options.rng.fork("batches"), {
-            ...(data.validation ? { validation: data.validation } : {}),
-            ...(data.monitor ? { monitor: data.monitor } : {})
-          }),
-          // The likelihood is over every training row, the early-stopping monitor rows included.
-          (outcome) => ({ outcome, outputs: parts.monitor === undefined ? Network.outputs(net, data.train.X) : outputsOn(net, train.X) })
-        ),
-      (data) => Effect.sync(() => tf.dispose([data.train, data.validation, data.monitor].flatMap((d) => (d ? [d.X, d.target] : []))))
-    ).pipe(Effect.onError(() => Effect.sync(() => Network.dispose(net))))
+    const sets: Sets<Dataset> = { train: fitSet, ...(validation ? { validation } : {}), ...(parts.monitor ? { monitor: parts.monitor } : {}) }
+    const batchRows = Math.max(1, Math.min(config.batchSize, fitSet.X.rows))
+    const wasmNet = useWasm(backend.name, structure) ? WasmNetwork.make(initial, config.activation, Math.max(batchRows, EVAL_ROWS)) : undefined
+    const { outcome, trained } = yield* (wasmNet === undefined
+      ? trainTfjs(layers, config, structure, sets, trainingOptions, options.rng.fork("batches"), backend.name)
+      : trainWasm(wasmNet, sets, trainingOptions, options.rng.fork("batches")))
+    // The likelihood is over every training row, the early-stopping monitor rows included.
+    const outputs = trained.outputs(train.X)
     const curve = outcome.curve
     const diagnosis = Diagnosis.diagnose({
       train: curve.map((r) => r.trainLoss),
@@ -475,7 +525,7 @@ export const fit = Effect.fn("Mlp.fit")(
     }
     const last = curve[curve.length - 1]
     if (!Number.isFinite(logLikelihood)) {
-      Network.dispose(net)
+      trained.dispose()
       return yield* new DivergenceError({
         epoch: curve.length,
         message: `the trained net's training-set log-likelihood is ${logLikelihood} (outputs overflowed after the last step): lower the learning rate`
@@ -486,7 +536,7 @@ export const fit = Effect.fn("Mlp.fit")(
     const predict = (X: Matrix.Matrix): Prediction => {
       if (disposed) throw new Error("Mlp: predict called on a disposed fit")
       if (X.cols !== inputDim) throw new DataError({ source: "predict", message: `inputs have ${X.cols} features, the net was fitted on ${inputDim}` })
-      const out = outputsOn(net, X)
+      const out = trained.outputs(X)
       if (regression) {
         return { kind: "regression", mean: Float64Array.from(out), variance: new Float64Array(X.rows).fill(noiseVariance) }
       }
@@ -499,7 +549,7 @@ export const fit = Effect.fn("Mlp.fit")(
     }
 
     const info: Record<string, number | string | boolean> = {
-      backend: backend.name,
+      backend: trained.engine,
       parameters,
       finalTrainLoss: last.trainLoss,
       epochsRun: curve.length,
@@ -508,7 +558,7 @@ export const fit = Effect.fn("Mlp.fit")(
     if (last.validLoss !== undefined) info.finalValidLoss = last.validLoss
     if (config.patience !== null) info.bestEpoch = outcome.bestEpoch
     if (regression) info.noiseVariance = noiseVariance
-    if (config.tangentKernel) Object.assign(info, tangentKernelDistances(arch, initial, Network.toParams(net), train.X))
+    if (config.tangentKernel) Object.assign(info, tangentKernelDistances(arch, initial, trained.params(), train.X))
 
     const fitted: MlpFitted = {
       predict,
@@ -525,7 +575,7 @@ export const fit = Effect.fn("Mlp.fit")(
       dispose: () => {
         if (disposed) return
         disposed = true
-        Network.dispose(net)
+        trained.dispose()
       }
     }
     return fitted

@@ -1,5 +1,6 @@
 /**
- * Training loops for a `Network`: minibatch training by epochs (what `Mlp.fit` runs) and a
+ * Training loops for a `Network`: minibatch training by epochs (what `Mlp.fit` runs; `runWasm` is
+ * the same loop on the wasm engine's `WasmNetwork`, one epoch loop over either engine) and a
  * full-batch replay of k optimiser steps (what PyTorch parity is checked with).
  *
  * Conventions: float32 tensors; each epoch visits every training row once, in an order drawn
@@ -30,6 +31,7 @@ import * as Loss from "./Loss.ts"
 import * as Network from "./Network.ts"
 import * as Optimizer from "./Optimizer.ts"
 import * as Schedule from "./Schedule.ts"
+import * as WasmNetwork from "./WasmNetwork.ts"
 
 /** Inputs (n, d) and targets (n, k) on the device (see `Loss.target`). */
 export interface Data {
@@ -98,6 +100,22 @@ interface Snapshot {
 }
 
 /**
+ * What the epoch loop needs from a net, whichever engine holds it: the tfjs `Network` here, the
+ * wasm engine in `runWasm`. `step` takes one optimiser step on the rows `index` and adds the
+ * batch's loss to a running sum that `epochLoss` reads back (and resets) once per epoch.
+ */
+interface Engine<D> {
+  readonly rows: (data: D) => number
+  readonly evaluate: (data: D) => number
+  readonly step: (data: D, index: Int32Array, lr: number, seed: number | undefined) => void
+  readonly epochLoss: () => number
+  /** Keeps a copy of the current weights (early stopping's best). */
+  readonly save: () => void
+  /** Puts the saved copy back; false when nothing was saved. */
+  readonly restore: () => boolean
+}
+
+/**
  * Trains `net` in place with shuffled minibatches drawn with `rng` and reports what happened;
  * stops (without failing) at the first epoch whose training loss is NaN or infinite, the net's
  * weights then being garbage. `validation` is only recorded; `monitor` is what early stopping
@@ -112,12 +130,98 @@ export const run = (
 ): Effect.Effect<Outcome> =>
   Effect.acquireUseRelease(
     Effect.sync(() => ({ optimizer: Optimizer.make(options.optimizer, Network.variables(net)), best: { tensors: [] } as Snapshot })),
-    ({ optimizer, best }) => epochs(net, data, options, rng, optimizer, best, sets),
+    ({ optimizer, best }) => {
+      let lossSum: tf.Scalar = tf.scalar(0)
+      const engine: Engine<Data> = {
+        rows: (d) => d.X.shape[0],
+        evaluate: (d) => evaluate(net, d, options.loss),
+        step: (d, index, lr, seed) => {
+          const previous = lossSum
+          lossSum = tf.tidy(() => {
+            const rows = tf.tensor1d(index, "int32")
+            const { loss, gradients } = Network.lossAndGradients(net, tf.gather(d.X, rows), tf.gather(d.target, rows), options.loss, seed)
+            const flat = Network.flatten(gradients)
+            optimizer.step(options.clipNorm === undefined ? flat : Optimizer.clipByGlobalNorm(flat, options.clipNorm), lr)
+            return tf.add(previous, loss)
+          })
+          previous.dispose()
+        },
+        epochLoss: () => {
+          const sum = lossSum.dataSync()[0]
+          lossSum.dispose()
+          lossSum = tf.scalar(0)
+          return sum
+        },
+        save: () => {
+          tf.dispose(best.tensors)
+          best.tensors = Network.state(net).map((v) => tf.clone(v))
+        },
+        restore: () => {
+          if (best.tensors.length === 0) return false
+          Network.state(net).forEach((v, i) => v.assign(best.tensors[i]))
+          return true
+        }
+      }
+      return Effect.ensuring(
+        epochs(engine, data, options, rng, net.structure, sets),
+        Effect.sync(() => lossSum.dispose())
+      )
+    },
     ({ optimizer, best }) => Effect.sync(() => {
       optimizer.dispose()
       tf.dispose(best.tensors)
     })
   )
+
+/**
+ * `run` on the wasm engine (`WasmNetwork`, plain nets only): the same epochs, minibatch order,
+ * schedule, clipping and early stopping, on float32 arrays.
+ */
+export const runWasm = (
+  net: WasmNetwork.WasmNet,
+  data: WasmNetwork.Data,
+  options: Options,
+  rng: Random.Generator,
+  sets: { readonly validation?: WasmNetwork.Data; readonly monitor?: WasmNetwork.Data } = {}
+): Effect.Effect<Outcome> =>
+  Effect.suspend(() => {
+    const optimizer = WasmNetwork.optimizer(options.optimizer, net)
+    let lossSum = 0
+    let best: WasmNetwork.Snapshot | undefined
+    const engine: Engine<WasmNetwork.Data> = {
+      rows: (d) => d.rows,
+      evaluate: (d) => WasmNetwork.evaluate(net, d, options.loss),
+      step: (d, index, lr) => {
+        lossSum += WasmNetwork.lossAndGradients(net, d, index, options.loss)
+        optimizer.step(lr, options.clipNorm)
+      },
+      epochLoss: () => {
+        const sum = lossSum
+        lossSum = 0
+        return sum
+      },
+      save: () => {
+        best = WasmNetwork.snapshot(net)
+      },
+      restore: () => {
+        if (best === undefined) return false
+        WasmNetwork.restore(net, best)
+        return true
+      }
+    }
+    return epochs(engine, data, options, rng, Network.plain, sets)
+  })
+
+const failOnDivergence = (outcome: Outcome, options: Options): Effect.Effect<Outcome, DivergenceError> =>
+  outcome.divergence === undefined
+    ? Effect.succeed(outcome)
+    : Effect.fail(
+      new DivergenceError({
+        epoch: outcome.divergence.epoch,
+        message: `training loss became ${outcome.divergence.trainLoss} in epoch ${outcome.divergence.epoch} (${options.optimizer.name}, learning rate ${options.optimizer.learningRate}): ` +
+          `lower the learning rate or standardise the data`
+      })
+    )
 
 /**
  * `run`, failing with DivergenceError at the first epoch whose training loss is NaN or infinite
@@ -129,71 +233,57 @@ export const train = (
   options: Options,
   rng: Random.Generator,
   sets: { readonly validation?: Data; readonly monitor?: Data } = {}
-): Effect.Effect<Outcome, DivergenceError> =>
-  Effect.flatMap(run(net, data, options, rng, sets), (outcome) =>
-    outcome.divergence === undefined
-      ? Effect.succeed(outcome)
-      : Effect.fail(
-        new DivergenceError({
-          epoch: outcome.divergence.epoch,
-          message: `training loss became ${outcome.divergence.trainLoss} in epoch ${outcome.divergence.epoch} (${options.optimizer.name}, learning rate ${options.optimizer.learningRate}): ` +
-            `lower the learning rate or standardise the data`
-        })
-      ))
+): Effect.Effect<Outcome, DivergenceError> => Effect.flatMap(run(net, data, options, rng, sets), (outcome) => failOnDivergence(outcome, options))
 
-const epochs = (
-  net: Network.Network,
-  data: Data,
+/** `runWasm`, failing with DivergenceError as `train` does. */
+export const trainWasm = (
+  net: WasmNetwork.WasmNet,
+  data: WasmNetwork.Data,
   options: Options,
   rng: Random.Generator,
-  optimizer: Optimizer.Optimizer,
-  best: Snapshot,
-  sets: { readonly validation?: Data; readonly monitor?: Data }
+  sets: { readonly validation?: WasmNetwork.Data; readonly monitor?: WasmNetwork.Data } = {}
+): Effect.Effect<Outcome, DivergenceError> => Effect.flatMap(runWasm(net, data, options, rng, sets), (outcome) => failOnDivergence(outcome, options))
+
+const epochs = <D>(
+  engine: Engine<D>,
+  data: D,
+  options: Options,
+  rng: Random.Generator,
+  structure: Network.Structure,
+  sets: { readonly validation?: D; readonly monitor?: D }
 ): Effect.Effect<Outcome> =>
   Effect.gen(function*() {
-    const n = data.X.shape[0]
+    const n = engine.rows(data)
     const batch = Math.max(1, Math.min(options.batchSize, n))
     const plan = options.schedule ?? Schedule.constant(options.optimizer.learningRate)
-    const { clipNorm, earlyStopping } = options
+    const { earlyStopping } = options
     const { validation, monitor } = sets
     if (earlyStopping !== undefined && monitor === undefined) throw new Error("Training.run: early stopping needs monitor data")
-    const skipSingle = net.structure.norm === "batchnorm"
-    const seeds = net.structure.dropout > 0 ? rng.fork("dropout") : undefined
+    const skipSingle = structure.norm === "batchnorm"
+    const seeds = structure.dropout > 0 ? rng.fork("dropout") : undefined
     const curve: Array<EpochRecord> = []
     const monitorLosses: Array<number> = []
     let bestLoss = Infinity
     let bestEpoch = 0
     let wait = 0
     let t = 0
-    const initialLoss = evaluate(net, data, options.loss)
+    const initialLoss = engine.evaluate(data)
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const order = Random.permutation(rng, n)
-      let lossSum: tf.Scalar = tf.scalar(0)
       let batches = 0
       for (let start = 0; start < n; start += batch) {
         const index = order.subarray(start, Math.min(start + batch, n))
         if (skipSingle && index.length < 2) continue
-        const lr = Schedule.learningRate(plan, t)
-        const seed = seeds?.nextUint32()
-        const previous = lossSum
-        lossSum = tf.tidy(() => {
-          const rows = tf.tensor1d(index, "int32")
-          const { loss, gradients } = Network.lossAndGradients(net, tf.gather(data.X, rows), tf.gather(data.target, rows), options.loss, seed)
-          const flat = Network.flatten(gradients)
-          optimizer.step(clipNorm === undefined ? flat : Optimizer.clipByGlobalNorm(flat, clipNorm), lr)
-          return tf.add(previous, loss)
-        })
-        previous.dispose()
+        engine.step(data, index, Schedule.learningRate(plan, t), seeds?.nextUint32())
         batches += 1
         t += 1
       }
-      const trainLoss = lossSum.dataSync()[0] / batches
-      lossSum.dispose()
+      const trainLoss = engine.epochLoss() / batches
       if (!Number.isFinite(trainLoss)) {
         return { initialLoss, curve, monitor: monitorLosses, bestEpoch: curve.length, stoppedEarly: false, divergence: { epoch, trainLoss } }
       }
-      curve.push(validation === undefined ? { epoch, trainLoss } : { epoch, trainLoss, validLoss: evaluate(net, validation, options.loss) })
-      if (monitor !== undefined) monitorLosses.push(evaluate(net, monitor, options.loss))
+      curve.push(validation === undefined ? { epoch, trainLoss } : { epoch, trainLoss, validLoss: engine.evaluate(validation) })
+      if (monitor !== undefined) monitorLosses.push(engine.evaluate(monitor))
       if (options.stop?.(curve[curve.length - 1]) === true) break
       if (earlyStopping !== undefined) {
         const current = monitorLosses[monitorLosses.length - 1]
@@ -201,16 +291,14 @@ const epochs = (
           bestLoss = current
           bestEpoch = epoch
           wait = 0
-          tf.dispose(best.tensors)
-          best.tensors = Network.state(net).map((v) => tf.clone(v))
+          engine.save()
         } else if (++wait >= earlyStopping.patience) {
           break
         }
       }
       yield* Effect.yieldNow
     }
-    if (earlyStopping !== undefined && best.tensors.length > 0) {
-      Network.state(net).forEach((v, i) => v.assign(best.tensors[i]))
+    if (earlyStopping !== undefined && engine.restore()) {
       return { initialLoss, curve, monitor: monitorLosses, bestEpoch, stoppedEarly: curve.length < options.epochs }
     }
     return { initialLoss, curve, monitor: monitorLosses, bestEpoch: curve.length, stoppedEarly: false }

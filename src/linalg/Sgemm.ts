@@ -1,0 +1,295 @@
+/**
+ * Single-precision GEMM on a hand-encoded WebAssembly SIMD micro-kernel:
+ * C = A·B [+ C_old] [+ bias] [then max(·, 0)], float32, for the MLP's training products
+ * (`models/mlp/WasmNetwork.ts`).
+ *
+ * Conventions. All operands live in one instance's wasm memory, addressed by byte offsets.
+ * A (m × k) is read through two strides, so a stored matrix and its transpose serve alike with no
+ * transpose pass: A(i, p) at a + i·ars + p·aks (row-major A: ars = 4·ld, aks = 4; A = Hᵀ with H
+ * row-major: ars = 4, aks = 4·ld). B (k × n) and C (m × n) are row-major within panels of 8
+ * columns, panel j/8 at (j/8)·bjs (resp. cjs): plain row-major is bjs = 32, panel-packed (each
+ * panel a contiguous k × 8 block) ldb = 32, bjs ≥ 32·k. m must be a multiple of MR and n of 8:
+ * callers pad (the padding is computed and never read back). Sums run sequentially over p.
+ *
+ * The kernel computes MR × 8 tiles of C as 2·MR f32x4 accumulators: per p, two `v128.load`s of
+ * B's row segment and MR `v128.load32_splat`s of A's entries (one pointer per row: A needs no
+ * packing), then c_r += a_r·b. It is built twice, like `WasmKernel`'s f64 kernel: the fused
+ * module uses `f32x4.relaxed_madd` (relaxed SIMD), which V8 compiles to an FMA where the CPU has
+ * one (one rounding per multiply-add, half the instructions; Node 22 validates it, Node 20 does
+ * not); the plain module a separate `f32x4.mul` and `f32x4.add`. The fused one is used where it
+ * validates, unless `GPNN_WASM_FMA=0`. At a tile's end the kernel adds C's old value (flag
+ * ACCUMULATE) and the bias row (BIAS) and clamps at zero (RELU) before its one store, so the
+ * MLP's forward step h = relu(h_prev·W + b) is a single call, with no pass over z.
+ *
+ * Blocking (Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
+ * 34(3), 2008): `gemm` splits k into equal chunks of at most `KC` (later chunks accumulate; bias and
+ * relu apply on the last) and n into blocks of `NB` columns, so a B block (KC × NB) stays in L2 while every
+ * row tile of A passes over it, each A tile (MR × KC) in L1. Measured on this project's 2-core
+ * Zen 4 (busy; `bench/mlp.ts` has the end-to-end figures): B streamed from contiguous panels runs
+ * at about 1.5× the speed of B read row by row from a wide row-major matrix (a new page every
+ * other k step), which is why the MLP keeps a panel-packed copy of each weight matrix.
+ *
+ * When to use: `make(bytes)` once per workspace (an instance with its own zeroed memory of at
+ * least `bytes`), then `gemm` as often as needed. Gotchas: views of `heap` stay valid (the memory
+ * never grows after `make`); the kernel trusts its offsets (wasm traps on out-of-bounds reads).
+ */
+import { i32, module, op, v128, type ValType } from "./WasmEncoder.ts"
+
+/** Rows per register tile (the tile is MR × 8: 2·MR accumulators, 2 B vectors, one splat). */
+export const MR = 4
+/** Columns per register tile and of a panel. */
+export const NR = 8
+/** Longest k chunk: longer k ranges are split into equal chunks, accumulated one after the other. */
+export const KC = 256
+/** Columns of one B block (KC × NB floats, 256 KiB at most): it stays in L2 across A's row tiles. */
+export const NB = 256
+
+/** `flags` bits of `gemm`. */
+export const ACCUMULATE = 1
+export const BIAS = 2
+export const RELU = 4
+
+// parameters
+const A = 0, ARS = 1, AKS = 2, B = 3, LDB = 4, BJS = 5, C = 6, LDC = 7, CJS = 8, MT = 9, NT = 10, K = 11, FLAGS = 12, BIASP = 13
+// locals
+const IT = 14, JT = 15, PB = 16, KK = 17, CP = 18, ROWA = 19, BP = 20
+const P = 21 // MR row pointers
+const ACC = P + MR // 2·MR v128 accumulators: row r at ACC + 2r (lanes 0–3), ACC + 2r + 1 (lanes 4–7)
+const B0 = ACC + 2 * MR, B1 = B0 + 1, AV = B0 + 2, V = B0 + 3, BV0 = B0 + 4, BV1 = B0 + 5
+
+const params: ReadonlyArray<ValType> = new Array<ValType>(14).fill(i32)
+const locals: ReadonlyArray<ValType> = [
+  ...new Array<ValType>(P - IT + MR).fill(i32),
+  ...new Array<ValType>(2 * MR + 6).fill(v128)
+]
+
+/** acc_r += splat(A entry at `pointer` + `offset`)·(B0 | B1) for one row r. */
+const rowUpdate = (fused: boolean, r: number, pointer: number, offset: number): Array<number> => {
+  const out = [...op.get(pointer), ...op.v128Load32Splat(offset), ...op.set(AV)]
+  for (let half = 0; half < 2; half++) {
+    const acc = ACC + 2 * r + half
+    const bv = half === 0 ? B0 : B1
+    out.push(
+      ...(fused
+        ? [...op.get(AV), ...op.get(bv), ...op.get(acc), ...op.f32x4RelaxedMadd()]
+        : [...op.get(acc), ...op.get(AV), ...op.get(bv), ...op.f32x4Mul(), ...op.f32x4Add()]),
+      ...op.set(acc)
+    )
+  }
+  return out
+}
+
+const loadB = (offset: number): Array<number> => [
+  ...op.get(PB), ...op.v128Load(offset), ...op.set(B0),
+  ...op.get(PB), ...op.v128Load(offset + 16), ...op.set(B1)
+]
+
+const advance = (local: number, by: number): Array<number> => [...op.get(local), ...op.get(by), ...op.i32Add(), ...op.set(local)]
+
+/** The k loop of one tile: A(i, p) at p_r + p·aks with p_r = rowA + r·ars, one step per iteration. */
+const kLoop = (fused: boolean): Array<number> => {
+  const out: Array<number> = [...op.get(ROWA), ...op.set(P)]
+  for (let r = 1; r < MR; r++) out.push(...op.get(P + r - 1), ...op.get(ARS), ...op.i32Add(), ...op.set(P + r))
+  out.push(...op.get(K), ...op.set(KK))
+  out.push(...op.loop())
+  out.push(...loadB(0))
+  for (let r = 0; r < MR; r++) out.push(...rowUpdate(fused, r, P + r, 0), ...advance(P + r, AKS))
+  out.push(...advance(PB, LDB))
+  out.push(...op.get(KK), ...op.i32Const(1), ...op.i32Sub(), ...op.tee(KK), ...op.brIf(0))
+  out.push(...op.end())
+  return out
+}
+
+/**
+ * kernel(a, ars, aks, b, ldb, bjs, c, ldc, cjs, mt, nt, k, flags, bias): for row tiles
+ * 0 ≤ it < mt and column tiles 0 ≤ jt < nt (k ≥ 1),
+ *   C[MR·it + r, 8·jt + s] = [C_old] + Σ_{p<k} A[MR·it + r, p]·B[p, 8·jt + s] [+ bias[8·jt + s]], [max 0]
+ * with A(i, p) at a + i·ars + p·aks, B(p, 8jt + s) at b + jt·bjs + p·ldb + 4s and C(i, 8jt + s) at
+ * c + jt·cjs + i·ldc + 4s.
+ */
+const kernelBody = (fused: boolean): Array<number> => {
+  const flag = (bit: number): Array<number> => [...op.get(FLAGS), ...op.i32Const(bit), ...op.i32And()]
+  const tile: Array<number> = []
+  for (let i = 0; i < 2 * MR; i++) tile.push(...op.v128Zero(), ...op.set(ACC + i))
+  tile.push(...op.get(B), ...op.get(JT), ...op.get(BJS), ...op.i32Mul(), ...op.i32Add(), ...op.set(PB))
+  tile.push(...kLoop(fused))
+  // the tile's epilogue: cp = c + jt·cjs + MR·it·ldc
+  tile.push(
+    ...op.get(C), ...op.get(JT), ...op.get(CJS), ...op.i32Mul(), ...op.i32Add(),
+    ...op.get(IT), ...op.i32Const(MR), ...op.i32Mul(), ...op.get(LDC), ...op.i32Mul(), ...op.i32Add(), ...op.set(CP)
+  )
+  // bias vectors (zero without the flag)
+  tile.push(...op.v128Zero(), ...op.set(BV0), ...op.v128Zero(), ...op.set(BV1))
+  tile.push(...flag(BIAS), ...op.if())
+  tile.push(...op.get(BIASP), ...op.get(JT), ...op.i32Const(5), ...op.i32Shl(), ...op.i32Add(), ...op.set(BP))
+  tile.push(...op.get(BP), ...op.v128Load(0), ...op.set(BV0), ...op.get(BP), ...op.v128Load(16), ...op.set(BV1))
+  tile.push(...op.end())
+  for (let r = 0; r < MR; r++) {
+    for (let half = 0; half < 2; half++) {
+      tile.push(...op.get(ACC + 2 * r + half), ...op.get(half === 0 ? BV0 : BV1), ...op.f32x4Add(), ...op.set(V))
+      tile.push(...flag(ACCUMULATE), ...op.if(), ...op.get(V), ...op.get(CP), ...op.v128Load(16 * half), ...op.f32x4Add(), ...op.set(V), ...op.end())
+      tile.push(...flag(RELU), ...op.if(), ...op.get(V), ...op.v128Zero(), ...op.f32x4Max(), ...op.set(V), ...op.end())
+      tile.push(...op.get(CP), ...op.get(V), ...op.v128Store(16 * half))
+    }
+    if (r < MR - 1) tile.push(...advance(CP, LDC))
+  }
+
+  const body: Array<number> = []
+  body.push(...op.i32Const(0), ...op.set(IT))
+  body.push(...op.block(), ...op.loop()) // $outI, $I
+  body.push(...op.get(IT), ...op.get(MT), ...op.i32GeS(), ...op.brIf(1))
+  // rowA = a + MR·it·ars
+  body.push(...op.get(A), ...op.get(IT), ...op.i32Const(MR), ...op.i32Mul(), ...op.get(ARS), ...op.i32Mul(), ...op.i32Add(), ...op.set(ROWA))
+  body.push(...op.i32Const(0), ...op.set(JT))
+  body.push(...op.block(), ...op.loop()) // $outJ, $J
+  body.push(...op.get(JT), ...op.get(NT), ...op.i32GeS(), ...op.brIf(1))
+  body.push(...tile)
+  body.push(...op.get(JT), ...op.i32Const(1), ...op.i32Add(), ...op.set(JT), ...op.br(0))
+  body.push(...op.end(), ...op.end()) // $J, $outJ
+  body.push(...op.get(IT), ...op.i32Const(1), ...op.i32Add(), ...op.set(IT), ...op.br(0))
+  body.push(...op.end(), ...op.end()) // $I, $outI
+  return body
+}
+
+/**
+ * The module's bytes (exports "memory" and "kernel"); `fused`: one f32x4.relaxed_madd per
+ * multiply-add, else f32x4.mul and f32x4.add.
+ */
+export const moduleBytes = (fused: boolean): Uint8Array<ArrayBuffer> =>
+  module([{ name: "kernel", params, results: [], locals, body: kernelBody(fused) }])
+
+// ---- modules and instances -------------------------------------------------------------------
+
+type KernelFn = (
+  a: number, ars: number, aks: number, b: number, ldb: number, bjs: number, c: number, ldc: number, cjs: number,
+  mt: number, nt: number, k: number, flags: number, bias: number
+) => void
+
+/** The slice of the WebAssembly JS API used here (the project's TS lib has no DOM/wasm types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer
+  grow(pages: number): number
+}
+interface WasmApi {
+  validate(bytes: Uint8Array<ArrayBuffer>): boolean
+  Module: new (bytes: Uint8Array<ArrayBuffer>) => object
+  Instance: new (module: object) => { readonly exports: Record<string, unknown> }
+}
+
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+
+const compile = (fused: boolean): object | undefined => {
+  try {
+    if (wasmApi === undefined) return undefined
+    const bytes = moduleBytes(fused)
+    return wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const env = (name: string): string | undefined =>
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name]
+
+const plainModule = compile(false)
+const fusedModule = plainModule === undefined ? undefined : compile(true)
+
+/** Whether this runtime validated the SIMD module (without it there is no Sgemm). */
+export const available = (): boolean => plainModule !== undefined
+
+/** Whether this runtime also validated the relaxed-SIMD (fused multiply-add) module. */
+export const fusedAvailable = (): boolean => fusedModule !== undefined
+
+export type Kind = "fused" | "plain"
+
+/**
+ * The kernel `make` instantiates when asked for `fused` (default: unless `GPNN_WASM_FMA=0`):
+ * "fused" where relaxed SIMD validates, else "plain"; undefined without SIMD.
+ */
+export const kernelKind = (fused = env("GPNN_WASM_FMA") !== "0"): Kind | undefined =>
+  fused && fusedModule !== undefined ? "fused" : plainModule !== undefined ? "plain" : undefined
+
+/** One instance: its memory (grown once) and kernels. */
+export interface Workspace {
+  readonly kind: Kind
+  /** The instance's WebAssembly.Memory (for modules that import it). */
+  readonly memory: object
+  readonly heap: Float32Array
+  readonly kernel: KernelFn
+}
+
+/**
+ * A fresh instance whose memory holds at least `bytes` bytes, all zero. `fused` picks the relaxed
+ * SIMD kernel where it validates. Undefined where SIMD is missing or the memory cannot be had.
+ */
+export const make = (bytes: number, fused = env("GPNN_WASM_FMA") !== "0"): Workspace | undefined => {
+  const kind = kernelKind(fused)
+  if (wasmApi === undefined || kind === undefined) return undefined
+  const instance = new wasmApi.Instance(kind === "fused" ? fusedModule! : plainModule!)
+  const memory = instance.exports.memory as WasmMemory
+  try {
+    const have = memory.buffer.byteLength
+    if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536))
+  } catch {
+    return undefined
+  }
+  return {
+    kind,
+    memory,
+    heap: new Float32Array(memory.buffer),
+    kernel: instance.exports.kernel as KernelFn
+  }
+}
+
+/**
+ * One product's operands, byte offsets and strides in the workspace's memory: A(i, p) at
+ * a + i·ars + p·aks, B(p, j) at b + (j/8)·bjs + p·ldb + 4(j mod 8), C(i, j) at
+ * c + (j/8)·cjs + i·ldc + 4(j mod 8). Row-major B or C: bjs = cjs = 32; panel-packed (panels of
+ * 8 columns, each rows × 8 row-major, panel j/8 at (j/8)·bjs): ldb = 32, bjs ≥ 32·rows.
+ */
+export interface Product {
+  /** Rows of C: a multiple of MR. */
+  readonly m: number
+  /** Columns of C: a multiple of NR. */
+  readonly n: number
+  readonly k: number
+  readonly a: number
+  readonly ars: number
+  readonly aks: number
+  readonly b: number
+  readonly ldb: number
+  readonly bjs: number
+  readonly c: number
+  readonly ldc: number
+  readonly cjs: number
+  /** ACCUMULATE | BIAS | RELU. */
+  readonly flags?: number
+  /** Byte offset of the bias row (n floats), with BIAS. */
+  readonly bias?: number
+}
+
+/**
+ * C = A·B [+ C_old] [+ bias], [max 0] on the workspace's memory (see `Product`). k = 0 is not a
+ * product here: callers skip it.
+ */
+export const gemm = (ws: Workspace, p: Product): void => {
+  const { m, n, k, a, ars, aks, b, ldb, bjs, c, ldc, cjs } = p
+  if (m % MR !== 0 || n % NR !== 0 || k < 1) throw new Error(`Sgemm.gemm: m = ${m} must be a multiple of ${MR}, n = ${n} of ${NR}, k = ${k} ≥ 1 (pad the operands)`)
+  const flags = p.flags ?? 0
+  const bias = p.bias ?? 0
+  const kernel = ws.kernel
+  const mt = m / MR
+  // equal chunks of at most KC (784 → 4 × 196, not 3 × 256 + 16: a short last chunk costs a pass over C)
+  const chunk = Math.ceil(k / Math.ceil(k / KC))
+  for (let kb = 0; kb < k; kb += chunk) {
+    const kc = Math.min(chunk, k - kb)
+    // the first chunk takes the caller's ACCUMULATE; the later ones accumulate; bias, relu on the last
+    const f = (kb === 0 ? flags & ACCUMULATE : ACCUMULATE) | (kb + kc === k ? flags & (BIAS | RELU) : 0)
+    const aK = a + kb * aks
+    const bK = b + kb * ldb
+    for (let j0 = 0; j0 < n; j0 += NB) {
+      const jt = j0 / NR
+      kernel(aK, ars, aks, bK + jt * bjs, ldb, bjs, c + jt * cjs, ldc, cjs, mt, Math.min(NB, n - j0) / NR, kc, f, bias + 4 * j0)
+    }
+  }
+}
