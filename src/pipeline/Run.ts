@@ -28,7 +28,7 @@ import { NnBackend } from "../models/mlp/Backend.ts"
 import * as Environment from "../results/Environment.ts"
 import type { Input, Manifest, RunFailure, RunStatus, Session, TrialResult } from "../results/Run.ts"
 import { describeHolder, type LockHolder, ResultStore } from "../results/Store.ts"
-import { Executor } from "./Executor.ts"
+import { Executor, runAll as runTrials } from "./Executor.ts"
 import type * as Experiment from "./Experiment.ts"
 import { resolve } from "./Experiment.ts"
 import * as Limits from "./Limits.ts"
@@ -218,7 +218,9 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
   const started = yield* Clock.currentTimeMillis
   const { inputs, sizes } = yield* readInputs(study)
   // Sizes are checked before anything is created or computed.
-  yield* Limits.check(study, params, sizes, { memory: os.totalmem(), concurrent: Math.max(1, Math.min(executor.jobs, plan.length)) })
+  // A batch executor (a cluster array) runs each trial in an allocation of its own, not beside the others here.
+  const concurrentHere = executor.runAll === undefined ? Math.max(1, Math.min(executor.jobs, plan.length)) : 1
+  yield* Limits.check(study, params, sizes, { memory: os.totalmem(), concurrent: concurrentHere })
   const resumeHint = (id: string) => `gpnn run ${experiment.name} --resume --run ${id}${profile === "default" ? "" : ` --profile ${profile}`}`
 
   let manifest: Manifest
@@ -283,7 +285,7 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
   const done = new Set(stored.filter((r) => r.row.status !== "failed").map((r) => r.row.key))
   const pending = plan.filter((t) => !done.has(t.key))
   const concurrency = Math.max(1, Math.min(executor.jobs, pending.length))
-  if (concurrency < executor.jobs) yield* Console.error(`note: ${pending.length} trial(s) to run, so ${concurrency} at once rather than --jobs ${executor.jobs}`)
+  if (concurrency < executor.jobs && executor.runAll === undefined) yield* Console.error(`note: ${pending.length} trial(s) to run, so ${concurrency} at once rather than --jobs ${executor.jobs}`)
 
   const session: Session = {
     startedAt,
@@ -315,19 +317,14 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
 
   yield* progress.start(plan.length, done.size)
   const exit = yield* Effect.exit(
-    Effect.forEach(
-      pending,
-      (trial) =>
-        executor.run(trial).pipe(
-          Effect.tap((result) => store.saveTrial(experiment.name, runId, result)),
-          Effect.tap((result) => {
-            trialsRun++
-            if (trialsRun === options.interruptAfter) process.kill(process.pid, "SIGINT")
-            return progress.advance(result.row)
-          })
-        ),
-      { concurrency, discard: true }
-    ).pipe(Effect.onInterrupt(() =>
+    runTrials(executor, pending, store.runDir(experiment.name, runId), (result) =>
+      store.saveTrial(experiment.name, runId, result).pipe(
+        Effect.andThen(Effect.suspend(() => {
+          trialsRun++
+          if (trialsRun === options.interruptAfter) process.kill(process.pid, "SIGINT")
+          return progress.advance(result.row)
+        }))
+      )).pipe(Effect.onInterrupt(() =>
       Effect.orDie(finish("interrupted")).pipe(
         Effect.andThen(Console.error(`interrupted: ${done.size + trialsRun} of ${plan.length} trials are stored in ${store.runDir(experiment.name, runId)}; finish them with: ${resumeHint(runId)}`))
       )
