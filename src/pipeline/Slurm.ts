@@ -106,8 +106,8 @@ export const options = (raw: Raw = {}): Effect.Effect<Options, ConfigError> =>
       if (!arg.startsWith("-") || /[\n\0]/.test(arg)) {
         yield* fail("--slurm-arg", `--slurm-arg takes one sbatch option, written as one argument starting with "-" (e.g. --slurm-arg=--account=proj), got "${arg}"`)
       }
-      const name = arg.split("=")[0]
-      if (managed.includes(name) || managed.some((m) => m.length === 2 && arg.startsWith(m) && arg.length > 2)) {
+      const name = managed.find((m) => m === arg.split("=")[0] || (m.length === 2 && arg.startsWith(m)))
+      if (name !== undefined) {
         yield* fail("--slurm-arg", `--slurm-arg ${arg}: the slurm executor sets ${name} itself (it follows the array through its task ids and log files); leave it out`)
       }
     }
@@ -365,7 +365,7 @@ export const runAll = <E>(
               for (const { task } of outstanding.values()) {
                 if (queued !== "all" && !queued.has(task)) gone.set(task, gone.get(task) ?? now)
               }
-              const pending = lines.map((l) => l.split("|")).filter((f) => f[1] === "PD").map((f) => f[2]).find((r) => r !== undefined && r !== "None")
+              const pending = lines.map((l) => l.split("|")).filter((f) => f[1] === "PD").map((f) => f[2]).find((r) => r !== undefined && r !== "None" && r !== "JobArrayTaskLimit")
               if (pending !== undefined && pending !== lastReason) yield* Effect.sync(() => process.stderr.write(`slurm: array job ${jobId} has tasks waiting: ${pending}\n`))
               lastReason = pending ?? ""
             }
@@ -389,6 +389,7 @@ export const runAll = <E>(
               Promise.all(["err", "out"].map((ext) => fs.readFile(path.join(dir, "logs", `task-${task}.${ext}`), "utf8").catch(() => ""))).then((parts) => parts.join("\n"))
             )
             const why = reason(log, options)
+            yield* Effect.sync(() => process.stderr.write(`slurm: array task ${jobId}_${task}: ${lost.length} trial(s) failed (${lost.map((e) => e.trial.key).join(", ")}): it ${why}; --resume submits them again\n`))
             for (const entry of lost) {
               outstanding.delete(entry.trial.key)
               news = true
