@@ -22,10 +22,11 @@
  * a lost login session) leaves the array running and its results still land in the run; a later
  * `--resume` refuses to submit while an array of the run is still queued, naming it. `squeue` is
  * asked at most every 5 s and the result files are checked with a back-off up to `--slurm-poll`
- * seconds; a task is reported failed only after it has been out of the queue for 10 s, so a result
- * file that a network filesystem shows late is not mistaken for a failure.
+ * seconds; a task is reported failed only after it has been out of the queue for `--slurm-poll`
+ * seconds (at least 10), so a result file that a network filesystem shows late is not mistaken for
+ * a failure.
  */
-import { Clock, DateTime, Effect, Exit } from "effect"
+import { Clock, Console, DateTime, Effect, Exit } from "effect"
 import { execFile } from "node:child_process"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
@@ -71,7 +72,7 @@ export interface Raw {
 export const maxArrayTasks = 1000
 /** `squeue` is asked at most this often (ms): a tight loop of queries loads a shared controller. */
 const squeueEveryMs = 5000
-/** A task out of the queue this long (ms) without its results is failed (network filesystems show files late). */
+/** A task out of the queue this long (ms, or `--slurm-poll` if longer) without its results is failed: network filesystems show files late. */
 const graceMs = 10_000
 /** Log lines quoted in a failed row. */
 const tailLines = 6
@@ -276,7 +277,7 @@ const cancel = (jobId: string): Effect.Effect<void> =>
   Effect.gen(function*() {
     const cancelled = yield* Effect.result(command("scancel", [jobId]))
     if (cancelled._tag === "Failure") {
-      yield* Effect.sync(() => process.stderr.write(`slurm: could not cancel array job ${jobId} (${cancelled.failure.message}); cancel it with: scancel ${jobId}\n`))
+      yield* Console.error(`slurm: could not cancel array job ${jobId} (${cancelled.failure.message}); cancel it with: scancel ${jobId}`)
       return
     }
     for (let i = 0; i < 30; i++) {
@@ -284,7 +285,7 @@ const cancel = (jobId: string): Effect.Effect<void> =>
       if (listed._tag === "Failure" || listed.success.trim() === "") break
       yield* Effect.sleep("500 millis")
     }
-    yield* Effect.sync(() => process.stderr.write(`slurm: cancelled array job ${jobId}\n`))
+    yield* Console.error(`slurm: cancelled array job ${jobId}`)
   })
 
 /**
@@ -343,7 +344,7 @@ export const runAll = <E>(
       if (!/^\d+$/.test(jobId)) return yield* new SchedulerError({ command: "sbatch --parsable", message: `expected a job id, got "${out.trim()}"` })
       const submission: Submission = { jobId, submittedAt: DateTime.formatIso(yield* DateTime.now), sbatch: ["sbatch", ...args], trials: trials.length, perTask, tasks }
       yield* Effect.promise(() => fs.writeFile(path.join(dir, "submission.json"), JSON.stringify(submission, null, 2) + "\n"))
-      yield* Effect.sync(() => process.stderr.write(`slurm: array job ${jobId}: ${trials.length} trial(s) in ${tasks} task(s)${options.partition === undefined ? "" : ` on ${options.partition}`}${options.parallel === undefined ? "" : `, ${options.parallel} at once`}; logs in ${path.join(dir, "logs")}\n`))
+      yield* Console.error(`slurm: array job ${jobId}: ${trials.length} trial(s) in ${tasks} task(s)${options.partition === undefined ? "" : ` on ${options.partition}`}${options.parallel === undefined ? "" : `, ${options.parallel} at once`}; logs in ${path.join(dir, "logs")}`)
       return jobId
     })
 
@@ -366,7 +367,7 @@ export const runAll = <E>(
                 if (queued !== "all" && !queued.has(task)) gone.set(task, gone.get(task) ?? now)
               }
               const pending = lines.map((l) => l.split("|")).filter((f) => f[1] === "PD").map((f) => f[2]).find((r) => r !== undefined && r !== "None" && r !== "JobArrayTaskLimit")
-              if (pending !== undefined && pending !== lastReason) yield* Effect.sync(() => process.stderr.write(`slurm: array job ${jobId} has tasks waiting: ${pending}\n`))
+              if (pending !== undefined && pending !== lastReason) yield* Console.error(`slurm: array job ${jobId} has tasks waiting: ${pending}`)
               lastReason = pending ?? ""
             }
           }
@@ -381,7 +382,7 @@ export const runAll = <E>(
             yield* onResult(result)
           }
           for (const [task, since] of gone) {
-            if (now - since < graceMs) continue
+            if (now - since < Math.max(graceMs, options.poll * 1000)) continue
             gone.delete(task)
             const lost = [...outstanding.values()].filter((e) => e.task === task)
             if (lost.length === 0) continue
@@ -389,7 +390,7 @@ export const runAll = <E>(
               Promise.all(["err", "out"].map((ext) => fs.readFile(path.join(dir, "logs", `task-${task}.${ext}`), "utf8").catch(() => ""))).then((parts) => parts.join("\n"))
             )
             const why = reason(log, options)
-            yield* Effect.sync(() => process.stderr.write(`slurm: array task ${jobId}_${task}: ${lost.length} trial(s) failed (${lost.map((e) => e.trial.key).join(", ")}): it ${why}; --resume submits them again\n`))
+            yield* Console.error(`slurm: array task ${jobId}_${task}: ${lost.length} trial(s) failed (${lost.map((e) => e.trial.key).join(", ")}): it ${why}; --resume submits them again`)
             for (const entry of lost) {
               outstanding.delete(entry.trial.key)
               news = true
