@@ -41,5 +41,7 @@ export const up = (): Promise<Cluster> => {
 /** Leaves the cluster; the last test file out stops it (when the tests started it). */
 export const down = async (): Promise<void> => {
   if (started === undefined || !(await started).up) return
-  await exec(script, ["down", String(process.pid)], { env: scriptsEnv(), timeout: 120_000 }).catch(() => undefined)
+  await exec(script, ["down", String(process.pid)], { env: scriptsEnv(), timeout: 120_000 }).catch((error: { stderr?: string; message?: string }) => {
+    console.warn(`the private Slurm cluster may still run: ${(error.stderr ?? "").trim() || error.message}`)
+  })
 }

@@ -13,7 +13,7 @@ DIR=${SLURM_LOCAL_DIR:-${TMPDIR:-$(dirname "$(mktemp -u)")}/local-slurm}
 state=$DIR.gpnn-tests
 mkdir -p "$state"
 exec 9>"$state/lock"
-flock 9
+flock -w 300 9 || { echo "test-cluster.sh: waited 300 s for $state/lock" >&2; exit 1; }
 
 live_users() {
   local f p
@@ -24,10 +24,13 @@ live_users() {
   done
 }
 
+echo "$(date -u +%FT%TZ) $* (live users: $(live_users | tr '\n' ' ')owner: $(cat "$state/owner" 2>/dev/null || echo none))" >> "$state/history"
+
 case "${1:-}" in
   up)
     [ -n "${2:-}" ] || { echo "usage: $0 up PID" >&2; exit 2; }
-    if ! SLURM_LOCAL_DIR=$DIR "$scripts/start-local-slurm.sh" >/dev/null 2>"$state/start.log"; then
+    # 9>&-: the daemons it starts must not inherit (and so hold) the lock
+    if ! SLURM_LOCAL_DIR=$DIR "$scripts/start-local-slurm.sh" >/dev/null 2>"$state/start.log" 9>&-; then
       tail -n 5 "$state/start.log" >&2
       exit 1
     fi
@@ -42,7 +45,7 @@ case "${1:-}" in
     [ -n "${2:-}" ] || { echo "usage: $0 down PID" >&2; exit 2; }
     rm -f "$state/user-$2"
     if [ -z "$(live_users)" ]; then
-      if [ "$(cat "$state/owner" 2>/dev/null)" = tests ]; then SLURM_LOCAL_DIR=$DIR "$scripts/stop-local-slurm.sh" 2>>"$state/stop.log"; fi
+      if [ "$(cat "$state/owner" 2>/dev/null)" = tests ]; then SLURM_LOCAL_DIR=$DIR "$scripts/stop-local-slurm.sh" 2>>"$state/stop.log" 9>&-; fi
       rm -f "$state/owner"
     fi
     ;;
