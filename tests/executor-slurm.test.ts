@@ -47,6 +47,13 @@ describe("Slurm.options", () => {
     expect(message({ args: ["-o/tmp/x"] })).toMatch(/sets -o itself/)
   })
 
+  it("the command line refuses --slurm-* options with another executor", async () => {
+    const { gpnn } = sandbox("slurm-flags")
+    const other = await gpnn(["run", "width-sweep", "--profile", "quick", "--executor", "threads", "--slurm-time", "1:00:00"])
+    expect(other.code).toBe(1)
+    expect(other.stderr).toContain("the --slurm-* options apply to --executor slurm only (this run uses threads)")
+  }, 60_000)
+
   it("without the Slurm commands on PATH, says how to get them", async () => {
     const saved = process.env.PATH
     process.env.PATH = "/nonexistent"

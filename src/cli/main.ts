@@ -267,8 +267,7 @@ const describeFailure = (error: unknown): string | undefined => {
   if (stray.length > 0) {
     return `${stray.map((a) => `"${a}"`).join(", ")} looks like a parameter: each needs its own --set (e.g. ${stray.map((a) => `--set ${a}`).join(" ")})`
   }
-  if (error instanceof SchedulerError) return `${error.command}: ${error.message}`
-  if (error instanceof ConfigError || error instanceof BackendError || error instanceof NumericalError || error instanceof RunFailedError) return error.message
+  if (error instanceof ConfigError || error instanceof SchedulerError || error instanceof BackendError || error instanceof NumericalError || error instanceof RunFailedError) return error.message
   return undefined
 }
 

@@ -132,7 +132,7 @@ const command = (name: string, args: ReadonlyArray<string>): Effect.Effect<strin
     try: () => run(name, [...args], { maxBuffer: 1 << 24 }).then((r) => r.stdout),
     catch: (cause) => {
       const error = cause as { stderr?: string; message?: string }
-      return new SchedulerError({ command: `${name} ${args.join(" ")}`, message: (error.stderr ?? "").trim() || String(error.message ?? cause) })
+      return new SchedulerError({ command: `${name} ${args.join(" ")}`, message: `${name} failed: ${(error.stderr ?? "").trim() || String(error.message ?? cause)}` })
     }
   })
 
@@ -338,7 +338,7 @@ export const runAll = <E>(
     const submit = Effect.gen(function*() {
       const out = yield* command("sbatch", args).pipe(Effect.mapError((e) => new SchedulerError({
         command: e.command,
-        message: `sbatch refused the array: ${e.message}. Check --slurm-partition, --slurm-time, --slurm-mem and --slurm-arg against the cluster (sinfo -s lists partitions and their time limits)`
+        message: `sbatch refused the array (its files: ${dir}): ${e.message.replace(/^sbatch failed: /, "")}. Check --slurm-partition, --slurm-time, --slurm-mem and --slurm-arg against the cluster (sinfo -s lists partitions and their time limits)`
       })))
       const jobId = out.trim().split(";")[0]
       if (!/^\d+$/.test(jobId)) return yield* new SchedulerError({ command: "sbatch --parsable", message: `expected a job id, got "${out.trim()}"` })
