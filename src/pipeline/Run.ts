@@ -9,7 +9,9 @@
  * and is kept). A run made at another commit (or from a tree with other uncommitted changes) is
  * refused with a message naming both versions, since its rows would mix two codes; the override
  * `--allow-code-change` is recorded in the session. Ctrl-C (or SIGTERM) interrupts the trials in
- * flight; the manifest is marked "interrupted" and everything finished is kept.
+ * flight; the manifest is marked "interrupted" and everything finished is kept. The pending trials
+ * go to the executor through `Executor.runAll`: one at a time per worker, or, for a batch executor
+ * (`--executor slurm`), all at once as a job array, which an interruption cancels.
  *
  * Integrity: a new run gets a directory of its own (its id holds the start time and the process
  * id, created exclusively), and `--run <id>` of an existing run without `--resume` is refused; the
