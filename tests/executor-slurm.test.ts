@@ -4,7 +4,8 @@
  * quick profile (narrowed to one width and two folds to keep the file short) gives the rows of
  * `--executor threads` apart from timings; Ctrl-C cancels the array and marks the run interrupted;
  * `--resume` submits exactly the missing trials; a task that leaves the queue without results
- * becomes failed rows naming the task. Plus the pure parts: option checks, squeue's task lists,
+ * becomes failed rows naming the task. Plus the pure parts: option checks, each task's share of the
+ * specs, squeue's task lists,
  * the reasons read from Slurm's logs.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
@@ -15,6 +16,8 @@ import * as path from "node:path"
 import * as Rng from "../src/pipeline/Rng.ts"
 import * as Slurm from "../src/pipeline/Slurm.ts"
 import * as Study from "../src/pipeline/Study.ts"
+import type { TrialSpec } from "../src/pipeline/Study.ts"
+import * as Worker from "../src/pipeline/Worker.ts"
 import * as Registry from "../src/models/Registry.ts"
 import type { TrialResult } from "../src/results/Run.ts"
 import * as Store from "../src/results/Store.ts"
@@ -61,6 +64,25 @@ describe("Slurm.options", () => {
       process.env.PATH = saved
     })
     expect(String(Exit.isFailure(exit) ? exit.cause : "")).toMatch(/needs the Slurm client commands, and sbatch, squeue, scancel are not on PATH.*--executor threads/)
+  })
+})
+
+describe("an array's shares", () => {
+  const specs = Array.from({ length: 7 }, (_, i) => ({ key: `t${i}` })) as unknown as ReadonlyArray<TrialSpec>
+  const keys = (index: number, size: number) => Effect.runSync(Worker.share(specs, index, size)).map((s) => s.key)
+
+  it("task i of size k runs specs [i·k, (i+1)·k), the last one what is left; every spec once", () => {
+    expect([0, 1, 2].map((i) => keys(i, 3))).toEqual([["t0", "t1", "t2"], ["t3", "t4", "t5"], ["t6"]])
+    expect(Array.from({ length: 7 }, (_, i) => keys(i, 1)).flat()).toEqual(specs.map((s) => s.key))
+    expect(String(Effect.runSyncExit(Worker.share(specs, 3, 3)))).toMatch(/--task-index must be a whole number from 0 to 2 \(7 specs, 3 a task\), got 3/)
+    expect(String(Effect.runSyncExit(Worker.share(specs, 0, 0)))).toMatch(/--task-size must be a whole number ≥ 1/)
+  })
+
+  it("one trial a task, bundled only when the array would pass 1000 tasks", () => {
+    expect(Slurm.trialsPerTask(40, undefined)).toBe(1)
+    expect(Slurm.trialsPerTask(1000, undefined)).toBe(1)
+    expect(Slurm.trialsPerTask(2500, undefined)).toBe(3)
+    expect(Slurm.trialsPerTask(2500, 10)).toBe(10)
   })
 })
 
