@@ -5,8 +5,7 @@
  * `--executor threads` apart from timings; Ctrl-C cancels the array and marks the run interrupted;
  * `--resume` submits exactly the missing trials; a task that leaves the queue without results
  * becomes failed rows naming the task. Plus the pure parts: option checks, each task's share of the
- * specs, squeue's task lists,
- * the reasons read from Slurm's logs.
+ * specs, squeue's task lists, the reasons read from Slurm's logs.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
