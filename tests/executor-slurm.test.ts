@@ -3,13 +3,14 @@
  * tests/support/slurmCluster.ts; skipped, saying why, only where it cannot start): width-sweep's
  * quick profile (narrowed to one width and two folds to keep the file short) gives the rows of
  * `--executor threads` apart from timings; Ctrl-C cancels the array and marks the run interrupted;
- * `--resume` submits exactly the missing trials; a task that leaves the queue without results
+ * `--resume` submits exactly the missing trials, and follows an array a killed driver left running
+ * instead of submitting it again; a task that leaves the queue without results
  * becomes failed rows naming the task. Plus the pure parts: option checks, each task's share of the
  * specs, squeue's task lists, the reasons read from Slurm's logs.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
-import { execFileSync } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Rng from "../src/pipeline/Rng.ts"
@@ -20,7 +21,7 @@ import * as Worker from "../src/pipeline/Worker.ts"
 import * as Registry from "../src/models/Registry.ts"
 import type { TrialResult } from "../src/results/Run.ts"
 import * as Store from "../src/results/Store.ts"
-import { sandbox, trialRecords } from "./support/cli.ts"
+import { cli, sandbox, trialRecords } from "./support/cli.ts"
 import * as Cluster from "./support/slurmCluster.ts"
 
 describe("Slurm.options", () => {
@@ -126,14 +127,16 @@ describe("--executor slurm on a single-node cluster", () => {
   }, 300_000)
   afterAll(() => Cluster.down(), 120_000)
 
-  const { gpnn, dirs, onlyRun } = sandbox("slurm")
+  const { gpnn, dirs, onlyRun, root } = sandbox("slurm")
   const narrow = ["width-sweep", "--profile", "quick", "--set", "widths=8", "--set", "folds=2", "--no-report"]
+
+  let expected: Array<Record<string, string>> = []
 
   it("gives threads' rows; Ctrl-C cancels the array; --resume submits only the missing trials", async (ctx) => {
     if (!cluster.up) ctx.skip(cluster.reason)
     const threads = await gpnn(["run", ...narrow, "--executor", "threads", "--jobs", "2", ...dirs("threads")])
     expect(threads.code, threads.stderr).toBe(0)
-    const expected = trialRecords(onlyRun("threads", "width-sweep"))
+    expected = trialRecords(onlyRun("threads", "width-sweep"))
     expect(expected.length).toBe(12)
 
     // One task at a time, so most of the array is still queued when the driver is interrupted.
@@ -159,6 +162,26 @@ describe("--executor slurm on a single-node cluster", () => {
     expect(manifest.sessions.map((s: { executor: string }) => s.executor)).toEqual(["slurm", "slurm"])
     expect(trialRecords(runDir).map(timeless)).toEqual(expected.map(timeless))
   }, 180_000)
+
+  it("a driver killed without cancelling leaves its array running; --resume follows it instead of submitting again", async (ctx) => {
+    if (!cluster.up) ctx.skip(cluster.reason)
+    expect(expected.length).toBe(12)
+    const child = spawn(process.execPath, [cli, "run", ...narrow, "--executor", "slurm", "--slurm-parallel", "1", "--slurm-per-task", "4", ...dirs("killed")], { cwd: root, stdio: "ignore" })
+    const runs = path.join(root, "killed", "results", "width-sweep")
+    const submitted = () => fs.existsSync(runs) && fs.readdirSync(runs).some((id) => fs.existsSync(path.join(runs, id, "slurm", "submission-001", "submission.json")))
+    for (let i = 0; i < 600 && !submitted(); i++) await new Promise((r) => setTimeout(r, 100))
+    child.kill("SIGKILL")
+    await new Promise((r) => child.once("exit", r))
+    const runDir = onlyRun("killed", "width-sweep")
+    const [array] = submissions(runDir)
+    expect(queued(array.jobId)).not.toBe("")
+
+    const resumed = await gpnn(["run", ...narrow, "--executor", "slurm", "--slurm-poll", "1", "--resume", ...dirs("killed")])
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(resumed.stderr).toContain(`following array job ${array.jobId} of an earlier session`)
+    expect(submissions(runDir).length).toBe(1)
+    expect(trialRecords(runDir).map(timeless)).toEqual(expected.map(timeless))
+  }, 120_000)
 
   it("a task that leaves the queue without results becomes failed rows naming the task", async (ctx) => {
     if (!cluster.up) ctx.skip(cluster.reason)

@@ -20,7 +20,8 @@
  *
  * Gotchas: the result files are the truth, so a driver killed without a chance to cancel (kill -9,
  * a lost login session) leaves the array running and its results still land in the run; a later
- * `--resume` refuses to submit while an array of the run is still queued, naming it. `squeue` is
+ * `--resume` follows that array (and cancels it on Ctrl-C) and submits only the trials no queued
+ * task of it covers. `squeue` is
  * asked at most every 5 s and the result files are checked with a back-off up to `--slurm-poll`
  * seconds; a task is reported failed only after it has been out of the queue for `--slurm-poll`
  * seconds (at least 10), so a result file that a network filesystem shows late is not mistaken for
@@ -246,17 +247,35 @@ const readJson = (file: string): Promise<unknown> => fs.readFile(file, "utf8").t
 const stamp = (file: string): Promise<string | undefined> =>
   fs.stat(file).then((s) => `${s.ino}:${s.mtimeMs}:${s.size}`, () => undefined)
 
-/** Arrays of earlier submissions to this run that are still queued or running. */
+/** An array the driver follows: its job id and its submission directory (logs under `logs/`). */
+interface Followed {
+  readonly jobId: string
+  readonly dir: string
+}
+
+/**
+ * Arrays of earlier sessions of this run (a driver killed without cancelling) that are still in
+ * the queue, each with the task of each of its trials whose task is still queued or running.
+ */
 const stillQueued = Effect.fn("Slurm.stillQueued")(function*(slurmDir: string) {
   const names = yield* Effect.promise(() => fs.readdir(slurmDir).catch(() => [] as Array<string>))
-  const busy: Array<string> = []
+  const live: Array<Followed & { readonly submittedAt: number; readonly taskOf: ReadonlyMap<string, number> }> = []
   for (const name of names.filter((n) => n.startsWith("submission-")).sort()) {
-    const submission = (yield* Effect.promise(() => readJson(path.join(slurmDir, name, "submission.json")))) as Submission | undefined
-    if (submission === undefined) continue
+    const dir = path.join(slurmDir, name)
+    const submission = (yield* Effect.promise(() => readJson(path.join(dir, "submission.json")))) as Submission | undefined
+    const specs = (yield* Effect.promise(() => readJson(path.join(dir, "specs.json")))) as ReadonlyArray<{ readonly key: string }> | undefined
+    if (submission === undefined || specs === undefined) continue
     const listed = yield* Effect.result(command("squeue", ["-h", "-j", submission.jobId, "-o", "%i|%t|%r"]))
-    if (listed._tag === "Success" && listed.success.trim() !== "") busy.push(`${submission.jobId} (${name}, submitted ${submission.submittedAt})`)
+    if (listed._tag === "Failure" || listed.success.trim() === "") continue
+    const queued = queuedTasks(submission.jobId, listed.success.split("\n"))
+    const taskOf = new Map<string, number>()
+    for (const [i, spec] of specs.entries()) {
+      const task = Math.floor(i / submission.perTask)
+      if (queued === "all" || queued.has(task)) taskOf.set(spec.key, task)
+    }
+    live.push({ jobId: submission.jobId, dir, submittedAt: Date.parse(submission.submittedAt), taskOf })
   }
-  return busy
+  return live
 })
 
 /** A new submission directory `<run-dir>/slurm/submission-<k>`, created exclusively. */
@@ -291,7 +310,9 @@ const cancel = (jobId: string): Effect.Effect<void> =>
 /**
  * Runs `trials` of the run stored at `runDir` as one array, calling `onResult` with each result
  * (a worker's, or a failed row for a trial whose task ended without one) as it becomes known.
- * Fails before submitting when Slurm refuses the array or an earlier array of the run is queued.
+ * Trials that an array of an earlier session (a driver killed without cancelling) still has
+ * queued or running are not submitted again: that array is followed instead. Fails before
+ * submitting when Slurm refuses the array.
  */
 export const runAll = <E>(
   options: Options,
@@ -299,102 +320,117 @@ export const runAll = <E>(
   trials: ReadonlyArray<TrialSpec>,
   runDir: string,
   onResult: (result: TrialResult) => Effect.Effect<void, E>
-): Effect.Effect<void, E | ConfigError | SchedulerError> =>
+): Effect.Effect<void, E | SchedulerError> =>
   Effect.gen(function*() {
     if (trials.length === 0) return
     const absRun = path.resolve(runDir)
     const slurmDir = path.join(absRun, "slurm")
-    const busy = yield* stillQueued(slurmDir)
-    if (busy.length > 0) {
-      return yield* new ConfigError({
-        field: "--resume",
-        message: `an array job of this run submitted by an earlier session is still queued or running: ${busy.join(", ")}. Its results land in this run; wait for it (squeue -j <id>) or cancel it (scancel <id>), then resume`
-      })
+    const fileOf = (trial: TrialSpec) => path.join(absRun, "trials", Store.trialFile(trial.key))
+    // A result is a trial file other than the one there before its array was submitted (a failed
+    // row now re-run): told apart by the file's identity, or, for an earlier array, by its age.
+    const outstanding = new Map<string, { readonly trial: TrialSpec; readonly array: Followed; readonly task: number; readonly file: string; readonly before: string | undefined }>()
+    const earlier = yield* stillQueued(slurmDir)
+    const fresh: Array<TrialSpec> = []
+    for (const trial of trials) {
+      const array = earlier.find((e) => e.taskOf.has(trial.key))
+      if (array === undefined) {
+        fresh.push(trial)
+        continue
+      }
+      const file = fileOf(trial)
+      const old = yield* Effect.promise(() => fs.stat(file).then((st) => st.mtimeMs < array.submittedAt, () => false))
+      outstanding.set(trial.key, { trial, array, task: array.taskOf.get(trial.key)!, file, before: old ? yield* Effect.promise(() => stamp(file)) : undefined })
     }
-    const perTask = trialsPerTask(trials.length, options.perTask)
-    const tasks = Math.ceil(trials.length / perTask)
-    const dir = yield* Effect.tryPromise({
-      try: () => newSubmissionDir(slurmDir),
-      catch: (cause) => new SchedulerError({ command: "mkdir", message: `cannot create a submission directory under ${slurmDir}: ${String(cause)}` })
-    })
-    const specsFile = path.join(dir, "specs.json")
-    const name = `gpnn-${path.basename(path.dirname(absRun))}`
-    const args = sbatchArgs(options, name, dir, tasks)
-    // Results stored before (failed rows now re-run) are told apart from new ones by their identity.
-    const outstanding = new Map<string, { readonly trial: TrialSpec; readonly task: number; readonly file: string; readonly before: string | undefined }>()
-    for (const [i, trial] of trials.entries()) {
-      const file = path.join(absRun, "trials", Store.trialFile(trial.key))
-      outstanding.set(trial.key, { trial, task: Math.floor(i / perTask), file, before: yield* Effect.promise(() => stamp(file)) })
+    for (const array of earlier) {
+      const adopted = [...outstanding.values()].filter((e) => e.array.jobId === array.jobId).length
+      if (adopted > 0) yield* Console.error(`slurm: following array job ${array.jobId} of an earlier session, which still runs ${adopted} of the pending trials; logs in ${path.join(array.dir, "logs")}`)
     }
-    yield* Effect.tryPromise({
-      try: async () => {
-        await fs.mkdir(path.join(dir, "logs"))
-        await fs.writeFile(specsFile, JSON.stringify(trials) + "\n")
-        await fs.writeFile(path.join(dir, "job.sh"), script(specsFile, absRun, perTask, backend), { mode: 0o755 })
-      },
-      catch: (cause) => new SchedulerError({ command: "write", message: `cannot write the submission under ${dir}: ${String(cause)}` })
-    })
 
-    const submit = Effect.gen(function*() {
+    const submit: Effect.Effect<ReadonlyArray<Followed>, SchedulerError> = Effect.gen(function*() {
+      const following = earlier.filter((e) => [...outstanding.values()].some((o) => o.array.jobId === e.jobId))
+      if (fresh.length === 0) return following
+      const perTask = trialsPerTask(fresh.length, options.perTask)
+      const tasks = Math.ceil(fresh.length / perTask)
+      const dir = yield* Effect.tryPromise({
+        try: () => newSubmissionDir(slurmDir),
+        catch: (cause) => new SchedulerError({ command: "mkdir", message: `cannot create a submission directory under ${slurmDir}: ${String(cause)}` })
+      })
+      const specsFile = path.join(dir, "specs.json")
+      const args = sbatchArgs(options, `gpnn-${path.basename(path.dirname(absRun))}`, dir, tasks)
+      const before = new Map<string, string | undefined>()
+      for (const trial of fresh) before.set(trial.key, yield* Effect.promise(() => stamp(fileOf(trial))))
+      yield* Effect.tryPromise({
+        try: async () => {
+          await fs.mkdir(path.join(dir, "logs"))
+          await fs.writeFile(specsFile, JSON.stringify(fresh) + "\n")
+          await fs.writeFile(path.join(dir, "job.sh"), script(specsFile, absRun, perTask, backend), { mode: 0o755 })
+        },
+        catch: (cause) => new SchedulerError({ command: "write", message: `cannot write the submission under ${dir}: ${String(cause)}` })
+      })
       const out = yield* command("sbatch", args).pipe(Effect.mapError((e) => new SchedulerError({
         command: e.command,
         message: `sbatch refused the array (its files: ${dir}): ${e.message.replace(/^sbatch failed: /, "")}. Check --slurm-partition, --slurm-time, --slurm-mem and --slurm-arg against the cluster (sinfo -s lists partitions and their time limits)`
       })))
       const jobId = out.trim().split(";")[0]
       if (!/^\d+$/.test(jobId)) return yield* new SchedulerError({ command: "sbatch --parsable", message: `expected a job id, got "${out.trim()}"` })
-      const submission: Submission = { jobId, submittedAt: DateTime.formatIso(yield* DateTime.now), sbatch: ["sbatch", ...args], trials: trials.length, perTask, tasks }
+      const submission: Submission = { jobId, submittedAt: DateTime.formatIso(yield* DateTime.now), sbatch: ["sbatch", ...args], trials: fresh.length, perTask, tasks }
       yield* Effect.promise(() => fs.writeFile(path.join(dir, "submission.json"), JSON.stringify(submission, null, 2) + "\n"))
-      yield* Console.error(`slurm: array job ${jobId}: ${trials.length} trial(s) in ${tasks} task(s)${options.partition === undefined ? "" : ` on ${options.partition}`}${options.parallel === undefined ? "" : `, ${options.parallel} at once`}; logs in ${path.join(dir, "logs")}`)
-      return jobId
+      yield* Console.error(`slurm: array job ${jobId}: ${fresh.length} trial(s) in ${tasks} task(s)${options.partition === undefined ? "" : ` on ${options.partition}`}${options.parallel === undefined ? "" : `, ${options.parallel} at once`}; logs in ${path.join(dir, "logs")}`)
+      const array: Followed = { jobId, dir }
+      for (const [i, trial] of fresh.entries()) outstanding.set(trial.key, { trial, array, task: Math.floor(i / perTask), file: fileOf(trial), before: before.get(trial.key) })
+      return [...following, array]
     })
 
-    const follow = (jobId: string) =>
+    const follow = (arrays: ReadonlyArray<Followed>) =>
       Effect.gen(function*() {
+        const ids = arrays.map((a) => a.jobId)
         let lastSqueue = Number.NEGATIVE_INFINITY
         let delayMs = 1000
         let lastReason = ""
-        const gone = new Map<number, number>()
+        const gone = new Map<string, { readonly array: Followed; readonly task: number; readonly since: number }>()
         while (outstanding.size > 0) {
           const now = yield* Clock.currentTimeMillis
           if (now - lastSqueue >= squeueEveryMs) {
             lastSqueue = now
-            const listed = yield* Effect.result(command("squeue", ["-h", "-j", jobId, "-o", "%i|%t|%r"]))
-            // An unknown job id is one the controller has forgotten: the whole array has left the queue.
+            const listed = yield* Effect.result(command("squeue", ["-h", "-j", ids.join(","), "-o", "%i|%t|%r"]))
+            // An unknown job id is one the controller has forgotten: the array has left the queue.
             const lines = listed._tag === "Success" ? listed.success.split("\n") : /invalid job id/i.test(listed.failure.message) ? [] : undefined
             if (lines !== undefined) {
-              const queued = queuedTasks(jobId, lines)
-              for (const { task } of outstanding.values()) {
-                if (queued !== "all" && !queued.has(task)) gone.set(task, gone.get(task) ?? now)
+              const queued = new Map(ids.map((id) => [id, queuedTasks(id, lines)]))
+              for (const { array, task } of outstanding.values()) {
+                const inQueue = queued.get(array.jobId)!
+                const id = `${array.jobId}_${task}`
+                if (inQueue !== "all" && !inQueue.has(task) && !gone.has(id)) gone.set(id, { array, task, since: now })
               }
               const pending = lines.map((l) => l.split("|")).filter((f) => f[1] === "PD").map((f) => f[2]).find((r) => r !== undefined && r !== "None" && r !== "JobArrayTaskLimit")
-              if (pending !== undefined && pending !== lastReason) yield* Console.error(`slurm: array job ${jobId} has tasks waiting: ${pending}`)
+              if (pending !== undefined && pending !== lastReason) yield* Console.error(`slurm: array job ${ids.join(", ")} has tasks waiting: ${pending}`)
               lastReason = pending ?? ""
             }
           }
           let news = false
           for (const [key, entry] of outstanding) {
-            const now2 = yield* Effect.promise(() => stamp(entry.file))
-            if (now2 === undefined || now2 === entry.before) continue
+            const identity = yield* Effect.promise(() => stamp(entry.file))
+            if (identity === undefined || identity === entry.before) continue
             const result = (yield* Effect.promise(() => readJson(entry.file))) as TrialResult | undefined
             if (result === undefined || result.row?.key !== key) continue
             outstanding.delete(key)
             news = true
             yield* onResult(result)
           }
-          for (const [task, since] of gone) {
+          for (const [id, { array, task, since }] of gone) {
             if (now - since < Math.max(graceMs, options.poll * 1000)) continue
-            gone.delete(task)
-            const lost = [...outstanding.values()].filter((e) => e.task === task)
+            gone.delete(id)
+            const lost = [...outstanding.values()].filter((e) => e.array.jobId === array.jobId && e.task === task)
             if (lost.length === 0) continue
             const log = yield* Effect.promise(() =>
-              Promise.all(["err", "out"].map((ext) => fs.readFile(path.join(dir, "logs", `task-${task}.${ext}`), "utf8").catch(() => ""))).then((parts) => parts.join("\n"))
+              Promise.all(["err", "out"].map((ext) => fs.readFile(path.join(array.dir, "logs", `task-${task}.${ext}`), "utf8").catch(() => ""))).then((parts) => parts.join("\n"))
             )
             const why = reason(log, options)
-            yield* Console.error(`slurm: array task ${jobId}_${task}: ${lost.length} trial(s) failed (${lost.map((e) => e.trial.key).join(", ")}): it ${why}; --resume submits them again`)
+            yield* Console.error(`slurm: array task ${id}: ${lost.length} trial(s) failed (${lost.map((e) => e.trial.key).join(", ")}): it ${why}; --resume submits them again`)
             for (const entry of lost) {
               outstanding.delete(entry.trial.key)
               news = true
-              yield* onResult(TrialRunner.failedResult(entry.trial, `slurm array task ${jobId}_${task} ${why}`, backend))
+              yield* onResult(TrialRunner.failedResult(entry.trial, `slurm array task ${id} ${why}`, backend))
             }
           }
           if (outstanding.size === 0) break
@@ -403,6 +439,6 @@ export const runAll = <E>(
         }
       })
 
-    // Anything but a finished array (Ctrl-C, SIGTERM, a store failure) cancels what is left of it.
-    yield* Effect.acquireUseRelease(submit, follow, (jobId, exit) => (Exit.isSuccess(exit) ? Effect.void : cancel(jobId)))
+    // Anything but finished arrays (Ctrl-C, SIGTERM, a store failure) cancels what is left of them.
+    yield* Effect.acquireUseRelease(submit, follow, (arrays, exit) => (Exit.isSuccess(exit) ? Effect.void : Effect.forEach(arrays, (a) => cancel(a.jobId), { discard: true })))
   })
