@@ -21,11 +21,10 @@
  * Gotchas: the result files are the truth, so a driver killed without a chance to cancel (kill -9,
  * a lost login session) leaves the array running and its results still land in the run; a later
  * `--resume` follows that array (and cancels it on Ctrl-C) and submits only the trials no queued
- * task of it covers. `squeue` is
- * asked at most every 5 s and the result files are checked with a back-off up to `--slurm-poll`
- * seconds; a task is reported failed only after it has been out of the queue for `--slurm-poll`
- * seconds (at least 10), so a result file that a network filesystem shows late is not mistaken for
- * a failure.
+ * task of it covers. `squeue` is asked at most every 5 s and the result files are checked with a
+ * back-off up to `--slurm-poll` seconds; a task is reported failed only after it has been out of
+ * the queue for `--slurm-poll` seconds (at least 10), so a result file that a network filesystem
+ * shows late is not mistaken for a failure.
  */
 import { Clock, Console, DateTime, Effect, Exit } from "effect"
 import { execFile } from "node:child_process"
