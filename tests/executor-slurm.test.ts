@@ -86,6 +86,25 @@ describe("an array's shares", () => {
   })
 })
 
+describe("what is submitted", () => {
+  it("each option becomes its sbatch argument; the array, logs and directory are the executor's", () => {
+    const options = Effect.runSync(Slurm.options({ partition: "cpu", time: "2:00:00", cpus: 4, mem: "8G", parallel: 50, args: ["--account=proj"] }))
+    expect(Slurm.sbatchArgs(options, "gpnn-width-sweep", "/runs/r1/slurm/submission-001", 120)).toEqual([
+      "--parsable", "--job-name=gpnn-width-sweep", "--array=0-119%50",
+      "--output=/runs/r1/slurm/submission-001/logs/task-%a.out", "--error=/runs/r1/slurm/submission-001/logs/task-%a.err",
+      `--chdir=${process.cwd()}`, "--cpus-per-task=4", "--partition=cpu", "--time=2:00:00", "--mem=8G", "--account=proj",
+      "/runs/r1/slurm/submission-001/job.sh"
+    ])
+    const bare = Slurm.sbatchArgs(Effect.runSync(Slurm.options()), "gpnn-x", "/d", 3)
+    expect(bare.filter((a) => /^--(array|partition|time|mem)=/.test(a))).toEqual(["--array=0-2"])
+  })
+
+  it("the task script runs this checkout's CLI with the driver's Node on its share, paths quoted", () => {
+    const text = Slurm.script("/runs/it's here/specs.json", "/runs/it's here", 4, "wasm")
+    expect(text).toContain(`exec '${process.execPath}' '${path.resolve("src/cli/main.ts")}' 'worker' '/runs/it'\\''s here/specs.json' '--out' '/runs/it'\\''s here' '--backend' 'wasm' --task-index "$SLURM_ARRAY_TASK_ID" --task-size 4`)
+  })
+})
+
 describe("reading Slurm", () => {
   it("squeue's task lists: single tasks, pending ranges with a limit, lists", () => {
     expect([...(Slurm.queuedTasks("12", ["12_3|R|None", "12_[5-7,9%2]|PD|JobArrayTaskLimit", "120_1|R|None", ""]) as Set<number>)].sort((a, b) => a - b)).toEqual([3, 5, 6, 7, 9])
