@@ -7,7 +7,7 @@
  * is held to its batch path. `slurm` runs on the private single-node cluster
  * (tests/support/slurmCluster.ts) and is skipped, saying why, only where that cannot start.
  */
-import { afterAll, describe, expect, it } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -77,16 +77,17 @@ describe("every registered executor", () => {
   }, 120_000)
 
   describe.each(Executor.executors.map((e) => [e.name, e] as const))("%s", (name, definition) => {
+    // The cluster's first start may install Slurm from apt: minutes, hence the hook's own limit.
+    let cluster: Cluster.Cluster | undefined
+    beforeAll(async () => {
+      if (name !== "slurm") return
+      cluster = await Cluster.up()
+      if (!cluster.up) console.warn(`skipping the slurm executor's contract: ${cluster.reason}`)
+    }, 300_000)
     afterAll(() => (name === "slurm" ? Cluster.down() : undefined), 120_000)
 
     it("runs every trial to the result TrialRunner.run gives, once each, failures as rows", async (ctx) => {
-      if (name === "slurm") {
-        const cluster = await Cluster.up()
-        if (!cluster.up) {
-          console.warn(`skipping the slurm executor's contract: ${cluster.reason}`)
-          ctx.skip(cluster.reason)
-        }
-      }
+      if (cluster !== undefined && !cluster.up) ctx.skip(cluster.reason)
       const outcome = await Effect.runPromise(runOn(definition))
       expect(outcome.name).toBe(name)
       expect(outcome.jobs).toBe(definition.jobs(2))
