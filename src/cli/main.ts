@@ -1,13 +1,14 @@
 /**
  * The gpnn command line: `gpnn list`, `gpnn run <name>`, `gpnn report <name>`, `gpnn peer <name>`,
- * `gpnn runs [name]`, `gpnn diff <name> <runA> <runB>`, `gpnn conformance <dir>`, `gpnn worker <trial-specs> --out <run-dir>`. The Makefile wraps these; `npx gpnn --help` documents them.
+ * `gpnn runs [name]`, `gpnn diff <name> <runA> <runB>`, `gpnn conformance <dir>`, `gpnn worker <trial-specs> --out <run-dir>`;
+ * `gpnn run --executor slurm` takes `--slurm-*` options. The Makefile wraps these; `npx gpnn --help` documents them.
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
 import { Argument, CliError, Command, Flag } from "effect/cli"
 import * as os from "node:os"
 import * as Conformance from "../conformance/Conformance.ts"
-import { BackendError, ConfigError, DataError, NumericalError, RunFailedError, StoreError } from "../core/Errors.ts"
+import { BackendError, ConfigError, DataError, NumericalError, RunFailedError, SchedulerError, StoreError } from "../core/Errors.ts"
 import { backendNames, NnBackend } from "../models/mlp/Backend.ts"
 import * as Executor from "../pipeline/Executor.ts"
 import * as Experiment from "../pipeline/Experiment.ts"
@@ -17,6 +18,7 @@ import * as Rng from "../pipeline/Rng.ts"
 import * as Peer from "../pipeline/Peer.ts"
 import * as Report from "../pipeline/Report.ts"
 import * as Run from "../pipeline/Run.ts"
+import * as Slurm from "../pipeline/Slurm.ts"
 import * as Worker from "../pipeline/Worker.ts"
 import * as RunDiff from "../report/RunDiff.ts"
 import * as RunList from "../report/RunList.ts"
@@ -31,6 +33,45 @@ const reportsDir = Flag.String("reports").pipe(
   Flag.optional
 )
 const runIdFlag = Flag.String("run").pipe(Flag.withDescription("A run id under results/<experiment>/"), Flag.optional)
+
+/** `gpnn run`'s options of `--executor slurm` (src/pipeline/Slurm.ts). */
+const slurmFlags = {
+  slurmPartition: Flag.String("slurm-partition").pipe(Flag.withDescription("--executor slurm: the partition (sbatch --partition; default: the cluster's)"), Flag.optional),
+  slurmTime: Flag.String("slurm-time").pipe(Flag.withDescription("--executor slurm: time limit of each array task, e.g. 2:00:00 or 1-00:00:00"), Flag.optional),
+  slurmCpus: Flag.Int("slurm-cpus").pipe(Flag.withDescription("--executor slurm: CPUs per array task (default 1)"), Flag.optional),
+  slurmMem: Flag.String("slurm-mem").pipe(Flag.withDescription("--executor slurm: memory per array task's node, e.g. 4G"), Flag.optional),
+  slurmParallel: Flag.Int("slurm-parallel").pipe(Flag.withDescription("--executor slurm: at most this many array tasks at once (the array's %N)"), Flag.optional),
+  slurmPerTask: Flag.Int("slurm-per-task").pipe(Flag.withDescription("--executor slurm: trials per array task (default 1; more when the array would pass 1000 tasks)"), Flag.optional),
+  slurmPoll: Flag.Int("slurm-poll").pipe(Flag.withDescription("--executor slurm: longest wait in seconds between looks at the results (default 30)"), Flag.optional),
+  slurmArg: Flag.String("slurm-arg").pipe(Flag.withDescription("--executor slurm: one more sbatch option, e.g. --slurm-arg=--account=proj (repeatable)"), Flag.atLeast(0))
+}
+
+/** The validated `--slurm-*` options for `executor`; refused with any other executor. */
+const slurmOptions = (args: {
+  readonly slurmPartition: Option.Option<string>
+  readonly slurmTime: Option.Option<string>
+  readonly slurmCpus: Option.Option<number>
+  readonly slurmMem: Option.Option<string>
+  readonly slurmParallel: Option.Option<number>
+  readonly slurmPerTask: Option.Option<number>
+  readonly slurmPoll: Option.Option<number>
+  readonly slurmArg: ReadonlyArray<string>
+}, executor: string) => {
+  const given = [args.slurmPartition, args.slurmTime, args.slurmCpus, args.slurmMem, args.slurmParallel, args.slurmPerTask, args.slurmPoll].some((o: Option.Option<unknown>) => Option.isSome(o)) || args.slurmArg.length > 0
+  if (executor !== "slurm") {
+    return given ? Effect.fail(new ConfigError({ field: "--executor", message: `the --slurm-* options apply to --executor slurm only (this run uses ${executor}); add --executor slurm or drop them` })) : Effect.succeed(undefined)
+  }
+  return Slurm.options({
+    partition: Option.getOrUndefined(args.slurmPartition),
+    time: Option.getOrUndefined(args.slurmTime),
+    cpus: Option.getOrUndefined(args.slurmCpus),
+    mem: Option.getOrUndefined(args.slurmMem),
+    parallel: Option.getOrUndefined(args.slurmParallel),
+    perTask: Option.getOrUndefined(args.slurmPerTask),
+    poll: Option.getOrUndefined(args.slurmPoll),
+    args: args.slurmArg
+  })
+}
 
 const list = Command.make("list", {}, () =>
   Effect.gen(function*() {
@@ -79,6 +120,7 @@ const run = Command.make(
       Flag.atLeast(0)
     ),
     noReport: Flag.Boolean("no-report").pipe(Flag.withDescription("Store results but do not write the report"), Flag.withDefault(false)),
+    ...slurmFlags,
     results: resultsDir,
     reports: reportsDir
   },
@@ -99,7 +141,8 @@ const run = Command.make(
     const backend = NnBackend.layer(args.backend)
     const chosen = Executor.choose(args.executor, jobs)
     if (chosen === undefined) return yield* new ConfigError({ field: "--executor", message: `unknown executor ${args.executor}; known: auto, ${Executor.names.join(", ")}` })
-    const executor = chosen.layer({ jobs: chosen.jobs(jobs), backend: args.backend })
+    const slurm = yield* slurmOptions(args, chosen.name)
+    const executor = chosen.layer({ jobs: chosen.jobs(jobs), backend: args.backend, slurm })
     const interruptAfter = Option.getOrUndefined(args.interruptAfter)
     if (args.task.length > 0 && !Array.isArray(experiment.defaults.tasks)) {
       return yield* new ConfigError({ field: "--task", message: `--task: ${experiment.name} takes no user tasks; run an experiment with a tasks parameter (compare)` })
@@ -221,10 +264,13 @@ const worker = Command.make(
   {
     specs: Argument.String("trial-specs").pipe(Argument.withDescription("JSON file of serialised trial specs (an array, or { trials: [...] })")),
     out: Flag.String("out").pipe(Flag.withDescription("The run directory: results go to <out>/trials/, as the driver's store writes them")),
-    backend: Flag.Literals("backend", backendNames).pipe(Flag.withDescription("tfjs backend for MLP trials"), Flag.withDefault("auto"))
+    backend: Flag.Literals("backend", backendNames).pipe(Flag.withDescription("tfjs backend for MLP trials"), Flag.withDefault("auto")),
+    taskIndex: Flag.Int("task-index").pipe(Flag.withDescription("Run only this task's share of the specs (a job array's task id, from 0); with --task-size"), Flag.optional),
+    taskSize: Flag.Int("task-size").pipe(Flag.withDescription("Specs per task with --task-index: task i runs specs [i·size, (i+1)·size)"), Flag.withDefault(1))
   },
   Effect.fn(function*(args) {
-    const specs = yield* Worker.readSpecs(args.specs)
+    const all = yield* Worker.readSpecs(args.specs)
+    const specs = Option.isSome(args.taskIndex) ? yield* Worker.share(all, args.taskIndex.value, args.taskSize) : all
     const outcome = yield* Worker.runAll(specs, args.out, (result) => Console.log(`${result.row.key}: ${result.row.status}`)).pipe(
       Effect.provide(NnBackend.layer(args.backend))
     )
@@ -248,7 +294,7 @@ const describeFailure = (error: unknown): string | undefined => {
   if (stray.length > 0) {
     return `${stray.map((a) => `"${a}"`).join(", ")} looks like a parameter: each needs its own --set (e.g. ${stray.map((a) => `--set ${a}`).join(" ")})`
   }
-  if (error instanceof ConfigError || error instanceof BackendError || error instanceof NumericalError || error instanceof RunFailedError) return error.message
+  if (error instanceof ConfigError || error instanceof SchedulerError || error instanceof BackendError || error instanceof NumericalError || error instanceof RunFailedError) return error.message
   return undefined
 }
 

@@ -49,6 +49,15 @@ export class BackendError extends Schema.TaggedError<BackendError>()("BackendErr
   message: Schema.String
 }) {}
 
+/**
+ * A cluster scheduler command that failed or answered what gpnn cannot use (sbatch refusing an
+ * array, a controller that does not answer). `command` is the command line that failed.
+ */
+export class SchedulerError extends Schema.TaggedError<SchedulerError>()("SchedulerError", {
+  command: Schema.String,
+  message: Schema.String
+}) {}
+
 /** The failures a single trial can end with. */
 export type TrialError = DataError | NumericalError | DivergenceError | ConfigError | BackendError
 

@@ -8,18 +8,27 @@
  * answers a signal at once, terminates the workers and marks the run interrupted. Every executor runs
  * the same `TrialRunner.run`, and a trial's result depends only on its spec, so every executor
  * and any `--jobs` give the same rows (only the timings differ); tests/contract-executors.test.ts
- * holds each registered executor to that. A process launcher outside Node (a cluster scheduler)
- * drives `gpnn worker <trial-specs.json> --out <run-dir>` instead (src/pipeline/Worker.ts).
+ * holds each registered executor to that. `slurm` submits a run's pending trials as one Slurm job
+ * array whose tasks run `gpnn worker <trial-specs.json> --out <run-dir>` (src/pipeline/Worker.ts)
+ * on the cluster's nodes, and follows it from the driver (src/pipeline/Slurm.ts).
+ *
+ * Batches: an executor that submits many trials at once (a cluster array) offers `runAll` beside
+ * `run`; `runAll` below is how the pipeline hands over a run's pending trials, using the
+ * executor's `runAll` when it has one and `run` per trial, `jobs` at once, otherwise.
  *
  * Gotchas: a worker that dies mid-trial (out of memory, a crash in native code) turns that trial
  * into a `failed` row and is replaced; interrupting the run (Ctrl-C) terminates the workers, and
- * trials already saved stay saved.
+ * trials already saved stay saved; for `slurm`, it cancels the array (`scancel`).
  */
 import { Context, Effect, Layer, Queue, Scope } from "effect"
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
 import { Worker } from "node:worker_threads"
+import type { ConfigError, SchedulerError } from "../core/Errors.ts"
 import type { BackendName } from "../models/mlp/Backend.ts"
 import { NnBackend } from "../models/mlp/Backend.ts"
 import type { TrialResult } from "../results/Run.ts"
+import * as Slurm from "./Slurm.ts"
 import type { TrialSpec } from "./Study.ts"
 import * as TrialRunner from "./TrialRunner.ts"
 
@@ -29,6 +38,17 @@ export class Executor extends Context.Service<Executor, {
   readonly jobs: number
   /** Runs one trial. Never fails: a failure is a row with status "failed" or "diverged". */
   run(trial: TrialSpec): Effect.Effect<TrialResult>
+  /**
+   * Optional, for executors that run many trials as one batch outside this process (a cluster
+   * array): runs `trials` of the run stored at `runDir` (where the batch's processes save their
+   * results), calling `onResult` with each result as it becomes known, in any order. Fails only
+   * when the batch cannot be submitted; a trial that fails is a failed row, as with `run`.
+   */
+  readonly runAll?: <E>(
+    trials: ReadonlyArray<TrialSpec>,
+    runDir: string,
+    onResult: (result: TrialResult) => Effect.Effect<void, E>
+  ) => Effect.Effect<void, E | ConfigError | SchedulerError>
 }>()("gpnn/pipeline/Executor") {
   /**
    * Trials on the calling thread, one at a time, for tests and embedding (a program that provides
@@ -51,6 +71,8 @@ export class Executor extends Context.Service<Executor, {
 export interface Options {
   readonly jobs: number
   readonly backend: BackendName
+  /** The `--slurm-*` options (validated by `Slurm.options`); the slurm executor's defaults when absent. */
+  readonly slurm?: Slurm.Options | undefined
 }
 
 /** An executor as the CLI offers it. */
@@ -59,7 +81,8 @@ export interface Definition {
   readonly description: string
   /** The jobs it actually runs at once for `requested` (inline always runs one). */
   readonly jobs: (requested: number) => number
-  readonly layer: (options: Options) => Layer.Layer<Executor, never, NnBackend>
+  /** Fails (slurm only) when what the executor needs is missing, e.g. the Slurm commands. */
+  readonly layer: (options: Options) => Layer.Layer<Executor, ConfigError, NnBackend>
 }
 
 export const executors: ReadonlyArray<Definition> = [
@@ -74,6 +97,12 @@ export const executors: ReadonlyArray<Definition> = [
     description: "--jobs worker threads on this machine, each with its own tfjs backend",
     jobs: (requested) => requested,
     layer: (options) => Executor.workers(options.jobs, options.backend)
+  },
+  {
+    name: "slurm",
+    description: "a Slurm job array (sbatch) on the cluster's nodes, results on the shared filesystem; see --slurm-*",
+    jobs: (requested) => requested,
+    layer: (options) => Layer.effect(Executor, slurm(options))
   }
 ]
 
@@ -143,3 +172,45 @@ const makePool = Effect.fnUntraced(function*(jobs: number, backend: BackendName,
     })
   return Executor.of({ name, jobs, run })
 })
+
+/**
+ * The slurm executor: `runAll` submits the batch as one array (Slurm.ts). `jobs` is the array's
+ * `--slurm-parallel`, else `Slurm.maxArrayTasks` (the scheduler decides). `run` alone (embedding,
+ * no run directory) submits a one-task array working in a scratch directory under the current
+ * directory, which the nodes must share.
+ */
+const slurm = Effect.fnUntraced(function*(options: Options) {
+  yield* Slurm.requireCommands
+  const settings = options.slurm ?? (yield* Slurm.options())
+  const runAll = <E>(trials: ReadonlyArray<TrialSpec>, runDir: string, onResult: (result: TrialResult) => Effect.Effect<void, E>) =>
+    Slurm.runAll(settings, options.backend, trials, runDir, onResult)
+  const run = (trial: TrialSpec): Effect.Effect<TrialResult> =>
+    Effect.acquireUseRelease(
+      Effect.promise(() => fs.mkdtemp(path.join(process.cwd(), ".gpnn-slurm-"))),
+      (dir) =>
+        Effect.gen(function*() {
+          let result: TrialResult | undefined
+          yield* runAll([trial], dir, (r) => Effect.sync(() => void (result = r)))
+          return result ?? TrialRunner.failedResult(trial, "slurm: the array ended without a result", options.backend)
+        }).pipe(Effect.catch((error) => Effect.succeed(TrialRunner.failedResult(trial, `slurm: ${error.message}`, options.backend)))),
+      (dir) => Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
+    )
+  return Executor.of({ name: "slurm", jobs: settings.parallel ?? Slurm.maxArrayTasks, run, runAll })
+})
+
+/**
+ * Runs `trials` of the run stored at `runDir` on `executor`, calling `onResult` with each result
+ * as it ends: as one batch where the executor has `runAll`, else `run` per trial, `jobs` at once.
+ */
+export const runAll = <E>(
+  executor: Executor["Service"],
+  trials: ReadonlyArray<TrialSpec>,
+  runDir: string,
+  onResult: (result: TrialResult) => Effect.Effect<void, E>
+): Effect.Effect<void, E | ConfigError | SchedulerError> =>
+  executor.runAll !== undefined
+    ? executor.runAll(trials, runDir, onResult)
+    : Effect.forEach(trials, (trial) => Effect.flatMap(executor.run(trial), onResult), {
+      concurrency: Math.max(1, Math.min(executor.jobs, trials.length)),
+      discard: true
+    })

@@ -13,7 +13,9 @@
  * and is kept). A run made at another commit (or from a tree with other uncommitted changes) is
  * refused with a message naming both versions, since its rows would mix two codes; the override
  * `--allow-code-change` is recorded in the session. Ctrl-C (or SIGTERM) interrupts the trials in
- * flight; the manifest is marked "interrupted" and everything finished is kept.
+ * flight; the manifest is marked "interrupted" and everything finished is kept. The pending trials
+ * go to the executor through `Executor.runAll`: one at a time per worker, or, for a batch executor
+ * (`--executor slurm`), all at once as a job array, which an interruption cancels.
  *
  * Integrity: a new run gets a directory of its own (its id holds the start time and the process
  * id, created exclusively), and `--run <id>` of an existing run without `--resume` is refused; the
@@ -33,7 +35,7 @@ import * as Environment from "../results/Environment.ts"
 import type { Input, Manifest, RunFailure, RunStatus, Session, TrialResult } from "../results/Run.ts"
 import { describeHolder, type LockHolder, ResultStore } from "../results/Store.ts"
 import * as Adaptive from "./Adaptive.ts"
-import { Executor } from "./Executor.ts"
+import { Executor, runAll as runTrials } from "./Executor.ts"
 import type * as Experiment from "./Experiment.ts"
 import { resolve } from "./Experiment.ts"
 import * as Limits from "./Limits.ts"
@@ -227,7 +229,9 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
   const started = yield* Clock.currentTimeMillis
   const { inputs, sizes } = yield* readInputs(study)
   // Sizes are checked before anything is created or computed.
-  yield* Limits.check(study, params, sizes, { memory: os.totalmem(), concurrent: Math.max(1, Math.min(executor.jobs, planned)) })
+  // A batch executor (a cluster array) runs each trial in an allocation of its own, not beside the others here.
+  const concurrentHere = executor.runAll === undefined ? Math.max(1, Math.min(executor.jobs, planned)) : 1
+  yield* Limits.check(study, params, sizes, { memory: os.totalmem(), concurrent: concurrentHere })
   const resumeHint = (id: string) => `gpnn run ${experiment.name} --resume --run ${id}${profile === "default" ? "" : ` --profile ${profile}`}`
 
   let manifest: Manifest
@@ -293,7 +297,7 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
   const pending = plan.filter((t) => !done.has(t.key))
   const toRun = pending.length + Adaptive.trialCount(study) - (done.size - (plan.length - pending.length))
   const concurrency = Math.max(1, Math.min(executor.jobs, toRun))
-  if (concurrency < executor.jobs) yield* Console.error(`note: ${toRun} trial(s) to run, so ${concurrency} at once rather than --jobs ${executor.jobs}`)
+  if (concurrency < executor.jobs && executor.runAll === undefined) yield* Console.error(`note: ${toRun} trial(s) to run, so ${concurrency} at once rather than --jobs ${executor.jobs}`)
 
   const session: Session = {
     startedAt,
@@ -327,20 +331,15 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
   // The results so far by key: adaptive searches propose each round from those of earlier rounds.
   const sofar = new Map(stored.map((r) => [r.row.key, r]))
   const runAll = (trials: ReadonlyArray<Study.TrialSpec>) =>
-    Effect.forEach(
-      trials.filter((t) => !done.has(t.key)),
-      (trial) =>
-        executor.run(trial).pipe(
-          Effect.tap((result) => store.saveTrial(experiment.name, runId, result)),
-          Effect.tap((result) => {
-            trialsRun++
-            sofar.set(result.row.key, result)
-            if (trialsRun === options.interruptAfter) process.kill(process.pid, "SIGINT")
-            return progress.advance(result.row)
-          })
-        ),
-      { concurrency, discard: true }
-    )
+    runTrials(executor, trials.filter((t) => !done.has(t.key)), store.runDir(experiment.name, runId), (result) =>
+      store.saveTrial(experiment.name, runId, result).pipe(
+        Effect.andThen(Effect.suspend(() => {
+          trialsRun++
+          sofar.set(result.row.key, result)
+          if (trialsRun === options.interruptAfter) process.kill(process.pid, "SIGINT")
+          return progress.advance(result.row)
+        }))
+      ))
   const exit = yield* Effect.exit(
     Effect.gen(function*() {
       yield* runAll(pending)

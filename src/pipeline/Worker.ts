@@ -6,6 +6,9 @@
  * launcher (a shell loop, Slurm, a container runner) can therefore drive gpnn: hand each worker
  * its share of the specs, point it at the run directory, and `gpnn report` reads the union.
  *
+ * A job array shares one spec file among its tasks: `--task-index i --task-size k` runs specs
+ * [i·k, (i+1)·k) only (the slurm executor passes `$SLURM_ARRAY_TASK_ID` as i).
+ *
  * Gotchas: a spec file must hold specs of one run (the driver writes them); a trial whose result
  * is already stored is skipped, so a re-launched worker redoes only what is missing or failed (a
  * diverged trial is a result, and is kept), as `--resume` does.
@@ -54,6 +57,16 @@ export const readSpecs = Effect.fn("Worker.readSpecs")(function*(file: string) {
   }
   return list as ReadonlyArray<TrialSpec>
 })
+
+/** Task `index`'s share of the specs when each of an array's tasks runs `size` of them: [index·size, (index+1)·size). */
+export const share = (specs: ReadonlyArray<TrialSpec>, index: number, size: number): Effect.Effect<ReadonlyArray<TrialSpec>, ConfigError> => {
+  if (!Number.isInteger(size) || size < 1) return Effect.fail(new ConfigError({ field: "--task-size", message: `--task-size must be a whole number ≥ 1 (trials per task), got ${size}` }))
+  const tasks = Math.ceil(specs.length / size)
+  if (!Number.isInteger(index) || index < 0 || index >= tasks) {
+    return Effect.fail(new ConfigError({ field: "--task-index", message: `--task-index must be a whole number from 0 to ${tasks - 1} (${specs.length} specs, ${size} a task), got ${index}` }))
+  }
+  return Effect.succeed(specs.slice(index * size, (index + 1) * size))
+}
 
 /** The trial files under `runDir` that hold a result (not a failure). */
 const results = (runDir: string): Promise<Set<string>> =>
