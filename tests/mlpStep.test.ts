@@ -5,7 +5,6 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
-import { readFileSync } from "node:fs"
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Random from "../src/core/Random.ts"
 import * as Matrix from "../src/linalg/Matrix.ts"
@@ -16,43 +15,9 @@ import * as Network from "../src/models/mlp/Network.ts"
 import type * as Optimizer from "../src/models/mlp/Optimizer.ts"
 import * as Training from "../src/models/mlp/Training.ts"
 import { assertClose } from "./support/assertClose.ts"
+import { fixture, float32, type Params, settingsFor } from "./support/mlpStepFixture.ts"
 import { randomMatrix } from "./support/matrices.ts"
 
-interface Params {
-  readonly W: Array<Array<Array<number>>>
-  readonly b: Array<Array<number>>
-}
-interface Run extends Params {
-  readonly optimizer: Optimizer.Name
-  readonly steps: number
-  readonly losses: Array<number>
-  readonly gradsAtStart: Params
-}
-interface Case extends Params {
-  readonly name: string
-  readonly sizes: Array<number>
-  readonly activation: Arch.Activation
-  readonly loss: Loss.Kind
-  readonly X: Array<Array<number>>
-  readonly y: Array<number> | Array<Array<number>>
-  readonly runs: Array<Run>
-}
-
-const fixture: { description: string; cases: Array<Case> } = JSON.parse(
-  readFileSync(new URL("./fixtures/mlp_step.json", import.meta.url), "utf8")
-)
-// "a float32 implementation rtol 1e-4 atol 1e-6" (the fixture's description).
-const float32 = { rtol: 1e-4, atol: 1e-6 }
-
-/** The optimiser settings the description states, e.g. "'momentum' two steps of SGD lr 0.1 momentum 0.9". */
-const settingsFor = (name: Optimizer.Name): Optimizer.Settings => {
-  const clause = fixture.description.split(/;|\. /).find((part) => part.includes(`'${name}'`))
-  const lr = clause?.match(/\blr ([0-9.e-]+)/)
-  const mu = clause?.match(/\bmomentum ([0-9.e-]+)/)
-  if (clause === undefined || lr === null || lr === undefined) throw new Error(`mlp_step.json: no learning rate stated for '${name}'`)
-  if (name === "momentum" && (mu === null || mu === undefined)) throw new Error("mlp_step.json: no momentum stated")
-  return { name, learningRate: Number(lr[1]), momentum: name === "momentum" ? Number(mu![1]) : 0 }
-}
 
 const toParams = (sizes: Array<number>, p: Params): Arch.Params => ({
   sizes,

@@ -7,7 +7,6 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
-import { readFileSync } from "node:fs"
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Random from "../src/core/Random.ts"
 import type { Dataset } from "../src/data/Dataset.ts"
@@ -22,40 +21,8 @@ import * as Network from "../src/models/mlp/Network.ts"
 import * as Optimizer from "../src/models/mlp/Optimizer.ts"
 import * as WasmNetwork from "../src/models/mlp/WasmNetwork.ts"
 import { assertClose } from "./support/assertClose.ts"
+import { fixture, float32, settingsFor } from "./support/mlpStepFixture.ts"
 
-interface Params {
-  readonly W: Array<Array<Array<number>>>
-  readonly b: Array<Array<number>>
-}
-interface Run extends Params {
-  readonly optimizer: Optimizer.Name
-  readonly steps: number
-  readonly losses: Array<number>
-  readonly gradsAtStart: Params
-}
-interface Case extends Params {
-  readonly name: string
-  readonly sizes: Array<number>
-  readonly activation: Arch.Activation
-  readonly loss: Loss.Kind
-  readonly X: Array<Array<number>>
-  readonly y: Array<number> | Array<Array<number>>
-  readonly runs: Array<Run>
-}
-
-const fixture: { description: string; cases: Array<Case> } = JSON.parse(
-  readFileSync(new URL("./fixtures/mlp_step.json", import.meta.url), "utf8")
-)
-const float32 = { rtol: 1e-4, atol: 1e-6 }
-
-/** The optimiser settings the description states (as tests/mlpStep.test.ts reads them). */
-const settingsFor = (name: Optimizer.Name): Optimizer.Settings => {
-  const clause = fixture.description.split(/;|\. /).find((part) => part.includes(`'${name}'`))
-  const lr = clause?.match(/\blr ([0-9.e-]+)/)
-  const mu = clause?.match(/\bmomentum ([0-9.e-]+)/)
-  if (clause === undefined || lr === null || lr === undefined) throw new Error(`mlp_step.json: no learning rate stated for '${name}'`)
-  return { name, learningRate: Number(lr[1]), momentum: name === "momentum" && mu ? Number(mu[1]) : 0 }
-}
 
 const all = (rows: number): Int32Array => Int32Array.from({ length: rows }, (_, i) => i)
 

@@ -173,7 +173,6 @@ const kernelBody = (fused: boolean): Array<number> => {
   return body
 }
 
-/** The module's bytes (exports "memory" and "kernel"). */
 /**
  * The module's bytes (exports "memory" and "kernel"). `fused`: each multiply-add is one
  * `f64x2.relaxed_madd` (relaxed SIMD), which V8 compiles to an FMA where the CPU has one.
