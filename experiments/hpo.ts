@@ -137,6 +137,7 @@ const study = (p: Params): Study.Study => {
               fold,
               budget: p.budget,
               batch: p.batch,
+              largest: { id: model, family: model, config: configOf(model, Space.fromUnit(s, new Float64Array(s.params.length).fill(1)), p), axes: {} },
               propose: (history, start, count, seed) => {
                 const points = Batch.propose(sampler, s, history.map((r) => asTrial(r.row, s)), count, seed)
                 const peers = history.filter((r) => r.row.status === "ok" || r.row.status === "pruned").map((r) => asPeer(r, p.inner))

@@ -244,6 +244,18 @@ describe("3. sizes are checked before work starts", () => {
     expect(failureOf(exit)).toMatch(/ConfigError: n = 1000000000 is too large for this machine/)
     expect(fs.existsSync(path.join(results, probe.name))).toBe(false)
   })
+
+  it("a search's largest proposal is sized too: hpo with --set maxWidth=1e8 fails at once naming maxWidth", async () => {
+    const results = path.join(root, "limits-search")
+    const hpo = (await import("../experiments/hpo.ts")).default
+    const exit = await Effect.runPromiseExit(
+      Run.run({ experiment: hpo, profile: "quick", overrides: ["maxWidth=100000000"], resume: false, report: false, reportsDir: path.join(results, "..", "reports") }).pipe(
+        Effect.provide(layers(results, hpo.seed))
+      )
+    )
+    expect(failureOf(exit)).toMatch(/ConfigError: maxWidth \(width = 100000000\) is too large for this machine/)
+    expect(fs.existsSync(path.join(results, hpo.name))).toBe(false)
+  })
 })
 
 describe("4. one process per run", () => {

@@ -147,7 +147,8 @@ export const check = (
   for (const task of study.tasks) {
     const taskSize = sizes.get(task.name)
     if (taskSize === undefined) continue
-    for (const model of study.models) {
+    const searched = (study.searches ?? []).flatMap((s) => (s.task === task.name && s.largest !== undefined ? [s.largest] : []))
+    for (const model of [...study.models, ...searched]) {
       const size = { n: taskSize.n, width: numberOr(model.config.width, 0) }
       const ts = terms(model, taskSize.d)
       const total = ts.reduce((sum, t) => sum + t.bytes(size), 0)

@@ -86,6 +86,11 @@ export interface Search {
    * run seed keyed by task and id). Must be pure: the same results and seed give the same proposals.
    */
   readonly propose: (history: ReadonlyArray<TrialResult>, start: number, count: number, seed: number) => ReadonlyArray<Proposal>
+  /**
+   * The largest model the search can propose (its space's upper corner), so that the size check
+   * (Limits.ts) refuses an impossible search before any work starts, as it does fixed models.
+   */
+  readonly largest?: ModelEntry
 }
 
 /** One proposed trial: the model (config and axes) and, when it is scored by inner CV, how. */
