@@ -297,8 +297,9 @@ const factorRecursive = (a: Float64Array, ld: number, n: number, k0: number, kb:
   const n2 = kb - n1
   const k1 = k0 + n1
   factorRecursive(a, ld, n, k0, n1, what, ws)
-  forwardRowsRecursive(a, ld, k1, n2, k0, a, ld, k0, k0, n1, ws)
-  const P = Blas.pack(a, ld, k1, n2, k0, n1, scratch(ws, "a", n2, n1))
+  // the solve packs each finished leaf of L21 into P, so its GEMMs and this SYRK read P unpacked again
+  const P = scratch(ws, "a", n2, n1)
+  forwardRowsRecursive(a, ld, k1, n2, k0, a, ld, k0, k0, n1, ws, P, 0)
   Blas.updateNT(a, ld, k1 * ld + k1, P, P, 0, n1, -1, true)
   factorRecursive(a, ld, n, k1, n2, what, ws)
 }
@@ -375,22 +376,35 @@ const checkRhs = (L: Matrix.Matrix, rows: number, fn: string): void => {
  * L the (nb × nb) lower-triangular block of `l` at row lr, column lc (leading dimension ldl), by
  * recursion on L's columns: x1 from L11, then y2 −= x1·L21ᵀ on the micro-kernel, then x2 from
  * L22. All but the m·nb·`BASE`/2 multiply-adds of the `BASE`-wide leaves run in `Blas.updateNT`.
+ *
+ * `out` (the factorisation's panel): each leaf's solution, once final, is also packed into
+ * columns `outK + (its column − col0)` of `out` (m rows), and the GEMMs read x1 from there, so x
+ * is packed once in all instead of once per level (and the caller's SYRK reuses `out`); L21 is
+ * then packed at the same k offset of a workspace operand of `out`'s depth. Without `out`, x1 is
+ * packed into the workspace at each level.
  */
 const forwardRowsRecursive = (
   y: Float64Array, ldy: number, row0: number, m: number, col0: number,
-  l: Float64Array, ldl: number, lr: number, lc: number, nb: number, ws: Workspace
+  l: Float64Array, ldl: number, lr: number, lc: number, nb: number, ws: Workspace,
+  out?: Blas.Packed, outK = 0
 ): void => {
   if (nb <= BASE || m < 4) {
     forwardRowsBlock(y, ldy, row0, m, col0, l, ldl, lr * ldl + lc, nb)
+    if (out !== undefined) Blas.pack(y, ldy, row0, m, col0, nb, out, outK)
     return
   }
   const n1 = split(nb)
   const n2 = nb - n1
-  forwardRowsRecursive(y, ldy, row0, m, col0, l, ldl, lr, lc, n1, ws)
-  const X1 = Blas.pack(y, ldy, row0, m, col0, n1, scratch(ws, "a", m, n1))
-  const L21 = Blas.pack(l, ldl, lr + n1, n2, lc, n1, scratch(ws, "b", n2, n1))
-  Blas.updateNT(y, ldy, row0 * ldy + col0 + n1, X1, L21, 0, n1, -1)
-  forwardRowsRecursive(y, ldy, row0, m, col0 + n1, l, ldl, lr + n1, lc + n1, n2, ws)
+  forwardRowsRecursive(y, ldy, row0, m, col0, l, ldl, lr, lc, n1, ws, out, outK)
+  if (out === undefined) {
+    const X1 = Blas.pack(y, ldy, row0, m, col0, n1, scratch(ws, "a", m, n1))
+    const L21 = Blas.pack(l, ldl, lr + n1, n2, lc, n1, scratch(ws, "b", n2, n1))
+    Blas.updateNT(y, ldy, row0 * ldy + col0 + n1, X1, L21, 0, n1, -1)
+  } else {
+    const L21 = Blas.pack(l, ldl, lr + n1, n2, lc, n1, scratch(ws, "b", n2, out.depth), outK)
+    Blas.updateNT(y, ldy, row0 * ldy + col0 + n1, out, L21, outK, n1, -1)
+  }
+  forwardRowsRecursive(y, ldy, row0, m, col0 + n1, l, ldl, lr + n1, lc + n1, n2, ws, out, outK + n1)
 }
 
 /**
