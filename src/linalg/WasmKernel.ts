@@ -38,6 +38,8 @@
  * Citation: Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
  * 34(3), 2008 (blocking for the caches around a register-blocked micro-kernel).
  */
+import { availableParallelism } from "node:os"
+import { isMainThread, Worker } from "node:worker_threads"
 import type { Packed } from "./Blas.ts"
 import { f64, i32, module, op, v128, type ValType } from "./WasmEncoder.ts"
 
@@ -177,8 +179,8 @@ const kernelBody = (fused: boolean): Array<number> => {
  * The module's bytes (exports "memory" and "kernel"). `fused`: each multiply-add is one
  * `f64x2.relaxed_madd` (relaxed SIMD), which V8 compiles to an FMA where the CPU has one.
  */
-export const moduleBytes = (fused: boolean): Uint8Array<ArrayBuffer> =>
-  module([{ name: "kernel", params, results: [], locals, body: kernelBody(fused) }])
+export const moduleBytes = (fused: boolean, sharedMemory = false): Uint8Array<ArrayBuffer> =>
+  module([{ name: "kernel", params, results: [], locals, body: kernelBody(fused) }], 1, sharedMemory ? { sharedMaximumPages: MAX_BYTES / 65536 } : false)
 
 // ---- instances and switches ------------------------------------------------------------------
 
@@ -196,7 +198,8 @@ interface WasmMemory {
 interface WasmApi {
   validate(bytes: Uint8Array<ArrayBuffer>): boolean
   Module: new (bytes: Uint8Array<ArrayBuffer>) => object
-  Instance: new (module: object) => { readonly exports: Record<string, unknown> }
+  Instance: new (module: object, imports?: object) => { readonly exports: Record<string, unknown> }
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory
 }
 
 interface Instance {
@@ -214,6 +217,34 @@ const load = (fused: boolean): Instance | undefined => {
     const instance = new wasm.Instance(new wasm.Module(bytes))
     const memory = instance.exports.memory as WasmMemory
     return { memory, kernel: instance.exports.kernel as KernelFn, heap: new Float64Array(memory.buffer) }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * An instance of the module that imports `memory` (shared, as made by `sharedMemory`), so that
+ * another thread's instance can run on the same memory. Undefined where shared memory or the
+ * module does not validate.
+ */
+const loadOnMemory = (fused: boolean, memory: WasmMemory): Instance | undefined => {
+  try {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+    if (wasm === undefined) return undefined
+    const bytes = moduleBytes(fused, true)
+    if (!wasm.validate(bytes)) return undefined
+    const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } })
+    return { memory, kernel: instance.exports.kernel as KernelFn, heap: new Float64Array(memory.buffer) }
+  } catch {
+    return undefined
+  }
+}
+
+/** A shared, growable wasm memory of one page (up to `MAX_BYTES`), or undefined where unsupported. */
+const sharedMemory = (): WasmMemory | undefined => {
+  try {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+    return wasm === undefined ? undefined : new wasm.Memory({ initial: 1, maximum: MAX_BYTES / 65536, shared: true })
   } catch {
     return undefined
   }
@@ -308,10 +339,15 @@ const copyGroups = (heap: Float64Array, dst: number, P: Packed, g0: number, g1: 
 
 /**
  * Instances whose memory callers may hold operands in (`arena`), one per module; separate from
- * the instances above, whose memory the copying path reuses on every call.
+ * the instances above, whose memory the copying path reuses on every call. Their memory is shared
+ * where the runtime allows (so the helper thread can update half of a product in it), else their own.
  */
-const residentPlain = plain === undefined ? undefined : load(false)
-const residentFused = fusedInstance === undefined ? undefined : load(true)
+const loadResident = (fused: boolean): Instance | undefined => {
+  const memory = sharedMemory()
+  return (memory === undefined ? undefined : loadOnMemory(fused, memory)) ?? load(fused)
+}
+const residentPlain = plain === undefined ? undefined : loadResident(false)
+const residentFused = fusedInstance === undefined ? undefined : loadResident(true)
 
 /**
  * A Float64Array of `doubles` values living in wasm memory, for a routine that keeps its matrices
@@ -341,42 +377,78 @@ const residentFor = (Cm: Float64Array, Ap: Packed, Bp: Packed): Instance | undef
   return undefined
 }
 
+/**
+ * One in-place update, in the kernel's terms (offsets and strides in bytes): C += alpha·A·Bᵀ over
+ * k in [k0, kEnd) for A's `mg` and B's `ng` row groups, as `updateNT` documents.
+ */
+interface Job {
+  readonly a: number
+  readonly as: number
+  readonly b: number
+  readonly bs: number
+  readonly c: number
+  readonly ldc: number
+  readonly ng: number
+  readonly k0: number
+  readonly kEnd: number
+  readonly kOff: number
+  readonly lower: boolean
+  readonly alpha: number
+}
+
+/**
+ * The rows of C in A groups [gLo, gHi) of `job`, over cache blocks: slabs of A groups × blocks of
+ * B groups × k chunks. Each entry of C gets the same operations in the same order whatever
+ * [gLo, gHi) is, so splitting a job's groups between threads changes no bit of the result.
+ */
+const runGroups = (kernel: KernelFn, job: Job, gLo: number, gHi: number): void => {
+  const kc = job.kEnd - job.k0
+  const kChunk = kc <= KC ? kc : KC
+  const hPerCall = Math.max(4, Math.floor(B_BLOCK_BYTES / (32 * kChunk)))
+  const blockGroups = Math.min(job.ng, BLOCK_GROUPS)
+  const slabGroups = Math.max(1, Math.min(gHi - gLo, Math.floor(SLAB_DOUBLES / (16 * blockGroups))))
+  const low = job.lower ? 1 : 0
+  for (let s0 = gLo; s0 < gHi; s0 += slabGroups) {
+    const s1 = Math.min(gHi, s0 + slabGroups)
+    const hMax = job.lower ? Math.min(job.ng, s1) : job.ng
+    for (let b0 = 0; b0 < hMax; b0 += blockGroups) {
+      const b1 = Math.min(hMax, b0 + blockGroups)
+      for (let kb = job.k0; kb < job.kEnd; kb += kChunk) {
+        const ke = Math.min(job.kEnd, kb + kChunk)
+        for (let h0 = b0; h0 < b1; h0 += hPerCall) {
+          const h1 = Math.min(b1, h0 + hPerCall)
+          for (let g0 = job.lower ? Math.max(s0, h0) : s0; g0 < s1; g0 += A_GROUPS_PER_CALL) {
+            kernel(job.a, job.as, job.b, job.bs, job.c, job.ldc, g0, Math.min(s1, g0 + A_GROUPS_PER_CALL), h0, h1, kb, ke, job.kOff, low, job.alpha)
+          }
+        }
+      }
+    }
+  }
+}
+
 /** `updateNT` on operands already in `inst`'s memory: the kernel over cache blocks, no copies. */
 const updateResident = (
   inst: Instance, Cm: Float64Array, ldc: number, c0: number, Ap: Packed, Bp: Packed,
   k0: number, kc: number, alpha: number, lower: boolean, leadingZeros: number | undefined
 ): void => {
   const mg = (Ap.rows + 3) >> 2
-  const ng = (Bp.rows + 3) >> 2
-  const a = Ap.data.byteOffset
-  const b = Bp.data.byteOffset
-  const as = 32 * Ap.depth
-  const bs = 32 * Bp.depth
-  const c = Cm.byteOffset + 8 * c0
-  const kOff = leadingZeros === undefined ? -(1 << 30) : leadingZeros
-  const kEnd = k0 + kc
-  const kChunk = kc <= KC ? kc : KC
-  const hPerCall = Math.max(4, Math.floor(B_BLOCK_BYTES / (32 * kChunk)))
-  const blockGroups = Math.min(ng, BLOCK_GROUPS)
-  const slabGroups = Math.max(1, Math.min(mg, Math.floor(SLAB_DOUBLES / (16 * blockGroups))))
-  const kernel = inst.kernel
-  const low = lower ? 1 : 0
-  for (let s0 = 0; s0 < mg; s0 += slabGroups) {
-    const s1 = Math.min(mg, s0 + slabGroups)
-    const hMax = lower ? Math.min(ng, s1) : ng
-    for (let b0 = 0; b0 < hMax; b0 += blockGroups) {
-      const b1 = Math.min(hMax, b0 + blockGroups)
-      for (let kb = k0; kb < kEnd; kb += kChunk) {
-        const ke = Math.min(kEnd, kb + kChunk)
-        for (let h0 = b0; h0 < b1; h0 += hPerCall) {
-          const h1 = Math.min(b1, h0 + hPerCall)
-          for (let g0 = lower ? Math.max(s0, h0) : s0; g0 < s1; g0 += A_GROUPS_PER_CALL) {
-            kernel(a, as, b, bs, c, 8 * ldc, g0, Math.min(s1, g0 + A_GROUPS_PER_CALL), h0, h1, kb, ke, kOff, low, alpha)
-          }
-        }
-      }
-    }
+  const job: Job = {
+    a: Ap.data.byteOffset,
+    as: 32 * Ap.depth,
+    b: Bp.data.byteOffset,
+    bs: 32 * Bp.depth,
+    c: Cm.byteOffset + 8 * c0,
+    ldc: 8 * ldc,
+    ng: (Bp.rows + 3) >> 2,
+    k0,
+    kEnd: k0 + kc,
+    kOff: leadingZeros === undefined ? -(1 << 30) : leadingZeros,
+    lower,
+    alpha
   }
+  const work = (lower ? 0.5 : 1) * Ap.rows * Bp.rows * kc
+  if (work >= THREAD_WORK && mg >= 2 * CHUNKS && shareWithHelper(inst, job, mg)) return
+  runGroups(inst.kernel, job, 0, mg)
 }
 
 /**
@@ -470,3 +542,194 @@ export const updateNT = (
   }
   return true
 }
+
+// ---- the helper thread ------------------------------------------------------------------------
+
+/**
+ * In-place updates of at least this many multiply-adds (halved in `lower` mode) are shared with
+ * the helper thread: about 0.1 ms of kernel time, against some 10–50 µs for waking it.
+ */
+export const THREAD_WORK = 1 << 21
+/**
+ * Pieces (runs of A groups of about equal work) a shared update is cut into; the two threads claim
+ * them one at a time, so a helper that wakes late or runs on a busy core just takes fewer.
+ */
+const CHUNKS = 8
+/** Consecutive one-second waits without a finished piece after which the helper is declared stuck. */
+const STALL_SECONDS = 60
+
+// The control block, a SharedArrayBuffer of Int32 slots: the job's sequence number; the claim word
+// (sequence·32 + next piece); pieces done; which kernels the helper runs (bit 0 plain, bit 1 fused,
+// 0 while it starts); the job; the piece boundaries (CHUNKS + 1 A groups); pieces the helper has
+// run in all. Alpha is Float64 slot 16.
+const SEQ = 0, CLAIM = 1, DONE = 2, READY = 3, FUSED = 4, HELPED = 25
+const J_A = 5, J_AS = 6, J_B = 7, J_BS = 8, J_C = 9, J_LDC = 10, J_NG = 11, J_K0 = 12, J_KEND = 13, J_KOFF = 14, J_LOWER = 15
+const BOUNDS = 16
+const ALPHA_SLOT = 16
+const CONTROL_BYTES = 256
+
+interface Control {
+  readonly ints: Int32Array
+  readonly alpha: Float64Array
+}
+
+const control = (buffer: SharedArrayBuffer): Control => ({ ints: new Int32Array(buffer), alpha: new Float64Array(buffer) })
+
+const readJob = (c: Control): Job => {
+  const x = c.ints
+  return {
+    a: x[J_A], as: x[J_AS], b: x[J_B], bs: x[J_BS], c: x[J_C], ldc: x[J_LDC], ng: x[J_NG],
+    k0: x[J_K0], kEnd: x[J_KEND], kOff: x[J_KOFF], lower: x[J_LOWER] === 1, alpha: c.alpha[ALPHA_SLOT]
+  }
+}
+
+/**
+ * Claims and runs pieces of job `seq` until none is left (or another job has replaced it). The
+ * job's slots are read only after a successful claim: the poster does not touch them until every
+ * claimed piece is done.
+ */
+const claimPieces = (c: Control, seq: number, kernelFor: (fused: boolean) => KernelFn | undefined, isHelper: boolean): void => {
+  const x = c.ints
+  for (;;) {
+    const v = Atomics.load(x, CLAIM)
+    if (v >>> 5 !== seq || (v & 31) >= CHUNKS) return
+    if (Atomics.compareExchange(x, CLAIM, v, v + 1) !== v) continue
+    const piece = v & 31
+    const kernel = kernelFor(x[FUSED] === 1)
+    // a helper without this kernel never claims (the poster checks READY), so kernel is defined
+    if (kernel !== undefined) runGroups(kernel, readJob(c), x[BOUNDS + piece], x[BOUNDS + piece + 1])
+    if (isHelper) Atomics.add(x, HELPED, 1)
+    Atomics.add(x, DONE, 1)
+    Atomics.notify(x, DONE)
+  }
+}
+
+interface Helper {
+  readonly control: Control
+  seq: number
+}
+
+/** The helper of this thread: not yet asked for, starting or running, or unavailable. */
+let helper: Helper | "none" | "failed" = "none"
+let threads = env("GPNN_WASM_THREADS") !== "0"
+
+const sharedBuffer = (inst: Instance | undefined): SharedArrayBuffer | undefined => {
+  const buffer = inst?.memory.buffer
+  return buffer instanceof SharedArrayBuffer ? buffer : undefined
+}
+
+/** Starts the helper thread on the resident memories (returns at once; it reports READY itself). */
+const spawnHelper = (): Helper | "failed" => {
+  if (sharedBuffer(residentPlain) === undefined && sharedBuffer(residentFused) === undefined) return "failed"
+  try {
+    const buffer = new SharedArrayBuffer(CONTROL_BYTES)
+    const worker = new Worker(new URL("./KernelWorker.ts", import.meta.url), {
+      workerData: { control: buffer, plain: residentPlain?.memory, fused: residentFused?.memory }
+    })
+    worker.unref()
+    const fail = (): void => {
+      helper = "failed"
+    }
+    worker.on("error", fail)
+    worker.on("exit", fail)
+    return { control: control(buffer), seq: 0 }
+  } catch {
+    return "failed"
+  }
+}
+
+/** The helper, started on first use in the main thread (trial worker threads stay single-threaded). */
+const readyHelper = (fusedKernel: boolean): Helper | undefined => {
+  if (helper === "none" && isMainThread && availableParallelism() >= 2) helper = spawnHelper()
+  if (typeof helper === "string") return undefined
+  return (Atomics.load(helper.control.ints, READY) & (fusedKernel ? 2 : 1)) !== 0 ? helper : undefined
+}
+
+/**
+ * Runs `job` (on `inst`, a resident instance) in CHUNKS pieces claimed by this thread and the helper
+ * thread; returns false, having done nothing, when threads are off or no helper is running yet.
+ * Each piece is a run of A groups (rows of C), so the two threads write disjoint parts of C.
+ */
+const shareWithHelper = (inst: Instance, job: Job, mg: number): boolean => {
+  const isFused = inst === residentFused
+  const h = threads && sharedBuffer(inst) !== undefined ? readyHelper(isFused) : undefined
+  if (h === undefined) return false
+  const c = h.control
+  const x = c.ints
+  x[FUSED] = isFused ? 1 : 0
+  x[J_A] = job.a; x[J_AS] = job.as; x[J_B] = job.b; x[J_BS] = job.bs; x[J_C] = job.c; x[J_LDC] = job.ldc
+  x[J_NG] = job.ng; x[J_K0] = job.k0; x[J_KEND] = job.kEnd; x[J_KOFF] = job.kOff; x[J_LOWER] = job.lower ? 1 : 0
+  c.alpha[ALPHA_SLOT] = job.alpha
+  // pieces of about equal work: A group g of a lower update meets min(g + 1, ng) B groups
+  const cost = (g: number): number => (job.lower ? Math.min(g + 1, job.ng) : 1)
+  let total = 0
+  for (let g = 0; g < mg; g++) total += cost(g)
+  x[BOUNDS] = 0
+  let piece = 1
+  let sum = 0
+  for (let g = 0; g < mg && piece < CHUNKS; g++) {
+    sum += cost(g)
+    if (sum >= (piece * total) / CHUNKS) x[BOUNDS + piece++] = g + 1
+  }
+  for (; piece <= CHUNKS; piece++) x[BOUNDS + piece] = mg
+  h.seq = (h.seq % (1 << 24)) + 1
+  Atomics.store(x, DONE, 0)
+  Atomics.store(x, CLAIM, h.seq * 32)
+  Atomics.store(x, SEQ, h.seq)
+  Atomics.notify(x, SEQ)
+  claimPieces(c, h.seq, () => inst.kernel, false)
+  let stalled = 0
+  for (let done = Atomics.load(x, DONE); done < CHUNKS; done = Atomics.load(x, DONE)) {
+    if (Atomics.wait(x, DONE, done, 1000) === "timed-out" && Atomics.load(x, DONE) === done && ++stalled >= STALL_SECONDS) {
+      helper = "failed"
+      throw new Error(`WasmKernel: the helper thread finished no piece of a shared update for ${STALL_SECONDS} s; set GPNN_WASM_THREADS=0 to run the kernel on one thread`)
+    }
+  }
+  return true
+}
+
+/**
+ * The helper thread's loop (`KernelWorker.ts` calls it with its workerData): instantiates the
+ * kernels on the shared resident memories, reports which it runs, then claims pieces of every job
+ * posted. Never returns; the thread is unref'd, so it ends with the process.
+ */
+export const serveHelper = (data: { readonly control: SharedArrayBuffer; readonly plain?: WasmMemory; readonly fused?: WasmMemory }): void => {
+  const c = control(data.control)
+  const onPlain = data.plain === undefined ? undefined : loadOnMemory(false, data.plain)
+  const onFused = data.fused === undefined ? undefined : loadOnMemory(true, data.fused)
+  const kernelFor = (isFused: boolean): KernelFn | undefined => (isFused ? onFused : onPlain)?.kernel
+  Atomics.store(c.ints, READY, (onPlain === undefined ? 0 : 1) | (onFused === undefined ? 0 : 2))
+  let seen = 0
+  for (;;) {
+    Atomics.wait(c.ints, SEQ, seen)
+    seen = Atomics.load(c.ints, SEQ)
+    claimPieces(c, seen, kernelFor, true)
+  }
+}
+
+/**
+ * Turns the sharing of large in-place updates with a helper thread on or off; returns the previous
+ * setting. `GPNN_WASM_THREADS=0` sets the initial value to off. Results do not depend on it.
+ */
+export const setThreads = (on: boolean): boolean => {
+  const previous = threads
+  threads = on
+  return previous
+}
+
+/**
+ * Starts the helper thread now (it otherwise starts on the first large in-place update, and that
+ * update and those until it is up run on one thread) and resolves with whether it is running, after
+ * at most `timeoutMs`. For benchmarks and tests that must measure or exercise the two-thread path.
+ */
+export const startHelper = async (timeoutMs = 10_000): Promise<boolean> => {
+  for (let waited = 0; waited <= timeoutMs; waited += 10) {
+    if (readyHelper(fused) !== undefined) return true
+    if (helper === "failed" || helper === "none") return false
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  return false
+}
+
+/** How many pieces of shared updates the helper thread has run so far (0 without one). */
+export const helperPieces = (): number => (typeof helper === "string" ? 0 : Atomics.load(helper.control.ints, HELPED))
