@@ -547,9 +547,11 @@ export const updateNT = (
 
 /**
  * In-place updates of at least this many multiply-adds (halved in `lower` mode) are shared with
- * the helper thread: about 0.1 ms of kernel time, against some 10–50 µs for waking it.
+ * the helper thread (about 20 µs of kernel time; waking the helper costs a few µs, and a helper
+ * that wakes late finds the pieces taken). Measured at n = 2000 (Cholesky, load 0.9–1.3, min of 7):
+ * 2¹⁶–2¹⁸ within noise of each other at 24–27 GFLOP/s, 2²¹ 20–22, 2²² 22.
  */
-export const THREAD_WORK = 1 << 21
+export const THREAD_WORK = 1 << 18
 /**
  * Pieces (runs of A groups of about equal work) a shared update is cut into; the two threads claim
  * them one at a time, so a helper that wakes late or runs on a busy core just takes fewer.
@@ -730,6 +732,9 @@ export const startHelper = async (timeoutMs = 10_000): Promise<boolean> => {
   }
   return false
 }
+
+/** Whether the helper thread is up and large in-place updates are shared with it. */
+export const helperRunning = (): boolean => threads && typeof helper !== "string" && Atomics.load(helper.control.ints, READY) !== 0
 
 /** How many pieces of shared updates the helper thread has run so far (0 without one). */
 export const helperPieces = (): number => (typeof helper === "string" ? 0 : Atomics.load(helper.control.ints, HELPED))
