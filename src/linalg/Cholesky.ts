@@ -242,6 +242,8 @@ const padded = (n: number): number => (n + 3) & ~3
 interface Workspace {
   readonly a: Float64Array
   readonly b: Float64Array
+  /** A second `b`, for the helper thread's pieces of a shared panel solve. */
+  readonly b2: Float64Array
 }
 
 /**
@@ -259,11 +261,15 @@ const storage = (rows: number, ld: number, n: number, maxRowsA: number): { reado
   const aLength = padded(maxRowsA) * depth
   const bLength = padded(depth) * depth
   const end = rows * ld
-  const total = end + aLength + bLength
+  const total = end + aLength + 2 * bLength
   const memory = WasmKernel.arena(total) ?? new Float64Array(total)
   return {
     matrix: memory.subarray(0, end),
-    ws: { a: memory.subarray(end, end + aLength), b: memory.subarray(end + aLength, total) }
+    ws: {
+      a: memory.subarray(end, end + aLength),
+      b: memory.subarray(end + aLength, end + aLength + bLength),
+      b2: memory.subarray(end + aLength + bLength, total)
+    }
   }
 }
 
@@ -299,10 +305,33 @@ const factorRecursive = (a: Float64Array, ld: number, n: number, k0: number, kb:
   factorRecursive(a, ld, n, k0, n1, what, ws)
   // the solve packs each finished leaf of L21 into P, so its GEMMs and this SYRK read P unpacked again
   const P = scratch(ws, "a", n2, n1)
-  forwardRowsRecursive(a, ld, k1, n2, k0, a, ld, k0, k0, n1, ws, P, 0)
+  const shared = n2 * n1 * n1 >= 2 * WasmKernel.THREAD_WORK && WasmKernel.shareRows(
+    FORWARD_PANEL, a, [ld, k1, k0, n1, P.data.byteOffset / 8, n1, ws.b.byteOffset / 8, ws.b2.byteOffset / 8, ws.b.length], n2, PANEL_PIECES
+  )
+  if (!shared) forwardRowsRecursive(a, ld, k1, n2, k0, a, ld, k0, k0, n1, ws, P, 0)
   Blas.updateNT(a, ld, k1 * ld + k1, P, P, 0, n1, -1, true)
   factorRecursive(a, ld, n, k1, n2, what, ws)
 }
+
+/** Pieces (row blocks) a panel solve is cut into when shared with the kernel's helper thread. */
+const PANEL_PIECES = 4
+const FORWARD_PANEL = "Cholesky.forwardPanel"
+
+/**
+ * One piece of a shared panel solve: rows [lo, hi) of the panel L21 = A21·L11⁻ᵀ are independent of
+ * the others, so each thread solves its rows with the same recursion (its own scratch for L21's
+ * packed blocks) and packs them into its rows of P. Parameters (double indices into the resident
+ * memory `heap`): ld, the panel's first row and column, its width, P's offset and depth, the two
+ * threads' scratch offsets and their length.
+ */
+const forwardPanelPiece: WasmKernel.Task = (heap, p, lo, hi, thread) => {
+  const ld = p[0], row0 = p[1], col0 = p[2], nb = p[3], pOff = p[4], depth = p[5], bLength = p[8]
+  const bOff = thread === 0 ? p[6] : p[7]
+  const b = heap.subarray(bOff, bOff + bLength)
+  const out: Blas.Packed = { data: heap.subarray(pOff + lo * depth, pOff + (((hi + 3) >> 2) << 2) * depth), rows: hi - lo, depth }
+  forwardRowsRecursive(heap, ld, row0 + lo, hi - lo, col0, heap, ld, col0, col0, nb, { a: b.subarray(0, 0), b, b2: b.subarray(0, 0) }, out, 0)
+}
+WasmKernel.registerTask(FORWARD_PANEL, forwardPanelPiece)
 
 export interface FactorWithJitterOptions {
   /** First relative jitter tried after the plain factorisation fails. Default 1e-10. */

@@ -346,8 +346,8 @@ const loadResident = (fused: boolean): Instance | undefined => {
   const memory = sharedMemory()
   return (memory === undefined ? undefined : loadOnMemory(fused, memory)) ?? load(fused)
 }
-const residentPlain = plain === undefined ? undefined : loadResident(false)
-const residentFused = fusedInstance === undefined ? undefined : loadResident(true)
+let residentPlain = plain === undefined ? undefined : loadResident(false)
+let residentFused = fusedInstance === undefined ? undefined : loadResident(true)
 
 /**
  * A Float64Array of `doubles` values living in wasm memory, for a routine that keeps its matrices
@@ -562,13 +562,39 @@ const STALL_SECONDS = 60
 
 // The control block, a SharedArrayBuffer of Int32 slots: the job's sequence number; the claim word
 // (sequence·32 + next piece); pieces done; which kernels the helper runs (bit 0 plain, bit 1 fused,
-// 0 while it starts); the job; the piece boundaries (CHUNKS + 1 A groups); pieces the helper has
-// run in all. Alpha is Float64 slot 16.
-const SEQ = 0, CLAIM = 1, DONE = 2, READY = 3, FUSED = 4, HELPED = 25
+// 0 while it starts); the job; the piece boundaries (CHUNKS + 1 A groups, or rows of a task);
+// pieces the helper has run in all; the job's kind (0 a kernel update, else a task's `taskId`); its
+// number of pieces; a task's parameters. Alpha is Float64 slot 16 (Int32 slots 32–33).
+const SEQ = 0, CLAIM = 1, DONE = 2, READY = 3, FUSED = 4, HELPED = 25, KIND = 26, PIECES = 27
 const J_A = 5, J_AS = 6, J_B = 7, J_BS = 8, J_C = 9, J_LDC = 10, J_NG = 11, J_K0 = 12, J_KEND = 13, J_KOFF = 14, J_LOWER = 15
 const BOUNDS = 16
 const ALPHA_SLOT = 16
-const CONTROL_BYTES = 256
+const PARAMS = 40, MAX_PARAMS = 24
+const CONTROL_BYTES = 4 * (PARAMS + MAX_PARAMS)
+
+/**
+ * A piece of a shared task: rows [lo, hi) of some row-independent computation on the resident
+ * memory `heap` (all of it, as doubles), with the poster's `params`; `thread` is 0 on the posting
+ * thread and 1 on the helper (for per-thread scratch).
+ */
+export type Task = (heap: Float64Array, params: Int32Array, lo: number, hi: number, thread: 0 | 1) => void
+
+const tasks = new Map<number, Task>()
+
+/** A task's id: FNV-1a of its name, never 0 (the kind of a kernel update). */
+const taskId = (name: string): number => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193)
+  return (h >>> 1) | 1
+}
+
+/**
+ * Registers a row-splittable task under `name` for `shareRows`. Both threads must register it:
+ * the module doing so is imported by `KernelWorker.ts` too.
+ */
+export const registerTask = (name: string, task: Task): void => {
+  tasks.set(taskId(name), task)
+}
 
 interface Control {
   readonly ints: Int32Array
@@ -590,16 +616,22 @@ const readJob = (c: Control): Job => {
  * job's slots are read only after a successful claim: the poster does not touch them until every
  * claimed piece is done.
  */
-const claimPieces = (c: Control, seq: number, kernelFor: (fused: boolean) => KernelFn | undefined, isHelper: boolean): void => {
+const claimPieces = (c: Control, seq: number, instanceFor: (fused: boolean) => Instance | undefined, isHelper: boolean): void => {
   const x = c.ints
   for (;;) {
     const v = Atomics.load(x, CLAIM)
-    if (v >>> 5 !== seq || (v & 31) >= CHUNKS) return
+    if (v >>> 5 !== seq || (v & 31) >= x[PIECES]) return
     if (Atomics.compareExchange(x, CLAIM, v, v + 1) !== v) continue
     const piece = v & 31
-    const kernel = kernelFor(x[FUSED] === 1)
-    // a helper without this kernel never claims (the poster checks READY), so kernel is defined
-    if (kernel !== undefined) runGroups(kernel, readJob(c), x[BOUNDS + piece], x[BOUNDS + piece + 1])
+    const inst = instanceFor(x[FUSED] === 1)
+    // a helper without this instance never claims (the poster checks READY), so inst is defined
+    if (inst !== undefined) {
+      const lo = x[BOUNDS + piece]
+      const hi = x[BOUNDS + piece + 1]
+      const task = x[KIND] === 0 ? undefined : tasks.get(x[KIND])
+      if (task === undefined) runGroups(inst.kernel, readJob(c), lo, hi)
+      else task(new Float64Array(inst.memory.buffer), x.subarray(PARAMS, PARAMS + MAX_PARAMS), lo, hi, isHelper ? 1 : 0)
+    }
     if (isHelper) Atomics.add(x, HELPED, 1)
     Atomics.add(x, DONE, 1)
     Atomics.notify(x, DONE)
@@ -647,18 +679,52 @@ const readyHelper = (fusedKernel: boolean): Helper | undefined => {
   return (Atomics.load(helper.control.ints, READY) & (fusedKernel ? 2 : 1)) !== 0 ? helper : undefined
 }
 
+/** Set while this thread runs a shared job: updates inside a task's pieces stay on one thread. */
+let sharing = false
+
+/** The running helper that can serve jobs on `inst` (a resident instance), if any. */
+const helperFor = (inst: Instance): Helper | undefined =>
+  threads && !sharing && sharedBuffer(inst) !== undefined ? readyHelper(inst === residentFused) : undefined
+
+/**
+ * Posts the job already written into `h`'s control block (its slots, KIND, PIECES and BOUNDS), runs
+ * pieces of it here until none is left, and waits for the helper's.
+ */
+const postAndJoin = (h: Helper, inst: Instance): void => {
+  const x = h.control.ints
+  x[FUSED] = inst === residentFused ? 1 : 0
+  h.seq = (h.seq % (1 << 24)) + 1
+  Atomics.store(x, DONE, 0)
+  Atomics.store(x, CLAIM, h.seq * 32)
+  Atomics.store(x, SEQ, h.seq)
+  Atomics.notify(x, SEQ)
+  sharing = true
+  try {
+    claimPieces(h.control, h.seq, () => inst, false)
+  } finally {
+    sharing = false
+  }
+  let stalled = 0
+  for (let done = Atomics.load(x, DONE); done < x[PIECES]; done = Atomics.load(x, DONE)) {
+    if (Atomics.wait(x, DONE, done, 1000) === "timed-out" && Atomics.load(x, DONE) === done && ++stalled >= STALL_SECONDS) {
+      helper = "failed"
+      throw new Error(`WasmKernel: the helper thread finished no piece of a shared job for ${STALL_SECONDS} s; set GPNN_WASM_THREADS=0 to run on one thread`)
+    }
+  }
+}
+
 /**
  * Runs `job` (on `inst`, a resident instance) in CHUNKS pieces claimed by this thread and the helper
  * thread; returns false, having done nothing, when threads are off or no helper is running yet.
  * Each piece is a run of A groups (rows of C), so the two threads write disjoint parts of C.
  */
 const shareWithHelper = (inst: Instance, job: Job, mg: number): boolean => {
-  const isFused = inst === residentFused
-  const h = threads && sharedBuffer(inst) !== undefined ? readyHelper(isFused) : undefined
+  const h = helperFor(inst)
   if (h === undefined) return false
   const c = h.control
   const x = c.ints
-  x[FUSED] = isFused ? 1 : 0
+  x[KIND] = 0
+  x[PIECES] = CHUNKS
   x[J_A] = job.a; x[J_AS] = job.as; x[J_B] = job.b; x[J_BS] = job.bs; x[J_C] = job.c; x[J_LDC] = job.ldc
   x[J_NG] = job.ng; x[J_K0] = job.k0; x[J_KEND] = job.kEnd; x[J_KOFF] = job.kOff; x[J_LOWER] = job.lower ? 1 : 0
   c.alpha[ALPHA_SLOT] = job.alpha
@@ -674,19 +740,30 @@ const shareWithHelper = (inst: Instance, job: Job, mg: number): boolean => {
     if (sum >= (piece * total) / CHUNKS) x[BOUNDS + piece++] = g + 1
   }
   for (; piece <= CHUNKS; piece++) x[BOUNDS + piece] = mg
-  h.seq = (h.seq % (1 << 24)) + 1
-  Atomics.store(x, DONE, 0)
-  Atomics.store(x, CLAIM, h.seq * 32)
-  Atomics.store(x, SEQ, h.seq)
-  Atomics.notify(x, SEQ)
-  claimPieces(c, h.seq, () => inst.kernel, false)
-  let stalled = 0
-  for (let done = Atomics.load(x, DONE); done < CHUNKS; done = Atomics.load(x, DONE)) {
-    if (Atomics.wait(x, DONE, done, 1000) === "timed-out" && Atomics.load(x, DONE) === done && ++stalled >= STALL_SECONDS) {
-      helper = "failed"
-      throw new Error(`WasmKernel: the helper thread finished no piece of a shared update for ${STALL_SECONDS} s; set GPNN_WASM_THREADS=0 to run the kernel on one thread`)
-    }
-  }
+  postAndJoin(h, inst)
+  return true
+}
+
+/**
+ * Runs the registered task `name` on rows [0, rows) of `memory` (an `arena` view) in `pieces`
+ * pieces (at most CHUNKS; each a multiple of four rows but the last) claimed by this thread and the
+ * helper, with `params` (at most 24 int32s); returns false, having done nothing, when threads are
+ * off, no helper runs yet, or `memory` is not a shared arena. The task's pieces must be independent.
+ */
+export const shareRows = (name: string, memory: Float64Array, params: ReadonlyArray<number>, rows: number, pieces: number): boolean => {
+  const inst = [residentFused, residentPlain].find((r) => r !== undefined && memory.buffer === r.memory.buffer)
+  const id = taskId(name)
+  if (inst === undefined || !tasks.has(id) || params.length > MAX_PARAMS) return false
+  const h = helperFor(inst)
+  if (h === undefined) return false
+  const x = h.control.ints
+  const count = Math.max(1, Math.min(CHUNKS, pieces, rows >> 2))
+  x[KIND] = id
+  x[PIECES] = count
+  for (let i = 0; i < params.length; i++) x[PARAMS + i] = params[i]
+  for (let i = 0; i < count; i++) x[BOUNDS + i] = 4 * Math.floor((i * (rows >> 2)) / count)
+  x[BOUNDS + count] = rows
+  postAndJoin(h, inst)
   return true
 }
 
@@ -699,13 +776,16 @@ export const serveHelper = (data: { readonly control: SharedArrayBuffer; readonl
   const c = control(data.control)
   const onPlain = data.plain === undefined ? undefined : loadOnMemory(false, data.plain)
   const onFused = data.fused === undefined ? undefined : loadOnMemory(true, data.fused)
-  const kernelFor = (isFused: boolean): KernelFn | undefined => (isFused ? onFused : onPlain)?.kernel
+  // this thread's resident instances are the shared ones, so a task's updates run in place here too
+  residentPlain = onPlain
+  residentFused = onFused
+  const instanceFor = (isFused: boolean): Instance | undefined => (isFused ? onFused : onPlain)
   Atomics.store(c.ints, READY, (onPlain === undefined ? 0 : 1) | (onFused === undefined ? 0 : 2))
   let seen = 0
   for (;;) {
     Atomics.wait(c.ints, SEQ, seen)
     seen = Atomics.load(c.ints, SEQ)
-    claimPieces(c, seen, kernelFor, true)
+    claimPieces(c, seen, instanceFor, true)
   }
 }
 
