@@ -33,7 +33,24 @@
  * Routines that do many products on the same matrices (Cholesky's recursion, Blas's products)
  * skip the copies: they keep C and the packed operands in an `arena` of two further instances and
  * `updateNT` runs the kernel on them in place; that memory likewise grows to the largest
- * factorisation or product seen (about 1.5·n² doubles for a Cholesky factor of order n).
+ * factorisation or product seen (about 1.75·n² doubles for a Cholesky factor of order n).
+ *
+ * Threads. The arena memories are shared (`WebAssembly.Memory({ shared: true })`, modules that
+ * import them), and on the first in-place update of at least `THREAD_WORK` multiply-adds the main
+ * thread starts one helper thread (`KernelWorker.ts`, unref'd, so it never keeps the process
+ * alive) with its own instances on the same memories. From then on each such update is cut into
+ * `CHUNKS` pieces, runs of A groups of about equal work (rows of C, so the threads write disjoint
+ * tiles), posted through a small SharedArrayBuffer; both threads claim pieces one at a time with
+ * `Atomics.compareExchange` and the poster waits (`Atomics.wait`) for the helper's last piece.
+ * A helper that wakes late, or shares a core with other work, simply takes fewer pieces. Callers
+ * can also share a row-independent task of their own (`registerTask`, `shareRows`: Cholesky's
+ * panel solve). Each entry of C gets the same operations in the same order on either thread, so
+ * results are bitwise the same as on one thread. The helper is not started in worker threads (the
+ * trial executor's threads stay single-threaded, so --jobs 2 does not oversubscribe the cores), nor
+ * on one core, nor with `GPNN_WASM_THREADS=0` / `setThreads(false)`; then everything runs here.
+ * Gotcha: on a machine whose cores are busy with other processes the helper is often descheduled
+ * while holding a piece, and the poster waits for it: two threads then measure no faster than one
+ * (bench/linalg.ts prints both, with the load average).
  *
  * Citation: Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
  * 34(3), 2008 (blocking for the caches around a register-blocked micro-kernel).
@@ -554,14 +571,16 @@ export const updateNT = (
 export const THREAD_WORK = 1 << 18
 /**
  * Pieces (runs of A groups of about equal work) a shared update is cut into; the two threads claim
- * them one at a time, so a helper that wakes late or runs on a busy core just takes fewer.
+ * them one at a time, so a helper that wakes late or runs on a busy core just takes fewer. At most
+ * 15 (four bits of the claim word).
  */
 const CHUNKS = 8
 /** Consecutive one-second waits without a finished piece after which the helper is declared stuck. */
 const STALL_SECONDS = 60
 
 // The control block, a SharedArrayBuffer of Int32 slots: the job's sequence number; the claim word
-// (sequence·32 + next piece); pieces done; which kernels the helper runs (bit 0 plain, bit 1 fused,
+// (sequence·256 + pieces·16 + next piece: a claim is decided from this one word, so a thread that
+// read it just before the next job was written can never take a piece of that job); pieces done; which kernels the helper runs (bit 0 plain, bit 1 fused,
 // 0 while it starts); the job; the piece boundaries (CHUNKS + 1 A groups, or rows of a task);
 // pieces the helper has run in all; the job's kind (0 a kernel update, else a task's `taskId`); its
 // number of pieces; a task's parameters. Alpha is Float64 slot 16 (Int32 slots 32–33).
@@ -620,9 +639,9 @@ const claimPieces = (c: Control, seq: number, instanceFor: (fused: boolean) => I
   const x = c.ints
   for (;;) {
     const v = Atomics.load(x, CLAIM)
-    if (v >>> 5 !== seq || (v & 31) >= x[PIECES]) return
+    if (v >>> 8 !== seq || (v & 15) >= ((v >>> 4) & 15)) return
     if (Atomics.compareExchange(x, CLAIM, v, v + 1) !== v) continue
-    const piece = v & 31
+    const piece = v & 15
     const inst = instanceFor(x[FUSED] === 1)
     // a helper without this instance never claims (the poster checks READY), so inst is defined
     if (inst !== undefined) {
@@ -693,9 +712,9 @@ const helperFor = (inst: Instance): Helper | undefined =>
 const postAndJoin = (h: Helper, inst: Instance): void => {
   const x = h.control.ints
   x[FUSED] = inst === residentFused ? 1 : 0
-  h.seq = (h.seq % (1 << 24)) + 1
+  h.seq = (h.seq % (1 << 22)) + 1
   Atomics.store(x, DONE, 0)
-  Atomics.store(x, CLAIM, h.seq * 32)
+  Atomics.store(x, CLAIM, h.seq * 256 + x[PIECES] * 16)
   Atomics.store(x, SEQ, h.seq)
   Atomics.notify(x, SEQ)
   sharing = true
