@@ -564,11 +564,13 @@ export const updateNT = (
 
 /**
  * In-place updates of at least this many multiply-adds (halved in `lower` mode) are shared with
- * the helper thread (about 20 µs of kernel time; waking the helper costs a few µs, and a helper
- * that wakes late finds the pieces taken). Measured at n = 2000 (Cholesky, load 0.9–1.3, min of 7):
- * 2¹⁶–2¹⁸ within noise of each other at 24–27 GFLOP/s, 2²¹ 20–22, 2²² 22.
+ * the helper thread (about 0.1 ms of kernel time; waking the helper costs a few µs, and a helper
+ * that wakes late finds the pieces taken). Measured at n = 2000 (Cholesky, load 0.9–1.3, min of
+ * 7): 2¹⁶–2¹⁸ 24–27 GFLOP/s, 2²⁰ 22–24, 2²¹ 20–22; but from 2¹⁸ factorisations of n = 200–500
+ * (GP fits do many) ran 10–25 % slower on two threads than on one at load 1–1.7, and at 2²⁰ n = 200
+ * shares nothing.
  */
-export const THREAD_WORK = 1 << 18
+export const THREAD_WORK = 1 << 20
 /**
  * Pieces (runs of A groups of about equal work) a shared update is cut into; the two threads claim
  * them one at a time, so a helper that wakes late or runs on a busy core just takes fewer. At most
@@ -583,8 +585,8 @@ const STALL_SECONDS = 60
 // read it just before the next job was written can never take a piece of that job); pieces done; which kernels the helper runs (bit 0 plain, bit 1 fused,
 // 0 while it starts); the job; the piece boundaries (CHUNKS + 1 A groups, or rows of a task);
 // pieces the helper has run in all; the job's kind (0 a kernel update, else a task's `taskId`); its
-// number of pieces; a task's parameters. Alpha is Float64 slot 16 (Int32 slots 32–33).
-const SEQ = 0, CLAIM = 1, DONE = 2, READY = 3, FUSED = 4, HELPED = 25, KIND = 26, PIECES = 27
+// number of pieces; whether a piece threw on the helper; a task's parameters. Alpha is Float64 slot 16 (Int32 slots 32–33).
+const SEQ = 0, CLAIM = 1, DONE = 2, READY = 3, FUSED = 4, HELPED = 25, KIND = 26, PIECES = 27, FAILED = 28
 const J_A = 5, J_AS = 6, J_B = 7, J_BS = 8, J_C = 9, J_LDC = 10, J_NG = 11, J_K0 = 12, J_KEND = 13, J_KOFF = 14, J_LOWER = 15
 const BOUNDS = 16
 const ALPHA_SLOT = 16
@@ -643,17 +645,24 @@ const claimPieces = (c: Control, seq: number, instanceFor: (fused: boolean) => I
     if (Atomics.compareExchange(x, CLAIM, v, v + 1) !== v) continue
     const piece = v & 15
     const inst = instanceFor(x[FUSED] === 1)
-    // a helper without this instance never claims (the poster checks READY), so inst is defined
-    if (inst !== undefined) {
-      const lo = x[BOUNDS + piece]
-      const hi = x[BOUNDS + piece + 1]
-      const task = x[KIND] === 0 ? undefined : tasks.get(x[KIND])
-      if (task === undefined) runGroups(inst.kernel, readJob(c), lo, hi)
-      else task(new Float64Array(inst.memory.buffer), x.subarray(PARAMS, PARAMS + MAX_PARAMS), lo, hi, isHelper ? 1 : 0)
+    try {
+      // a helper without this instance never claims (the poster checks READY), so inst is defined
+      if (inst !== undefined) {
+        const lo = x[BOUNDS + piece]
+        const hi = x[BOUNDS + piece + 1]
+        const task = x[KIND] === 0 ? undefined : tasks.get(x[KIND])
+        if (task === undefined) runGroups(inst.kernel, readJob(c), lo, hi)
+        else task(new Float64Array(inst.memory.buffer), x.subarray(PARAMS, PARAMS + MAX_PARAMS), lo, hi, isHelper ? 1 : 0)
+      }
+    } catch (error) {
+      // the poster rethrows its own errors once the helper's pieces are done; the helper reports
+      if (!isHelper) throw error
+      Atomics.store(x, FAILED, 1)
+    } finally {
+      if (isHelper) Atomics.add(x, HELPED, 1)
+      Atomics.add(x, DONE, 1)
+      Atomics.notify(x, DONE)
     }
-    if (isHelper) Atomics.add(x, HELPED, 1)
-    Atomics.add(x, DONE, 1)
-    Atomics.notify(x, DONE)
   }
 }
 
@@ -722,13 +731,18 @@ const postAndJoin = (h: Helper, inst: Instance): void => {
     claimPieces(h.control, h.seq, () => inst, false)
   } finally {
     sharing = false
-  }
-  let stalled = 0
-  for (let done = Atomics.load(x, DONE); done < x[PIECES]; done = Atomics.load(x, DONE)) {
-    if (Atomics.wait(x, DONE, done, 1000) === "timed-out" && Atomics.load(x, DONE) === done && ++stalled >= STALL_SECONDS) {
-      helper = "failed"
-      throw new Error(`WasmKernel: the helper thread finished no piece of a shared job for ${STALL_SECONDS} s; set GPNN_WASM_THREADS=0 to run on one thread`)
+    // even when a piece threw here: the helper's pieces still write to the memory until done
+    let stalled = 0
+    for (let done = Atomics.load(x, DONE); done < x[PIECES]; done = Atomics.load(x, DONE)) {
+      if (Atomics.wait(x, DONE, done, 1000) === "timed-out" && Atomics.load(x, DONE) === done && ++stalled >= STALL_SECONDS) {
+        helper = "failed"
+        throw new Error(`WasmKernel: the helper thread finished no piece of a shared job for ${STALL_SECONDS} s; set GPNN_WASM_THREADS=0 to run on one thread`)
+      }
     }
+  }
+  if (Atomics.load(x, FAILED) !== 0) {
+    helper = "failed"
+    throw new Error("WasmKernel: a piece of a shared job threw on the helper thread, so the result is incomplete (a bug); the helper is now off, and GPNN_WASM_THREADS=0 runs everything on one thread")
   }
 }
 
