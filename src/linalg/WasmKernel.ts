@@ -710,9 +710,41 @@ const readyHelper = (fusedKernel: boolean): Helper | undefined => {
 /** Set while this thread runs a shared job: updates inside a task's pieces stay on one thread. */
 let sharing = false
 
+/**
+ * Backing off on a busy machine: a shared job after which the poster waited for the helper longer
+ * than it worked itself is a strike (the helper was descheduled holding a piece, so one thread
+ * would have been faster); after `STRIKES` in a row the next `paused` jobs run on one thread, and
+ * the pause doubles each time sharing fails again (from `PAUSE` up to `MAX_PAUSE` jobs), and
+ * returns to `PAUSE` after a job that went well. Timing only decides which thread computes what,
+ * never the result, which is bitwise the same either way.
+ */
+const STRIKES = 3, PAUSE = 64, MAX_PAUSE = 4096
+let strikes = 0
+let paused = 0
+let pause = PAUSE
+
 /** The running helper that can serve jobs on `inst` (a resident instance), if any. */
-const helperFor = (inst: Instance): Helper | undefined =>
-  threads && !sharing && sharedBuffer(inst) !== undefined ? readyHelper(inst === residentFused) : undefined
+const helperFor = (inst: Instance): Helper | undefined => {
+  if (!threads || sharing || sharedBuffer(inst) === undefined) return undefined
+  if (paused > 0) {
+    paused--
+    return undefined
+  }
+  return readyHelper(inst === residentFused)
+}
+
+/** Records how long the poster of a shared job worked and then waited (ms). */
+const judge = (worked: number, waited: number): void => {
+  if (waited <= worked) {
+    strikes = 0
+    pause = PAUSE
+    return
+  }
+  if (++strikes < STRIKES) return
+  strikes = 0
+  paused = pause
+  pause = Math.min(MAX_PAUSE, 2 * pause)
+}
 
 /**
  * Posts the job already written into `h`'s control block (its slots, KIND, PIECES and BOUNDS), runs
@@ -727,10 +759,13 @@ const postAndJoin = (h: Helper, inst: Instance): void => {
   Atomics.store(x, SEQ, h.seq)
   Atomics.notify(x, SEQ)
   sharing = true
+  const t0 = performance.now()
+  let t1 = t0
   try {
     claimPieces(h.control, h.seq, () => inst, false)
   } finally {
     sharing = false
+    t1 = performance.now()
     // even when a piece threw here: the helper's pieces still write to the memory until done
     let stalled = 0
     for (let done = Atomics.load(x, DONE); done < x[PIECES]; done = Atomics.load(x, DONE)) {
@@ -740,6 +775,7 @@ const postAndJoin = (h: Helper, inst: Instance): void => {
       }
     }
   }
+  judge(t1 - t0, performance.now() - t1)
   if (Atomics.load(x, FAILED) !== 0) {
     helper = "failed"
     throw new Error("WasmKernel: a piece of a shared job threw on the helper thread, so the result is incomplete (a bug); the helper is now off, and GPNN_WASM_THREADS=0 runs everything on one thread")
@@ -823,12 +859,16 @@ export const serveHelper = (data: { readonly control: SharedArrayBuffer; readonl
 }
 
 /**
- * Turns the sharing of large in-place updates with a helper thread on or off; returns the previous
- * setting. `GPNN_WASM_THREADS=0` sets the initial value to off. Results do not depend on it.
+ * Turns the sharing of large in-place updates with a helper thread on or off (and ends any
+ * back-off pause); returns the previous setting. `GPNN_WASM_THREADS=0` sets the initial value to
+ * off. Results do not depend on it.
  */
 export const setThreads = (on: boolean): boolean => {
   const previous = threads
   threads = on
+  strikes = 0
+  paused = 0
+  pause = PAUSE
   return previous
 }
 
