@@ -565,12 +565,13 @@ export const updateNT = (
 /**
  * In-place updates of at least this many multiply-adds (halved in `lower` mode) are shared with
  * the helper thread (about 0.1 ms of kernel time; waking the helper costs a few µs, and a helper
- * that wakes late finds the pieces taken). Measured at n = 2000 (Cholesky, load 0.9–1.3, min of
- * 7): 2¹⁶–2¹⁸ 24–27 GFLOP/s, 2²⁰ 22–24, 2²¹ 20–22; but from 2¹⁸ factorisations of n = 200–500
- * (GP fits do many) ran 10–25 % slower on two threads than on one at load 1–1.7, and at 2²⁰ n = 200
- * shares nothing.
+ * that wakes late finds the pieces taken); Cholesky shares panel solves of twice this. Measured
+ * (Cholesky, one thread vs two, min of 8 or 30, load 2.0–2.2, two runs each): 2²⁰ n = 300 and 500
+ * within ±10 %, n = 2000 24 GFLOP/s; 2²¹ n = 300 equal, n = 500 +10 %, n = 2000 27 and 31 GFLOP/s;
+ * 2²² n = 2000 23–25. With only the kernel updates shared (before the panel solves were), 2¹⁸ made
+ * n = 200–500 10–25 % slower than one thread.
  */
-export const THREAD_WORK = 1 << 20
+export const THREAD_WORK = 1 << 21
 /**
  * Pieces (runs of A groups of about equal work) a shared update is cut into; the two threads claim
  * them one at a time, so a helper that wakes late or runs on a busy core just takes fewer. At most
