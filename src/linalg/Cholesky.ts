@@ -31,10 +31,15 @@
  * Where one thread's time went (instrumented, load 0.7): SYRK updates 38 % (19 GFLOP/s), panel
  * GEMMs 41 % (17 GFLOP/s), scalar `BASE` leaves of the panel solves 9 %, diagonal blocks 0.2 %,
  * packing 5 %, copying A in and L out 6 %. The micro-kernel alone on one large in-place update
- * reaches 25–27 GFLOP/s (2000 × 2000 × 256, 1024² × 256, 256³) and 21 at 1000³: about 90 % of the
- * 128-bit SIMD peak (2 FMA pipes × 2 doubles), which is therefore also the single-thread ceiling of
- * the whole factorisation (scipy's OpenBLAS uses 256-bit FMAs; wasm has no wider SIMD). One thread
- * reaches 17–19 GFLOP/s; two reach 22–27 at load ≤ 1.3 (22.8 with the updates alone shared).
+ * reaches 25–27 GFLOP/s (2000 × 2000 × 256, 1024² × 256, 256³; 21 at 1000³, 16–21 with C's rows
+ * 2000 apart at load 2.6): that is the single-thread ceiling of the whole factorisation, set by
+ * 128-bit SIMD (two doubles per FMA; wasm has nothing wider, scipy's OpenBLAS uses 256/512-bit
+ * FMAs), and with the copies, packing and scalar leaves above one thread stays at 16–19 GFLOP/s:
+ * 20 needs both cores. (Parameter sweeps of `BASE` 8–48, `KC` 128–512, B block 128–512 KiB, C
+ * slab and column block sizes all measured within the ±15 % noise of this shared machine.)
+ * Two threads: 21.5 GFLOP/s in `make bench ARGS=linalg` at load 2.3 (one thread 17.3, same run),
+ * 24–31 in back-to-back comparisons at load 2.0–2.4 (min of 8); on a busy machine the helper is
+ * often descheduled, and `WasmKernel` backs off to one thread when it hurts.
  *
  * Citation: Golub & Van Loan, Matrix Computations (4th ed.), §4.2 (Alg. 4.2.1, 4.2.2) and
  * §3.1; LAPACK dpotrf / dpotrf2 / dpotri; F. G. Gustavson, "Recursion leads to automatic variable
@@ -228,9 +233,9 @@ const backwardRowsBlock = (
  *
  * When to use: any SPD system solved more than once, log-determinants, sampling N(0, A).
  * Gotchas: throws `NumericalError` reason "NotPositiveDefinite" naming the failing pivot; kernel
- * matrices often need `factorWithJitter` instead. Cost n³/3 flops: about 0.03 s at n = 1000 and
- * 0.15 s at n = 2000 on this project's 2-core machine (bench/linalg.ts; the result's fresh n²
- * array is a tenth of that).
+ * matrices often need `factorWithJitter` instead. Cost n³/3 flops: about 0.02 s at n = 1000 and
+ * 0.1–0.12 s at n = 2000 on this project's 2-core machine with both cores (0.15 s on one;
+ * bench/linalg.ts; copying A in and the result's fresh n² array out are about 0.01 s of that).
  * Shapes: A (n × n) → L (n × n).
  */
 export const factor = (A: Matrix.Matrix, what = "Cholesky.factor: the matrix"): Matrix.Matrix => {
