@@ -581,12 +581,13 @@ const CHUNKS = 8
 /** Consecutive one-second waits without a finished piece after which the helper is declared stuck. */
 const STALL_SECONDS = 60
 
-// The control block, a SharedArrayBuffer of Int32 slots: the job's sequence number; the claim word
-// (sequence·256 + pieces·16 + next piece: a claim is decided from this one word, so a thread that
-// read it just before the next job was written can never take a piece of that job); pieces done; which kernels the helper runs (bit 0 plain, bit 1 fused,
-// 0 while it starts); the job; the piece boundaries (CHUNKS + 1 A groups, or rows of a task);
-// pieces the helper has run in all; the job's kind (0 a kernel update, else a task's `taskId`); its
-// number of pieces; whether a piece threw on the helper; a task's parameters. Alpha is Float64 slot 16 (Int32 slots 32–33).
+// The control block, a SharedArrayBuffer of Int32 slots: the job's sequence number; the claim
+// word (sequence·256 + pieces·16 + next piece: a claim is decided from this one word, so a thread
+// that read it just before the next job was written can never take a piece of that job); pieces
+// done; which kernels the helper runs (bit 0 plain, bit 1 fused, 0 while it starts); the job; the
+// piece boundaries (CHUNKS + 1 A groups, or rows of a task); pieces the helper has run in all; the
+// job's kind (0 a kernel update, else a task's `taskId`); its number of pieces; whether a piece
+// threw on the helper; a task's parameters. Alpha is Float64 slot 16 (Int32 slots 32–33).
 const SEQ = 0, CLAIM = 1, DONE = 2, READY = 3, FUSED = 4, HELPED = 25, KIND = 26, PIECES = 27, FAILED = 28
 const J_A = 5, J_AS = 6, J_B = 7, J_BS = 8, J_C = 9, J_LDC = 10, J_NG = 11, J_K0 = 12, J_KEND = 13, J_KOFF = 14, J_LOWER = 15
 const BOUNDS = 16
