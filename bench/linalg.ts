@@ -9,14 +9,19 @@
  *
  * Method: one untimed warm-up, then the minimum wall time (`performance.now()`) over `repeats`
  * runs (default 5 at n ≤ 1000, 3 above), as the peer's min over repeats. GFLOP/s = flops / min.
+ * gpnn runs its large kernel updates on two threads (`WasmKernel`'s helper, started before timing)
+ * unless `GPNN_WASM_THREADS=0`; the factorisation is also timed on one thread, right after, for
+ * contrast. The 1-minute load average is printed beside the figures: on this shared 2-core machine
+ * the two-thread figures only mean something at a load well below 1.
  */
 import { spawnSync } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { CholeskyDecomposition, Matrix as MlMatrix } from "ml-matrix"
 import * as Random from "../src/core/Random.ts"
 import * as Cholesky from "../src/linalg/Cholesky.ts"
 import * as Matrix from "../src/linalg/Matrix.ts"
+import * as WasmKernel from "../src/linalg/WasmKernel.ts"
 import * as Kernel from "../src/models/kernels/Kernel.ts"
 
 const PYTHON = "/usr/bin/python3"
@@ -32,6 +37,9 @@ export interface Row {
   readonly n: number
   readonly factorMs: number
   readonly factorGflops: number
+  /** The factorisation with the helper thread switched off, timed right after. */
+  readonly factorOneThreadMs: number
+  readonly factorOneThreadGflops: number
   readonly inverseMs: number
   readonly inverseGflops: number
   /** scipy cho_factor, ms, and whether it was measured now or recorded. */
@@ -42,6 +50,10 @@ export interface Row {
 }
 
 export interface Figures {
+  /** Whether the kernel's helper thread ran (two threads) during the main figures. */
+  readonly twoThreads: boolean
+  /** 1-minute load average before and after the runs. */
+  readonly load: readonly [number, number]
   readonly rows: ReadonlyArray<Row>
   readonly mlMatrix: { readonly n: number; readonly ms: number; readonly gflops: number }
 }
@@ -87,8 +99,18 @@ const peer = (sizes: ReadonlyArray<number>): Map<number, number> => {
 
 const fmt = (v: number | undefined, digits = 2): string => (v === undefined ? "—" : v.toFixed(digits))
 
-export const run = (options: Options = {}): Figures => {
+const loadAverage = (): number => {
+  try {
+    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0])
+  } catch {
+    return Number.NaN
+  }
+}
+
+export const run = async (options: Options = {}): Promise<Figures> => {
   const sizes = options.sizes ?? [500, 1000, 2000]
+  const twoThreads = await WasmKernel.startHelper()
+  const loadBefore = loadAverage()
   const measured = (options.peer ?? true) && sklearnInstalled() ? peer(sizes) : new Map<number, number>()
   const rows = sizes.map((n): Row => {
     const A = kernelMatrix(n)
@@ -98,11 +120,16 @@ export const run = (options: Options = {}): Figures => {
       L = Cholesky.factor(A)
     })
     const inverseMs = minTime(Math.min(repeats, 3), () => Cholesky.inverse(L))
+    const threads = WasmKernel.setThreads(false)
+    const factorOneThreadMs = minTime(repeats, () => Cholesky.factor(A))
+    WasmKernel.setThreads(threads)
     const scipyMs = measured.get(n) ?? (RECORDED_SCIPY[n] === undefined ? undefined : RECORDED_SCIPY[n] * 1e3)
     return {
       n,
       factorMs,
       factorGflops: n ** 3 / 3 / factorMs / 1e6,
+      factorOneThreadMs,
+      factorOneThreadGflops: n ** 3 / 3 / factorOneThreadMs / 1e6,
       inverseMs,
       inverseGflops: (2 * n ** 3) / 3 / inverseMs / 1e6,
       scipyMs,
@@ -113,18 +140,18 @@ export const run = (options: Options = {}): Figures => {
   const nMl = 500
   const Aml = new MlMatrix(Matrix.toRows(kernelMatrix(nMl)))
   const mlMs = minTime(3, () => new CholeskyDecomposition(Aml))
-  const figures: Figures = { rows, mlMatrix: { n: nMl, ms: mlMs, gflops: nMl ** 3 / 3 / mlMs / 1e6 } }
+  const figures: Figures = { twoThreads, load: [loadBefore, loadAverage()], rows, mlMatrix: { n: nMl, ms: mlMs, gflops: nMl ** 3 / 3 / mlMs / 1e6 } }
 
-  console.log("Cholesky of a GP kernel matrix (float64, 1 thread; GFLOP/s = n³/3 / min time)")
-  console.log("      n   factor ms  GFLOP/s   inverse ms  GFLOP/s   scipy ms  scipy GFLOP/s  gpnn/scipy time")
+  console.log(`Cholesky of a GP kernel matrix (float64, ${twoThreads ? "2 threads" : "1 thread"}; GFLOP/s = n³/3 / min time; load average ${figures.load[0]} → ${figures.load[1]})`)
+  console.log("      n   factor ms  GFLOP/s  1-thread GFLOP/s   inverse ms  GFLOP/s   scipy ms  scipy GFLOP/s  gpnn/scipy time")
   for (const r of rows) {
     const scipyG = r.scipyMs === undefined ? undefined : r.n ** 3 / 3 / r.scipyMs / 1e6
     console.log(
-      `  ${String(r.n).padStart(5)}  ${fmt(r.factorMs, 1).padStart(10)}  ${fmt(r.factorGflops).padStart(7)}  ${fmt(r.inverseMs, 1).padStart(11)}  ${fmt(r.inverseGflops).padStart(7)}  ${fmt(r.scipyMs, 2).padStart(9)}  ${fmt(scipyG, 1).padStart(13)}  ${r.scipyMs === undefined ? "—" : (r.factorMs / r.scipyMs).toFixed(1) + "×"}${r.scipySource === "recorded" ? " (scipy recorded)" : ""}`
+      `  ${String(r.n).padStart(5)}  ${fmt(r.factorMs, 1).padStart(10)}  ${fmt(r.factorGflops).padStart(7)}  ${fmt(r.factorOneThreadGflops).padStart(16)}  ${fmt(r.inverseMs, 1).padStart(11)}  ${fmt(r.inverseGflops).padStart(7)}  ${fmt(r.scipyMs, 2).padStart(9)}  ${fmt(scipyG, 1).padStart(13)}  ${r.scipyMs === undefined ? "—" : (r.factorMs / r.scipyMs).toFixed(1) + "×"}${r.scipySource === "recorded" ? " (scipy recorded)" : ""}`
     )
   }
   console.log(`  ml-matrix CholeskyDecomposition n = ${nMl}: ${fmt(mlMs, 1)} ms, ${fmt(figures.mlMatrix.gflops)} GFLOP/s (gpnn ${fmt((rows.find((r) => r.n === nMl)?.factorGflops ?? Number.NaN) / figures.mlMatrix.gflops, 1)}× faster)`)
   return figures
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) run()
+if (import.meta.url === `file://${process.argv[1]}`) await run()

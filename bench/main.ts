@@ -36,7 +36,7 @@ for (const name of wanted.length > 0 ? wanted : modules) {
     benchmark: name,
     finishedAt: new Date().toISOString(),
     node: process.versions.node,
-    wasm: { enabled: WasmKernel.isEnabled(), fused: WasmKernel.isFused() },
+    wasm: { enabled: WasmKernel.isEnabled(), fused: WasmKernel.isFused(), helperThread: WasmKernel.helperRunning() },
     figures
   }
   fs.mkdirSync(outDir, { recursive: true })

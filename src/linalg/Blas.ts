@@ -15,7 +15,8 @@
  * of the same 4×4 kernel in `WasmKernel` (5–7× faster, with fused multiply-adds where relaxed SIMD
  * is available), and keeps this scalar kernel, exported as `updateNTJs`, as the reference and the
  * fallback (small calls, no SIMD, `GPNN_WASM=0`). `gemm`, `gemmNT` and `syrk` pack their operands
- * straight into wasm memory (`WasmKernel.arena`) and multiply there.
+ * straight into wasm memory (`WasmKernel.arena`) and multiply there; such in-place products of at
+ * least `WasmKernel.THREAD_WORK` multiply-adds run on two threads (bitwise the same result).
  *
  * Citation: Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
  * 34(3), 2008 (packing and register blocking).

@@ -20,6 +20,27 @@
  * inverse (LAPACK potri: L⁻ᵀ by a blocked solve that skips known zeros, then L⁻ᵀ·L⁻¹ as a
  * triangular SYRK, n³/3 + n³/3 flops) reuses the same kernel.
  *
+ * Two threads. The factorisation works in `WasmKernel.arena` memory, which is shared with the
+ * kernel's helper thread: the SYRK and GEMM updates are split between the two threads by
+ * `Blas.updateNT` itself, and each panel solve L21 = A21·L11⁻ᵀ (independent across rows) is split
+ * by rows (`WasmKernel.shareRows`, pieces of `forwardPanelPiece`). The panel solve packs each
+ * finished `BASE`-wide leaf of L21 once into the SYRK's packed operand, and its GEMMs read x1 from
+ * there. Results are bitwise the same with one thread or two.
+ *
+ * Measured at n = 2000 (bench/linalg.ts, min over repeats; this 2-core Zen 4 EPYC, Node 22).
+ * Where one thread's time went (instrumented, load 0.7): SYRK updates 38 % (19 GFLOP/s), panel
+ * GEMMs 41 % (17 GFLOP/s), scalar `BASE` leaves of the panel solves 9 %, diagonal blocks 0.2 %,
+ * packing 5 %, copying A in and L out 6 %. The micro-kernel alone on one large in-place update
+ * reaches 25–27 GFLOP/s (2000 × 2000 × 256, 1024² × 256, 256³; 21 at 1000³, 16–21 with C's rows
+ * 2000 apart at load 2.6): that is the single-thread ceiling of the whole factorisation, set by
+ * 128-bit SIMD (two doubles per FMA; wasm has nothing wider, scipy's OpenBLAS uses 256/512-bit
+ * FMAs), and with the copies, packing and scalar leaves above one thread stays at 16–19 GFLOP/s:
+ * 20 needs both cores. (Parameter sweeps of `BASE` 8–48, `KC` 128–512, B block 128–512 KiB, C
+ * slab and column block sizes all measured within the ±15 % noise of this shared machine.)
+ * Two threads: 21.5 GFLOP/s in `make bench ARGS=linalg` at load 2.3 (one thread 17.3, same run),
+ * 24–31 in back-to-back comparisons at load 2.0–2.4 (min of 8); on a busy machine the helper is
+ * often descheduled, and `WasmKernel` backs off to one thread when it hurts.
+ *
  * Citation: Golub & Van Loan, Matrix Computations (4th ed.), §4.2 (Alg. 4.2.1, 4.2.2) and
  * §3.1; LAPACK dpotrf / dpotrf2 / dpotri; F. G. Gustavson, "Recursion leads to automatic variable
  * blocking for dense linear-algebra algorithms", IBM J. Res. Dev. 41(6), 1997.
@@ -212,9 +233,9 @@ const backwardRowsBlock = (
  *
  * When to use: any SPD system solved more than once, log-determinants, sampling N(0, A).
  * Gotchas: throws `NumericalError` reason "NotPositiveDefinite" naming the failing pivot; kernel
- * matrices often need `factorWithJitter` instead. Cost n³/3 flops: about 0.03 s at n = 1000 and
- * 0.15 s at n = 2000 on this project's 2-core machine (bench/linalg.ts; the result's fresh n²
- * array is a tenth of that).
+ * matrices often need `factorWithJitter` instead. Cost n³/3 flops: about 0.02 s at n = 1000 and
+ * 0.1–0.12 s at n = 2000 on this project's 2-core machine with both cores (0.15 s on one;
+ * bench/linalg.ts; copying A in and the result's fresh n² array out are about 0.01 s of that).
  * Shapes: A (n × n) → L (n × n).
  */
 export const factor = (A: Matrix.Matrix, what = "Cholesky.factor: the matrix"): Matrix.Matrix => {
@@ -242,6 +263,8 @@ const padded = (n: number): number => (n + 3) & ~3
 interface Workspace {
   readonly a: Float64Array
   readonly b: Float64Array
+  /** A second `b`, for the helper thread's pieces of a shared panel solve. */
+  readonly b2: Float64Array
 }
 
 /**
@@ -259,11 +282,15 @@ const storage = (rows: number, ld: number, n: number, maxRowsA: number): { reado
   const aLength = padded(maxRowsA) * depth
   const bLength = padded(depth) * depth
   const end = rows * ld
-  const total = end + aLength + bLength
+  const total = end + aLength + 2 * bLength
   const memory = WasmKernel.arena(total) ?? new Float64Array(total)
   return {
     matrix: memory.subarray(0, end),
-    ws: { a: memory.subarray(end, end + aLength), b: memory.subarray(end + aLength, total) }
+    ws: {
+      a: memory.subarray(end, end + aLength),
+      b: memory.subarray(end + aLength, end + aLength + bLength),
+      b2: memory.subarray(end + aLength + bLength, total)
+    }
   }
 }
 
@@ -297,11 +324,35 @@ const factorRecursive = (a: Float64Array, ld: number, n: number, k0: number, kb:
   const n2 = kb - n1
   const k1 = k0 + n1
   factorRecursive(a, ld, n, k0, n1, what, ws)
-  forwardRowsRecursive(a, ld, k1, n2, k0, a, ld, k0, k0, n1, ws)
-  const P = Blas.pack(a, ld, k1, n2, k0, n1, scratch(ws, "a", n2, n1))
+  // the solve packs each finished leaf of L21 into P, so its GEMMs and this SYRK read P unpacked again
+  const P = scratch(ws, "a", n2, n1)
+  const shared = n2 * n1 * n1 >= 2 * WasmKernel.THREAD_WORK && WasmKernel.shareRows(
+    FORWARD_PANEL, a, [ld, k1, k0, n1, P.data.byteOffset / 8, n1, ws.b.byteOffset / 8, ws.b2.byteOffset / 8, ws.b.length], n2, PANEL_PIECES
+  )
+  if (!shared) forwardRowsRecursive(a, ld, k1, n2, k0, a, ld, k0, k0, n1, ws, P, 0)
   Blas.updateNT(a, ld, k1 * ld + k1, P, P, 0, n1, -1, true)
   factorRecursive(a, ld, n, k1, n2, what, ws)
 }
+
+/** Pieces (row blocks) a panel solve is cut into when shared with the kernel's helper thread. */
+const PANEL_PIECES = 4
+const FORWARD_PANEL = "Cholesky.forwardPanel"
+
+/**
+ * One piece of a shared panel solve: rows [lo, hi) of the panel L21 = A21·L11⁻ᵀ are independent of
+ * the others, so each thread solves its rows with the same recursion (its own scratch for L21's
+ * packed blocks) and packs them into its rows of P. Parameters (double indices into the resident
+ * memory `heap`): ld, the panel's first row and column, its width, P's offset and depth, the two
+ * threads' scratch offsets and their length.
+ */
+const forwardPanelPiece: WasmKernel.Task = (heap, p, lo, hi, thread) => {
+  const ld = p[0], row0 = p[1], col0 = p[2], nb = p[3], pOff = p[4], depth = p[5], bLength = p[8]
+  const bOff = thread === 0 ? p[6] : p[7]
+  const b = heap.subarray(bOff, bOff + bLength)
+  const out: Blas.Packed = { data: heap.subarray(pOff + lo * depth, pOff + (((hi + 3) >> 2) << 2) * depth), rows: hi - lo, depth }
+  forwardRowsRecursive(heap, ld, row0 + lo, hi - lo, col0, heap, ld, col0, col0, nb, { a: b.subarray(0, 0), b, b2: b.subarray(0, 0) }, out, 0)
+}
+WasmKernel.registerTask(FORWARD_PANEL, forwardPanelPiece)
 
 export interface FactorWithJitterOptions {
   /** First relative jitter tried after the plain factorisation fails. Default 1e-10. */
@@ -375,22 +426,35 @@ const checkRhs = (L: Matrix.Matrix, rows: number, fn: string): void => {
  * L the (nb × nb) lower-triangular block of `l` at row lr, column lc (leading dimension ldl), by
  * recursion on L's columns: x1 from L11, then y2 −= x1·L21ᵀ on the micro-kernel, then x2 from
  * L22. All but the m·nb·`BASE`/2 multiply-adds of the `BASE`-wide leaves run in `Blas.updateNT`.
+ *
+ * `out` (the factorisation's panel): each leaf's solution, once final, is also packed into
+ * columns `outK + (its column − col0)` of `out` (m rows), and the GEMMs read x1 from there, so x
+ * is packed once in all instead of once per level (and the caller's SYRK reuses `out`); L21 is
+ * then packed at the same k offset of a workspace operand of `out`'s depth. Without `out`, x1 is
+ * packed into the workspace at each level.
  */
 const forwardRowsRecursive = (
   y: Float64Array, ldy: number, row0: number, m: number, col0: number,
-  l: Float64Array, ldl: number, lr: number, lc: number, nb: number, ws: Workspace
+  l: Float64Array, ldl: number, lr: number, lc: number, nb: number, ws: Workspace,
+  out?: Blas.Packed, outK = 0
 ): void => {
   if (nb <= BASE || m < 4) {
     forwardRowsBlock(y, ldy, row0, m, col0, l, ldl, lr * ldl + lc, nb)
+    if (out !== undefined) Blas.pack(y, ldy, row0, m, col0, nb, out, outK)
     return
   }
   const n1 = split(nb)
   const n2 = nb - n1
-  forwardRowsRecursive(y, ldy, row0, m, col0, l, ldl, lr, lc, n1, ws)
-  const X1 = Blas.pack(y, ldy, row0, m, col0, n1, scratch(ws, "a", m, n1))
-  const L21 = Blas.pack(l, ldl, lr + n1, n2, lc, n1, scratch(ws, "b", n2, n1))
-  Blas.updateNT(y, ldy, row0 * ldy + col0 + n1, X1, L21, 0, n1, -1)
-  forwardRowsRecursive(y, ldy, row0, m, col0 + n1, l, ldl, lr + n1, lc + n1, n2, ws)
+  forwardRowsRecursive(y, ldy, row0, m, col0, l, ldl, lr, lc, n1, ws, out, outK)
+  if (out === undefined) {
+    const X1 = Blas.pack(y, ldy, row0, m, col0, n1, scratch(ws, "a", m, n1))
+    const L21 = Blas.pack(l, ldl, lr + n1, n2, lc, n1, scratch(ws, "b", n2, n1))
+    Blas.updateNT(y, ldy, row0 * ldy + col0 + n1, X1, L21, 0, n1, -1)
+  } else {
+    const L21 = Blas.pack(l, ldl, lr + n1, n2, lc, n1, scratch(ws, "b", n2, out.depth), outK)
+    Blas.updateNT(y, ldy, row0 * ldy + col0 + n1, out, L21, outK, n1, -1)
+  }
+  forwardRowsRecursive(y, ldy, row0, m, col0 + n1, l, ldl, lr + n1, lc + n1, n2, ws, out, outK + n1)
 }
 
 /**

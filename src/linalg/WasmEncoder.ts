@@ -138,9 +138,15 @@ export interface Func {
 /**
  * A module with one exported memory ("memory", `initialPages` × 64 KiB, growable) and the given
  * exported functions (each its own type). With `importMemory` the memory is instead imported as
- * "env"."memory" (at least `initialPages`), so the functions work on another instance's memory.
+ * "env"."memory" (at least `initialPages`), so the functions work on another instance's memory;
+ * `{ sharedMaximumPages }` imports a shared memory of that maximum (threads proposal, limits flag
+ * 0x03), the kind several threads' instances can run on together.
  */
-export const module = (funcs: ReadonlyArray<Func>, initialPages = 1, importMemory = false): Uint8Array<ArrayBuffer> => {
+export const module = (
+  funcs: ReadonlyArray<Func>,
+  initialPages = 1,
+  importMemory: boolean | { readonly sharedMaximumPages: number } = false
+): Uint8Array<ArrayBuffer> => {
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))])
   const bodies = funcs.map((f) => {
     // run-length groups of equal consecutive local types
@@ -157,11 +163,14 @@ export const module = (funcs: ReadonlyArray<Func>, initialPages = 1, importMemor
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
-    ...(importMemory ? section(2, vec([[...utf8("env"), ...utf8("memory"), 0x02, 0x00, ...u32(initialPages)]])) : []),
+    ...(importMemory === false ? [] : section(2, vec([[
+      ...utf8("env"), ...utf8("memory"), 0x02,
+      ...(importMemory === true ? [0x00, ...u32(initialPages)] : [0x03, ...u32(initialPages), ...u32(importMemory.sharedMaximumPages)])
+    ]]))),
     ...section(3, vec(funcs.map((_, i) => u32(i)))),
-    ...(importMemory ? [] : section(5, vec([[0x00, ...u32(initialPages)]]))),
+    ...(importMemory === false ? section(5, vec([[0x00, ...u32(initialPages)]])) : []),
     ...section(7, vec([
-      ...(importMemory ? [] : [[...utf8("memory"), 0x02, ...u32(0)]]),
+      ...(importMemory === false ? [[...utf8("memory"), 0x02, ...u32(0)]] : []),
       ...funcs.map((f, i) => [...utf8(f.name), 0x00, ...u32(i)])
     ])),
     ...section(10, vec(bodies))
