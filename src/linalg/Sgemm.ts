@@ -34,6 +34,7 @@
  * never grows after `make`); the kernel trusts its offsets (wasm traps on out-of-bounds reads).
  */
 import { i32, module, op, v128, type ValType } from "./WasmEncoder.ts"
+import * as WasmEncoder from "./WasmEncoder.ts"
 
 /** Rows per register tile (the tile is MR × 8: 2·MR accumulators, 2 B vectors, one splat). */
 export const MR = 4
@@ -165,24 +166,12 @@ type KernelFn = (
   mt: number, nt: number, k: number, flags: number, bias: number
 ) => void
 
-/** The slice of the WebAssembly JS API used here (the project's TS lib has no DOM/wasm types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer
-  grow(pages: number): number
-}
-interface WasmApi {
-  validate(bytes: Uint8Array<ArrayBuffer>): boolean
-  Module: new (bytes: Uint8Array<ArrayBuffer>) => object
-  Instance: new (module: object) => { readonly exports: Record<string, unknown> }
-}
-
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
 
 const compile = (fused: boolean): object | undefined => {
   try {
-    if (wasmApi === undefined) return undefined
+    if (WasmEncoder.api === undefined) return undefined
     const bytes = moduleBytes(fused)
-    return wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : undefined
+    return WasmEncoder.api.validate(bytes) ? new WasmEncoder.api.Module(bytes) : undefined
   } catch {
     return undefined
   }
@@ -224,9 +213,9 @@ export interface Workspace {
  */
 export const make = (bytes: number, fused = env("GPNN_WASM_FMA") !== "0"): Workspace | undefined => {
   const kind = kernelKind(fused)
-  if (wasmApi === undefined || kind === undefined) return undefined
-  const instance = new wasmApi.Instance(kind === "fused" ? fusedModule! : plainModule!)
-  const memory = instance.exports.memory as WasmMemory
+  if (WasmEncoder.api === undefined || kind === undefined) return undefined
+  const instance = new WasmEncoder.api.Instance(kind === "fused" ? fusedModule! : plainModule!)
+  const memory = instance.exports.memory as WasmEncoder.WasmMemory
   try {
     const have = memory.buffer.byteLength
     if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536))

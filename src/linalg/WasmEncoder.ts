@@ -177,3 +177,22 @@ export const module = (
   ]
   return new Uint8Array(bytes)
 }
+
+// ---- the JS API ------------------------------------------------------------------------------
+
+/** A WebAssembly.Memory as the kernels use it (the project's TS lib has no DOM/wasm types). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer
+  grow(pages: number): number
+}
+
+/** The slice of the WebAssembly JS API the kernels use. */
+export interface WasmApi {
+  validate(bytes: Uint8Array<ArrayBuffer>): boolean
+  Module: new (bytes: Uint8Array<ArrayBuffer>) => object
+  Instance: new (module: object, imports?: object) => { readonly exports: Record<string, unknown> }
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory
+}
+
+/** The host's WebAssembly object, or undefined where there is none. */
+export const api: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly

@@ -20,6 +20,7 @@
  * fdlibm e_exp.c (Sun Microsystems, 1993).
  */
 import { i32, module, op, v128, type ValType } from "./WasmEncoder.ts"
+import * as WasmEncoder from "./WasmEncoder.ts"
 
 /** Runs shorter than this use `Math.exp` (the copies and the call cost more than they save). */
 export const MIN_LENGTH = 32
@@ -102,13 +103,6 @@ const body = (): Array<number> => {
 /** The module's bytes (exports "memory" and "exp"). */
 export const moduleBytes = (): Uint8Array<ArrayBuffer> => module([{ name: "exp", params, results: [], locals, body: body() }])
 
-/** The slice of the WebAssembly JS API used here (the project's TS lib has no DOM/wasm types). */
-interface WasmApi {
-  validate(bytes: Uint8Array<ArrayBuffer>): boolean
-  Module: new (bytes: Uint8Array<ArrayBuffer>) => object
-  Instance: new (module: object) => { readonly exports: Record<string, unknown> }
-}
-
 interface Instance {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number }
   readonly exp: (begin: number, end: number) => void
@@ -117,7 +111,7 @@ interface Instance {
 
 const load = (): Instance | undefined => {
   try {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+    const wasm = WasmEncoder.api
     if (wasm === undefined) return undefined
     const bytes = moduleBytes()
     if (!wasm.validate(bytes)) return undefined

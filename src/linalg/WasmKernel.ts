@@ -59,6 +59,7 @@ import { availableParallelism } from "node:os"
 import { isMainThread, Worker } from "node:worker_threads"
 import type { Packed } from "./Blas.ts"
 import { f64, i32, module, op, v128, type ValType } from "./WasmEncoder.ts"
+import * as WasmEncoder from "./WasmEncoder.ts"
 
 /**
  * Calls with m·n·kc below this many multiply-adds (halved in `lower` mode) stay in JS. Measured
@@ -207,32 +208,20 @@ type KernelFn = (
   lower: number, alpha: number
 ) => void
 
-/** The slice of the WebAssembly JS API used here (the project's TS lib has no DOM/wasm types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer
-  grow(pages: number): number
-}
-interface WasmApi {
-  validate(bytes: Uint8Array<ArrayBuffer>): boolean
-  Module: new (bytes: Uint8Array<ArrayBuffer>) => object
-  Instance: new (module: object, imports?: object) => { readonly exports: Record<string, unknown> }
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory
-}
-
 interface Instance {
-  readonly memory: WasmMemory
+  readonly memory: WasmEncoder.WasmMemory
   readonly kernel: KernelFn
   heap: Float64Array
 }
 
 const load = (fused: boolean): Instance | undefined => {
   try {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+    const wasm = WasmEncoder.api
     if (wasm === undefined) return undefined
     const bytes = moduleBytes(fused)
     if (!wasm.validate(bytes)) return undefined
     const instance = new wasm.Instance(new wasm.Module(bytes))
-    const memory = instance.exports.memory as WasmMemory
+    const memory = instance.exports.memory as WasmEncoder.WasmMemory
     return { memory, kernel: instance.exports.kernel as KernelFn, heap: new Float64Array(memory.buffer) }
   } catch {
     return undefined
@@ -244,9 +233,9 @@ const load = (fused: boolean): Instance | undefined => {
  * another thread's instance can run on the same memory. Undefined where shared memory or the
  * module does not validate.
  */
-const loadOnMemory = (fused: boolean, memory: WasmMemory): Instance | undefined => {
+const loadOnMemory = (fused: boolean, memory: WasmEncoder.WasmMemory): Instance | undefined => {
   try {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+    const wasm = WasmEncoder.api
     if (wasm === undefined) return undefined
     const bytes = moduleBytes(fused, true)
     if (!wasm.validate(bytes)) return undefined
@@ -258,9 +247,9 @@ const loadOnMemory = (fused: boolean, memory: WasmMemory): Instance | undefined 
 }
 
 /** A shared, growable wasm memory of one page (up to `MAX_BYTES`), or undefined where unsupported. */
-const sharedMemory = (): WasmMemory | undefined => {
+const sharedMemory = (): WasmEncoder.WasmMemory | undefined => {
   try {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+    const wasm = WasmEncoder.api
     return wasm === undefined ? undefined : new wasm.Memory({ initial: 1, maximum: MAX_BYTES / 65536, shared: true })
   } catch {
     return undefined
@@ -843,7 +832,7 @@ export const shareRows = (name: string, memory: Float64Array, params: ReadonlyAr
  * kernels on the shared resident memories, reports which it runs, then claims pieces of every job
  * posted. Never returns; the thread is unref'd, so it ends with the process.
  */
-export const serveHelper = (data: { readonly control: SharedArrayBuffer; readonly plain?: WasmMemory; readonly fused?: WasmMemory }): void => {
+export const serveHelper = (data: { readonly control: SharedArrayBuffer; readonly plain?: WasmEncoder.WasmMemory; readonly fused?: WasmEncoder.WasmMemory }): void => {
   const c = control(data.control)
   const onPlain = data.plain === undefined ? undefined : loadOnMemory(false, data.plain)
   const onFused = data.fused === undefined ? undefined : loadOnMemory(true, data.fused)

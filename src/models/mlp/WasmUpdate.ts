@@ -14,6 +14,7 @@
  * memory ("env"."memory"), so it runs on the arrays in place.
  */
 import { f32, i32, module, op, v128, type ValType } from "../../linalg/WasmEncoder.ts"
+import * as WasmEncoder from "../../linalg/WasmEncoder.ts"
 
 // parameters
 const P = 0, G = 1, M1 = 2, M2 = 3, WP = 4, ROWS = 5, NP = 6, LD = 7, PS = 8
@@ -95,17 +96,12 @@ export type UpdateFn = (
   coef: number, decay: number, r: number, mu: number, beta1: number, beta2: number, k1: number, k2: number, shrink: number, mode: number
 ) => void
 
-interface WasmApi {
-  Module: new (bytes: Uint8Array<ArrayBuffer>) => object
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> }
-}
-
 let compiled: object | undefined
 
 /** The update function bound to `memory` (a WebAssembly.Memory); undefined where it does not compile. */
 export const bind = (memory: object): UpdateFn | undefined => {
   try {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+    const wasm = WasmEncoder.api
     if (wasm === undefined) return undefined
     compiled ??= new wasm.Module(moduleBytes())
     return new wasm.Instance(compiled, { env: { memory } }).exports.update as UpdateFn
