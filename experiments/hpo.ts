@@ -272,7 +272,7 @@ export default Experiment.define({
     samplers: ["random", "tpe", "gp-ei"],
     budget: 16,
     batch: 2,
-    repeats: 1,
+    repeats: 3,
     outerFolds: 3,
     searchedFolds: 3,
     inner: "kfold",

@@ -699,7 +699,7 @@ export default Experiment.define({
     nClassification: 160,
     classNoise: 0.3,
     folds: 4,
-    repeats: 6,
+    repeats: 12,
     testShare: 0.25,
     degrees: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     gpKernels: ["rbf", "matern12", "matern32", "matern52", "periodic", "rq", "rbf+periodic", "rbf*periodic", "matern12+periodic", "matern52*periodic", "rq+periodic", "rbf+matern12", "rbf*rq"],
