@@ -17,28 +17,36 @@ const packages = ["effect", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm",
 /** The code's own checkout (not the working directory the CLI was started in). */
 const root = fileURLToPath(new URL("../..", import.meta.url))
 
-const git = (args: ReadonlyArray<string>): string | undefined => {
+const git = (args: ReadonlyArray<string>, cwd: string = root): string | undefined => {
   try {
-    return execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 28 }).trim()
+    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 28 }).trim()
   } catch {
     return undefined
   }
 }
 
-/** The code version: commit, whether tracked files differ from it, and a hash of that difference. */
+/**
+ * The code version: commit, whether tracked files differ from it, and a hash of that difference.
+ * What runs write (reports/, results/) is output, not code: a committed report that an earlier run
+ * regenerated in the tree does not make the next run's code "uncommitted", nor refuse its resume.
+ */
 export interface Git {
   readonly commit: string
   readonly dirty: boolean
-  /** sha256 (16 hex) of `git diff HEAD`: two dirty trees with the same changes have the same hash. */
+  /** sha256 (16 hex) of `git diff HEAD` outside the outputs: two dirty trees with the same changes have the same hash. */
   readonly diffHash?: string | undefined
 }
 
-export const readGit = (): Git => {
-  const status = git(["status", "--porcelain", "--untracked-files=no"])
+/** Pathspecs of the code: the whole tree but the outputs runs write. */
+const CODE = ["--", ":(top)", ":(top,exclude)reports", ":(top,exclude)results"]
+
+/** The code version of the checkout at `dir` (default: this one). */
+export const readGit = (dir: string = root): Git => {
+  const status = git(["status", "--porcelain", "--untracked-files=no", ...CODE], dir)
   const dirty = status !== undefined && status.length > 0
-  const diff = dirty ? git(["diff", "HEAD"]) : undefined
+  const diff = dirty ? git(["diff", "HEAD", ...CODE], dir) : undefined
   return {
-    commit: git(["rev-parse", "HEAD"]) ?? "unknown",
+    commit: git(["rev-parse", "HEAD"], dir) ?? "unknown",
     dirty,
     ...(diff === undefined ? {} : { diffHash: createHash("sha256").update(diff).digest("hex").slice(0, 16) })
   }
