@@ -4,8 +4,8 @@
  * truncated-normal densities, masses and draws (TPE's Parzen kernels).
  *
  * Conventions: Φ(z) = ½·erfc(−z/√2) with erfc from models/ntk/Activation.ts (~1e-16 relative);
- * erfcx(x) = e^{x²}·erfc(x), by that erfc for x < 1.5 and by the continued fraction of erfc
- * (CPython's, 50 convergents, renormalised every step so it cannot overflow) for x ≥ 1.5, which is
+ * erfcx(x) = e^{x²}·erfc(x), by that erfc for x < 1.5 and by its continued fraction
+ * (`Activation.erfcxContinuedFraction`: CPython's, renormalised so it cannot overflow) for x ≥ 1.5, which is
  * accurate to ~1e-16 relative up to x = ∞ where it tends to 1/(x√π). log Φ(z) for z < −1 is
  * log(erfcx(−z/√2)/2) − z²/2: finite for every finite z. Φ⁻¹ is Acklam's rational approximation
  * (1.15e-9 relative) refined by one Halley step on Φ, so ~1e-15.
@@ -31,30 +31,7 @@ export const cdf = (z: number): number => 0.5 * Activation.erfc(-z / Math.SQRT2)
 export const erfcx = (x: number): number => {
   if (x < 1.5) return Math.exp(x * x) * Activation.erfc(x)
   if (x > 1e8) return 1 / (x * SQRT_PI)
-  // erfc(x) = x·e^{−x²}/√π · p/q (A&S 7.1.14, the even form CPython uses)
-  const x2 = x * x
-  let a = 0
-  let da = 0.5
-  let p = 1
-  let pLast = 0
-  let q = da + x2
-  let qLast = 1
-  for (let i = 0; i < 50; i++) {
-    a += da
-    da += 2
-    const b = da + x2
-    const tp = p
-    p = b * p - a * pLast
-    pLast = tp
-    const tq = q
-    q = b * q - a * qLast
-    qLast = tq
-    p /= q
-    pLast /= q
-    qLast /= q
-    q = 1
-  }
-  return (p / q) * (x / SQRT_PI)
+  return Activation.erfcxContinuedFraction(x)
 }
 
 /** log Φ(z), finite for every finite z (no underflow in the lower tail). */

@@ -47,9 +47,12 @@ const erfSeries = (x: number): number => {
   return (acc * x * Math.exp(-x2)) / SQRT_PI
 }
 
-// erfc(x), x ≥ 1.5, by the continued fraction evaluated forward with 50 convergents.
-const erfcContinuedFraction = (x: number): number => {
-  if (x >= CONTFRAC_CUTOFF) return 0
+/**
+ * erfcx(x) = e^{x²}·erfc(x) for x ≥ 1.5 by CPython's continued fraction of erfc (A&S 7.1.14, the
+ * even form), evaluated forward with 50 convergents and renormalised every step so that p and q
+ * cannot overflow for any x (search/Normal.ts uses it up to x = 1e8).
+ */
+export const erfcxContinuedFraction = (x: number): number => {
   const x2 = x * x
   let a = 0
   let da = 0.5
@@ -67,9 +70,16 @@ const erfcContinuedFraction = (x: number): number => {
     const tq = q
     q = b * q - a * qLast
     qLast = tq
+    p /= q
+    pLast /= q
+    qLast /= q
+    q = 1
   }
-  return ((p / q) * x * Math.exp(-x2)) / SQRT_PI
+  return (p / q) * (x / SQRT_PI)
 }
+
+// erfc(x), x ≥ 1.5: the continued fraction times e^{−x²}.
+const erfcContinuedFraction = (x: number): number => (x >= CONTFRAC_CUTOFF ? 0 : erfcxContinuedFraction(x) * Math.exp(-x * x))
 
 /** The error function; CPython 3.2–3.11 `math.erf` algorithm (Modules/mathmodule.c), ~1e-16 relative. */
 export const erf = (x: number): number => {
