@@ -97,3 +97,14 @@ export const fit = (train: Dataset.Dataset): Encoder => {
   }
   return { numeric, columns, apply }
 }
+
+/**
+ * The encoder fitted on the rows `train` of `data` (levels from those rows only), with the
+ * encoded training part and any other part of `data` encoded alike: what every fit on a split
+ * does before standardising.
+ */
+export const fitPart = (data: Dataset.Dataset, train: ArrayLike<number>): { readonly train: Dataset.Dataset; readonly part: (index: ArrayLike<number>) => Encoded } => {
+  const trainRaw = Dataset.subset(data, train)
+  const encoder = fit(trainRaw)
+  return { train: encoder.apply(trainRaw).data, part: (index) => encoder.apply(Dataset.subset(data, index)) }
+}

@@ -84,10 +84,8 @@ const fitScore = Effect.fnUntraced(function*(
   rng: Random.Generator,
   onEpoch?: (record: EpochRecord) => boolean
 ) {
-  const trainRaw = Dataset.subset(data, fit)
-  const encoder = Encode.fit(trainRaw)
-  const train = encoder.apply(trainRaw).data
-  const test = encoder.apply(Dataset.subset(data, score)).data
+  const { train, part } = Encode.fitPart(data, fit)
+  const test = part(score).data
   const scaler = Standardise.fit(train)
   const model = yield* Models.make(entry)
   const started = yield* Clock.currentTimeMillis

@@ -142,10 +142,7 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
   const { data, folds } = yield* taskData(trial.runSeed, trial.task, trial.split)
   const fold = folds[trial.fold]
   // Categorical features are one-hot encoded with the levels of the training part only.
-  const trainRaw = Dataset.subset(data, fold.train)
-  const encoder = Encode.fit(trainRaw)
-  const part = (index: Int32Array) => encoder.apply(Dataset.subset(data, index))
-  const train = encoder.apply(trainRaw).data
+  const { train, part } = Encode.fitPart(data, fold.train)
   const heldOut = part(fold.test)
   const test = heldOut.data
   // K-fold has no validation part: the held-out fold then gives the loss curve's "validation"
