@@ -168,7 +168,7 @@ const report = (params: Params, run: RunRecord) =>
       last === undefined ? "" :
         `Training RMSE at the widest net is ${Format.number(last.trainRmse, 4)} against ${Format.number(last.rmse, 4)} held out; the noise sd of the task is ${params.noise}, the floor any model's RMSE should approach.`,
       RunFacts.trialStatus(manifest, rows),
-      `It ran with ${manifest.sessions.map((s) => s.jobs).join("/")} worker(s); the MLPs trained on ${engines(mlpRows, manifest.sessions[0]?.backend)}.` +
+      `It ran with ${manifest.sessions.map((s) => s.jobs).join("/")} worker(s); the MLPs trained on ${RunFacts.mlpEngines(mlpRows, manifest)}.` +
         (peer === undefined ? " The Python peer has not been run for this run (`make peer NAME=width-sweep`)." :
           ` The PyTorch peer, 1 thread, spent ${Format.duration(peer.mlpSeconds * 1000)} fitting the same MLPs (${Format.duration(peer.wallSeconds * 1000)} wall); gpnn spent ${Format.duration(sumFit(mlpRows) * 1000)} of fit time over its workers: ${Format.significant(sumFit(mlpRows) / peer.mlpSeconds, 3)}× the peer's.`)
     ].filter((f) => f !== "")
@@ -321,12 +321,6 @@ const peerSection = (summaries: ReadonlyArray<Summary.ModelSummary>, peer: PeerF
     ])
 
 const sumFit = (rows: RunRecord["rows"]): number => rows.reduce((t, r) => t + r.fitSeconds, 0)
-
-/** What the MLP rows say trained them (info.backend: "gpnn-wasm (fused)", or a tfjs backend's name in runs before the engine). */
-const engines = (rows: RunRecord["rows"], sessionBackend: string | undefined): string => {
-  const names = [...new Set(rows.map((r) => String(r.info.backend ?? sessionBackend)))].sort()
-  return names.map((n) => (n.startsWith("gpnn-wasm") ? `gpnn's float32 wasm engine (${n.includes("fused") ? "fused multiply-add" : "plain SIMD"})` : `the tfjs ${n} backend`)).join(" and ")
-}
 
 export default Experiment.define({
   name: "width-sweep",

@@ -32,6 +32,16 @@ export const trialStatus = (manifest: Manifest, rows: ReadonlyArray<TrialRow>): 
   return `${status}${stored} The run took ${Format.duration(wallSeconds(manifest) * 1000)} of wall time.`
 }
 
+/**
+ * What trained a run's MLP rows, in words: each row's `info.backend` ("gpnn-wasm (fused)" for
+ * gpnn's float32 engine, else the tfjs backend's name; rows stored before the engine fall back on
+ * the session's tfjs backend), e.g. "gpnn's float32 wasm engine (fused multiply-add)".
+ */
+export const mlpEngines = (rows: ReadonlyArray<TrialRow>, manifest: Manifest): string =>
+  [...new Set(rows.map((r) => String(r.info.backend ?? manifest.sessions[0]?.backend)))].sort()
+    .map((n) => (n.startsWith("gpnn-wasm") ? `gpnn's float32 wasm engine (${n.includes("fused") ? "fused multiply-add" : "plain SIMD"})` : `the tfjs ${n} backend`))
+    .join(" and ")
+
 export const section = (manifest: Manifest): Document.Section =>
   Document.section("Environment and seeds", [
     Document.keyValue([
