@@ -22,6 +22,7 @@ import * as Random from "../src/core/Random.ts"
 import * as Cholesky from "../src/linalg/Cholesky.ts"
 import * as Matrix from "../src/linalg/Matrix.ts"
 import * as WasmKernel from "../src/linalg/WasmKernel.ts"
+import * as WorkShare from "../src/linalg/WorkShare.ts"
 import * as Kernel from "../src/models/kernels/Kernel.ts"
 
 const PYTHON = "/usr/bin/python3"
@@ -109,7 +110,7 @@ const loadAverage = (): number => {
 
 export const run = async (options: Options = {}): Promise<Figures> => {
   const sizes = options.sizes ?? [500, 1000, 2000]
-  const twoThreads = await WasmKernel.startHelper()
+  const twoThreads = await WorkShare.startHelper()
   const loadBefore = loadAverage()
   const measured = (options.peer ?? true) && sklearnInstalled() ? peer(sizes) : new Map<number, number>()
   const rows = sizes.map((n): Row => {
@@ -120,9 +121,9 @@ export const run = async (options: Options = {}): Promise<Figures> => {
       L = Cholesky.factor(A)
     })
     const inverseMs = minTime(Math.min(repeats, 3), () => Cholesky.inverse(L))
-    const threads = WasmKernel.setThreads(false)
+    const threads = WorkShare.setThreads(false)
     const factorOneThreadMs = minTime(repeats, () => Cholesky.factor(A))
-    WasmKernel.setThreads(threads)
+    WorkShare.setThreads(threads)
     const scipyMs = measured.get(n) ?? (RECORDED_SCIPY[n] === undefined ? undefined : RECORDED_SCIPY[n] * 1e3)
     return {
       n,

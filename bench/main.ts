@@ -10,6 +10,7 @@
 import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
 import * as WasmKernel from "../src/linalg/WasmKernel.ts"
+import * as WorkShare from "../src/linalg/WorkShare.ts"
 
 const dir = fileURLToPath(new URL(".", import.meta.url))
 const outDir = fileURLToPath(new URL("./out/", import.meta.url))
@@ -36,7 +37,7 @@ for (const name of wanted.length > 0 ? wanted : modules) {
     benchmark: name,
     finishedAt: new Date().toISOString(),
     node: process.versions.node,
-    wasm: { enabled: WasmKernel.isEnabled(), fused: WasmKernel.isFused(), helperThread: WasmKernel.helperRunning() },
+    wasm: { enabled: WasmKernel.isEnabled(), fused: WasmKernel.isFused(), helperThread: WorkShare.helperRunning() },
     figures
   }
   fs.mkdirSync(outDir, { recursive: true })

@@ -12,6 +12,11 @@
  * w = 128, 512, 2048, with Adam (what the sweep trains with) and with SGD+momentum (what the peer
  * times, whose figure is printed beside it).
  *
+ * Threads: the issue's targets compare one thread with PyTorch's one thread, so the engine's rows
+ * run with `WorkShare` sharing off. Beside them, the engine on two threads (its helper thread
+ * takes half of each large product and optimiser sweep, as when a trial runs alone) against
+ * PyTorch on two threads (`--threads 2`), and the speed-up two threads give each.
+ *
  * Method (as the peer's): untimed warm-up (≥ 0.5 s and ≥ 5 steps), then timed steps until
  * `seconds` have passed (≥ 5 steps), cycling through a pool of 8 pre-generated batches already on
  * the device. samples/s = batch · steps / elapsed, wall-clock `performance.now()`; beside it the
@@ -27,6 +32,7 @@ import { fileURLToPath } from "node:url"
 import { loadavg } from "node:os"
 import * as Random from "../src/core/Random.ts"
 import * as Sgemm from "../src/linalg/Sgemm.ts"
+import * as WorkShare from "../src/linalg/WorkShare.ts"
 import * as Arch from "../src/models/Arch.ts"
 import * as Backend from "../src/models/mlp/Backend.ts"
 import * as Loss from "../src/models/mlp/Loss.ts"
@@ -72,21 +78,27 @@ export interface Figures {
   readonly classification: {
     readonly sizes: ReadonlyArray<number>
     readonly batch: number
-    /** The wasm engine (undefined without wasm SIMD). */
+    /** The wasm engine on one thread (undefined without wasm SIMD). */
     readonly engine?: Throughput | undefined
+    /** The wasm engine on two threads (undefined without SIMD or a helper thread). */
+    readonly engineTwoThreads?: Throughput | undefined
     readonly gpnn: Throughput
     readonly layers: Throughput
     /** PyTorch (1 thread); undefined when torch is not installed. */
     readonly peer?: PeerFigure | undefined
+    /** PyTorch on 2 threads. */
+    readonly peerTwoThreads?: PeerFigure | undefined
   }
   readonly widthSweep: ReadonlyArray<{
     readonly width: number
     readonly batch: number
     readonly engineAdam?: Throughput | undefined
     readonly engineMomentum?: Throughput | undefined
+    readonly engineMomentumTwoThreads?: Throughput | undefined
     readonly adam: Throughput
     readonly momentum: Throughput
     readonly peerMomentum?: PeerFigure | undefined
+    readonly peerMomentumTwoThreads?: PeerFigure | undefined
   }>
   /**
    * The wasm engine's throughput (tfjs's where it is missing) as multiples of the peer's (higher is
@@ -96,6 +108,12 @@ export interface Figures {
   readonly ratios: {
     readonly classification?: Ratio | undefined
     readonly widthSweepMomentum: ReadonlyArray<{ readonly width: number; readonly ratio?: Ratio | undefined }>
+    /** The engine on two threads against PyTorch on two, and the engine's speed-up from a second thread. */
+    readonly twoThreads: {
+      readonly classification?: Ratio | undefined
+      readonly widthSweepMomentum: ReadonlyArray<{ readonly width: number; readonly ratio?: Ratio | undefined }>
+      readonly speedup: ReadonlyArray<{ readonly net: string; readonly throughput?: number | undefined; readonly bestStep?: number | undefined }>
+    }
   }
 }
 
@@ -109,6 +127,10 @@ export interface Ratio {
   readonly throughput: number
   readonly bestStep: number
 }
+
+/** Two threads' throughput and fastest step as multiples of one thread's. */
+const speedup = (one: Throughput | undefined, two: Throughput | undefined): { throughput?: number; bestStep?: number } =>
+  one === undefined || two === undefined ? {} : { throughput: two.samplesPerSec / one.samplesPerSec, bestStep: one.bestStepMs / two.bestStepMs }
 
 const ratioOf = (t: Throughput, p: PeerFigure | undefined): Ratio | undefined =>
   p === undefined ? undefined : { throughput: t.samplesPerSec / p.samplesPerSec, bestStep: p.bestStepMs / t.bestStepMs }
@@ -151,7 +173,18 @@ const time = (step: (k: number) => void, batch: number, seconds: number): Throug
 }
 
 /** The wasm engine's training step on a pool of batches; undefined where wasm SIMD is missing. */
-const engine = (arch: Arch.Arch, batch: number, loss: Loss.Kind, settings: Optimizer.Settings, seconds: number): Throughput | undefined => {
+/** The wasm engine's training throughput; `threads` 2 shares with the helper thread (if it runs). */
+const engine = (arch: Arch.Arch, batch: number, loss: Loss.Kind, settings: Optimizer.Settings, seconds: number, threads: 1 | 2 = 1): Throughput | undefined => {
+  if (threads === 2 && !WorkShare.helperRunning()) return undefined
+  const previous = WorkShare.setThreads(threads === 2)
+  try {
+    return engineOn(arch, batch, loss, settings, seconds)
+  } finally {
+    WorkShare.setThreads(previous)
+  }
+}
+
+const engineOn = (arch: Arch.Arch, batch: number, loss: Loss.Kind, settings: Optimizer.Settings, seconds: number): Throughput | undefined => {
   const rng = Random.make(Random.derive(0, `bench/${Arch.layerSizes(arch).join("-")}`))
   const net = WasmNetwork.make(Arch.initialize(arch, "torch", rng), arch.activation, batch)
   if (net === undefined) return undefined
@@ -260,8 +293,8 @@ const torchInstalled = (): boolean =>
 
 
 /** Figures per (task, d_in, width) from one run of the peer script. */
-const peer = (args: ReadonlyArray<string>, seconds: number): Map<string, PeerFigure> => {
-  const out = spawnSync(PYTHON, [PEER, ...args, "--seconds", String(seconds), "--threads", "1"], { encoding: "utf8", maxBuffer: 1 << 24 })
+const peer = (args: ReadonlyArray<string>, seconds: number, threads: 1 | 2 = 1): Map<string, PeerFigure> => {
+  const out = spawnSync(PYTHON, [PEER, ...args, "--seconds", String(seconds), "--threads", String(threads)], { encoding: "utf8", maxBuffer: 1 << 24 })
   const figures = new Map<string, PeerFigure>()
   if (out.status !== 0) throw new Error(`mlp_throughput.py failed (${out.status}): ${out.stderr.slice(-500)}`)
   for (const line of out.stdout.split("\n")) {
@@ -280,25 +313,27 @@ export const run = async (options: Options = {}): Promise<Figures> => {
   const loadAverage = loadavg()[0]
   const backend = await Effect.runPromise(Backend.select("auto"))
   const withPeer = (options.peer ?? true) && torchInstalled()
+  await WorkShare.startHelper()
 
   const formulations = [formulation(128, 784, 512), formulation(64, 2048, 2048)]
   const sizes = [784, 512, 512, 10]
   const classifier: Arch.Arch = { inputDim: 784, width: 512, depth: 2, outputDim: 10, activation: "relu", wStd: 1, bStd: 0 }
   const momentum: Optimizer.Settings = { name: "momentum", learningRate: 0.01, momentum: 0.9 }
+  const classifierPeer = ["--tasks", "classification", "--input-dims", "784", "--widths", "512", "--depth", "2", "--batch", "128"]
   const classification = {
     sizes,
     batch: 128,
     engine: engine(classifier, 128, "ce", momentum, seconds),
+    engineTwoThreads: engine(classifier, 128, "ce", momentum, seconds, 2),
     gpnn: gpnn(classifier, 128, "ce", momentum, seconds),
     layers: await layersBaseline(sizes, 128, seconds),
-    peer: withPeer
-      ? peer(["--tasks", "classification", "--input-dims", "784", "--widths", "512", "--depth", "2", "--batch", "128"], seconds).get("classification/784/512")
-      : undefined
+    peer: withPeer ? peer(classifierPeer, seconds).get("classification/784/512") : undefined,
+    peerTwoThreads: withPeer ? peer(classifierPeer, seconds, 2).get("classification/784/512") : undefined
   }
 
-  const peerSweep = withPeer
-    ? peer(["--tasks", "regression", "--input-dims", "1", "--widths", widths.join(","), "--depth", "2", "--batch", "64"], seconds)
-    : new Map<string, PeerFigure>()
+  const sweepPeer = ["--tasks", "regression", "--input-dims", "1", "--widths", widths.join(","), "--depth", "2", "--batch", "64"]
+  const peerSweep = withPeer ? peer(sweepPeer, seconds) : new Map<string, PeerFigure>()
+  const peerSweepTwo = withPeer ? peer(sweepPeer, seconds, 2) : new Map<string, PeerFigure>()
   const widthSweep = widths.map((width) => {
     const arch: Arch.Arch = { inputDim: 1, width, depth: 2, outputDim: 1, activation: "relu", wStd: 1.5, bStd: 1 }
     const adam: Optimizer.Settings = { name: "adam", learningRate: 1e-3, momentum: 0 }
@@ -307,9 +342,11 @@ export const run = async (options: Options = {}): Promise<Figures> => {
       batch: 64,
       engineAdam: engine(arch, 64, "mse", adam, seconds),
       engineMomentum: engine(arch, 64, "mse", momentum, seconds),
+      engineMomentumTwoThreads: engine(arch, 64, "mse", momentum, seconds, 2),
       adam: gpnn(arch, 64, "mse", adam, seconds),
       momentum: gpnn(arch, 64, "mse", momentum, seconds),
-      peerMomentum: peerSweep.get(`regression/1/${width}`)
+      peerMomentum: peerSweep.get(`regression/1/${width}`),
+      peerMomentumTwoThreads: peerSweepTwo.get(`regression/1/${width}`)
     }
   })
   const figures: Figures = {
@@ -321,7 +358,15 @@ export const run = async (options: Options = {}): Promise<Figures> => {
     widthSweep,
     ratios: {
       classification: ratioOf(classification.engine ?? classification.gpnn, classification.peer),
-      widthSweepMomentum: widthSweep.map((r) => ({ width: r.width, ratio: ratioOf(r.engineMomentum ?? r.momentum, r.peerMomentum) }))
+      widthSweepMomentum: widthSweep.map((r) => ({ width: r.width, ratio: ratioOf(r.engineMomentum ?? r.momentum, r.peerMomentum) })),
+      twoThreads: {
+        classification: classification.engineTwoThreads && ratioOf(classification.engineTwoThreads, classification.peerTwoThreads),
+        widthSweepMomentum: widthSweep.map((r) => ({ width: r.width, ratio: r.engineMomentumTwoThreads && ratioOf(r.engineMomentumTwoThreads, r.peerMomentumTwoThreads) })),
+        speedup: [
+          { net: sizes.join("-"), ...speedup(classification.engine, classification.engineTwoThreads) },
+          ...widthSweep.map((r) => ({ net: `1-${r.width}-${r.width}-1`, ...speedup(r.engineMomentum, r.engineMomentumTwoThreads) }))
+        ]
+      }
     }
   }
   console.log(print(figures))
@@ -355,11 +400,13 @@ export const print = (figures: Figures): string => {
     ``,
     `${c.sizes.join("-")} ReLU, batch ${c.batch}, SGD+momentum, softmax CE                       /peer`,
     `  gpnn wasm engine               ${throughput(c.engine)}   ${ratio(c.engine, c.peer)}`,
+    `  gpnn wasm engine, 2 threads    ${throughput(c.engineTwoThreads)}   ${ratio(c.engineTwoThreads, c.peerTwoThreads)} (/ PyTorch 2 threads)`,
     `  gpnn tfjs (hand-written)       ${throughput(c.gpnn)}   ${ratio(c.gpnn, c.peer)}`,
     `  tf.layers trainOnBatch         ${fmt(c.layers.samplesPerSec).padStart(8)} (${fmt(c.layers.stepMs, 2)} ms/step)`,
     c.peer === undefined
       ? `  peer: not installed (apt-get install python3-torch)`
       : `  PyTorch 1 thread (peer)        ${fmt(c.peer.samplesPerSec).padStart(8)} (best step ${fmt(c.peer.bestStepMs, 2)} ms)`,
+    c.peerTwoThreads === undefined ? `` : `  PyTorch 2 threads (peer)       ${fmt(c.peerTwoThreads.samplesPerSec).padStart(8)} (best step ${fmt(c.peerTwoThreads.bestStepMs, 2)} ms)`,
     ``,
     `width sweep net 1→w→w→1 ReLU, batch 64, MSE: samples/s (per cpu-second)`,
     `  width   engine adam            engine momentum        tfjs adam              tfjs momentum          peer (momentum)  engine/peer (best step)          tfjs/peer (best step)`
@@ -370,6 +417,22 @@ export const print = (figures: Figures): string => {
       `  ${String(r.width).padStart(5)}   ${cell(r.engineAdam)} ${cell(r.engineMomentum)} ${cell(r.adam)} ${cell(r.momentum)} ${fmt(r.peerMomentum?.samplesPerSec).padStart(15)}  ${ratio(r.engineMomentum, r.peerMomentum).padEnd(31)}  ${ratio(r.momentum, r.peerMomentum)}`
     )
   }
+  lines.push(
+    ``,
+    `two threads (the engine's helper thread; PyTorch --threads 2), SGD+momentum: samples/s, and /peer on two threads`,
+    `  net                 engine 2 threads       speed-up from 1 thread (best step)   PyTorch 2 threads   engine/peer (best step)`
+  )
+  const speedups = figures.ratios.twoThreads.speedup
+  const rows = [
+    { net: speedups[0]?.net ?? "", engine: c.engineTwoThreads, peer: c.peerTwoThreads },
+    ...figures.widthSweep.map((r) => ({ net: `1-${r.width}-${r.width}-1`, engine: r.engineMomentumTwoThreads, peer: r.peerMomentumTwoThreads }))
+  ]
+  rows.forEach((r, i) => {
+    const up = speedups[i]
+    lines.push(
+      `  ${r.net.padEnd(18)}  ${cell(r.engine)} ${`${fmt(up?.throughput, 2)}× (${fmt(up?.bestStep, 2)}×)`.padEnd(36)} ${fmt(r.peer?.samplesPerSec).padStart(17)}   ${ratio(r.engine, r.peer)}`
+    )
+  })
   return lines.join("\n")
 }
 

@@ -4,10 +4,11 @@ import * as Blas from "../src/linalg/Blas.ts"
 import * as Cholesky from "../src/linalg/Cholesky.ts"
 import * as Matrix from "../src/linalg/Matrix.ts"
 import * as WasmKernel from "../src/linalg/WasmKernel.ts"
+import * as WorkShare from "../src/linalg/WorkShare.ts"
 
-const initial = WasmKernel.setThreads(true)
+const initial = WorkShare.setThreads(true)
 afterAll(() => {
-  WasmKernel.setThreads(initial)
+  WorkShare.setThreads(initial)
 })
 
 const randomMatrix = (rng: Random.Generator, rows: number, cols: number): Matrix.Matrix =>
@@ -15,14 +16,14 @@ const randomMatrix = (rng: Random.Generator, rows: number, cols: number): Matrix
 
 /** The same products and factors on one thread and on two; the helper must have run some pieces. */
 const oneAndTwoThreads = <T>(f: () => T): { readonly one: T; readonly two: ReadonlyArray<T> } => {
-  WasmKernel.setThreads(false)
+  WorkShare.setThreads(false)
   const one = f()
-  WasmKernel.setThreads(true)
-  const before = WasmKernel.helperPieces()
+  WorkShare.setThreads(true)
+  const before = WorkShare.helperPieces()
   const two: Array<T> = []
   // the helper claims pieces only when it is scheduled: repeat (bounded) until it has taken some
-  for (let r = 0; r < 40 && (r < 2 || WasmKernel.helperPieces() === before); r++) two.push(f())
-  expect(WasmKernel.helperPieces()).toBeGreaterThan(before)
+  for (let r = 0; r < 40 && (r < 2 || WorkShare.helperPieces() === before); r++) two.push(f())
+  expect(WorkShare.helperPieces()).toBeGreaterThan(before)
   return { one, two }
 }
 
@@ -35,7 +36,7 @@ const sameBits = (a: Float64Array, b: Float64Array, what: string): void => {
 
 describe.skipIf(!WasmKernel.available())("in-place updates shared with the helper thread", () => {
   it("starts a helper on a multi-core machine", async () => {
-    expect(await WasmKernel.startHelper()).toBe(true)
+    expect(await WorkShare.startHelper()).toBe(true)
   })
 
   it("Cholesky factor and row solves: bitwise the same as on one thread", () => {

@@ -29,12 +29,21 @@
  * at about 1.5× the speed of B read row by row from a wide row-major matrix (a new page every
  * other k step), which is why the MLP keeps a panel-packed copy of each weight matrix.
  *
+ * Threads: a workspace's memory is shared where the runtime allows, and products of at least
+ * `THREAD_WORK` multiply-adds are cut into pieces (panels of C's columns when C is wider than tall,
+ * so each thread streams only its part of B; else row tiles) that this thread and its `WorkShare`
+ * helper claim, when this thread may share (the main thread, or a trial running alone). Measured
+ * with `bench/mlp.ts` (two threads against one, best step): 784-512-512-10 at batch 128 1.7×,
+ * 1-512-512-1 at batch 64 1.7×, 1-2048-2048-1 1.3–2.0×, 1-128-128-1 1.15× (its products are
+ * near the threshold).
+ *
  * When to use: `make(bytes)` once per workspace (an instance with its own zeroed memory of at
  * least `bytes`), then `gemm` as often as needed. Gotchas: views of `heap` stay valid (the memory
  * never grows after `make`); the kernel trusts its offsets (wasm traps on out-of-bounds reads).
  */
 import { i32, module, op, v128, type ValType } from "./WasmEncoder.ts"
 import * as WasmEncoder from "./WasmEncoder.ts"
+import * as WorkShare from "./WorkShare.ts"
 
 /** Rows per register tile (the tile is MR × 8: 2·MR accumulators, 2 B vectors, one splat). */
 export const MR = 4
@@ -154,10 +163,11 @@ const kernelBody = (fused: boolean): Array<number> => {
 
 /**
  * The module's bytes (exports "memory" and "kernel"); `fused`: one f32x4.relaxed_madd per
- * multiply-add, else f32x4.mul and f32x4.add.
+ * multiply-add, else f32x4.mul and f32x4.add. `sharedMemory`: the module imports a shared memory
+ * ("env"."memory", up to `WasmEncoder.SHARED_MAXIMUM_PAGES`) instead of defining its own.
  */
-export const moduleBytes = (fused: boolean): Uint8Array<ArrayBuffer> =>
-  module([{ name: "kernel", params, results: [], locals, body: kernelBody(fused) }])
+export const moduleBytes = (fused: boolean, sharedMemory = false): Uint8Array<ArrayBuffer> =>
+  module([{ name: "kernel", params, results: [], locals, body: kernelBody(fused) }], 1, sharedMemory ? { sharedMaximumPages: WasmEncoder.SHARED_MAXIMUM_PAGES } : false)
 
 // ---- modules and instances -------------------------------------------------------------------
 
@@ -166,11 +176,10 @@ type KernelFn = (
   mt: number, nt: number, k: number, flags: number, bias: number
 ) => void
 
-
-const compile = (fused: boolean): object | undefined => {
+const compile = (fused: boolean, sharedMemory: boolean): object | undefined => {
   try {
     if (WasmEncoder.api === undefined) return undefined
-    const bytes = moduleBytes(fused)
+    const bytes = moduleBytes(fused, sharedMemory)
     return WasmEncoder.api.validate(bytes) ? new WasmEncoder.api.Module(bytes) : undefined
   } catch {
     return undefined
@@ -180,8 +189,10 @@ const compile = (fused: boolean): object | undefined => {
 const env = (name: string): string | undefined =>
   (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name]
 
-const plainModule = compile(false)
-const fusedModule = plainModule === undefined ? undefined : compile(true)
+const plainModule = compile(false, false)
+const fusedModule = plainModule === undefined ? undefined : compile(true, false)
+const plainShared = plainModule === undefined ? undefined : compile(false, true)
+const fusedShared = fusedModule === undefined ? undefined : compile(true, true)
 
 /** Whether this runtime validated the SIMD module (without it there is no Sgemm). */
 export const available = (): boolean => plainModule !== undefined
@@ -201,19 +212,45 @@ export const kernelKind = (fused = env("GPNN_WASM_FMA") !== "0"): Kind | undefin
 /** One instance: its memory (grown once) and kernels. */
 export interface Workspace {
   readonly kind: Kind
-  /** The instance's WebAssembly.Memory (for modules that import it). */
-  readonly memory: object
+  /** The instance's WebAssembly.Memory (for modules that import it); shared where the runtime allows. */
+  readonly memory: WasmEncoder.WasmMemory
   readonly heap: Float32Array
   readonly kernel: KernelFn
 }
 
+/** This thread's kernels on shared memories (the helper makes its own on first use of a memory). */
+const onMemory = new WeakMap<WasmEncoder.WasmMemory, Partial<Record<Kind, KernelFn>>>()
+
+/** This thread's kernel of `kind` on the shared `memory`, instantiated on first use. */
+const kernelOn = (memory: WasmEncoder.WasmMemory, kind: Kind): KernelFn => {
+  const kernels = onMemory.get(memory) ?? {}
+  onMemory.set(memory, kernels)
+  const compiled = kind === "fused" ? fusedShared : plainShared
+  if (kernels[kind] === undefined && compiled !== undefined && WasmEncoder.api !== undefined) {
+    kernels[kind] = new WasmEncoder.api.Instance(compiled, { env: { memory } }).exports.kernel as KernelFn
+  }
+  const kernel = kernels[kind]
+  if (kernel === undefined) throw new Error(`Sgemm: no ${kind} kernel on a shared memory here`)
+  return kernel
+}
+
 /**
- * A fresh instance whose memory holds at least `bytes` bytes, all zero. `fused` picks the relaxed
- * SIMD kernel where it validates. Undefined where SIMD is missing or the memory cannot be had.
+ * A fresh instance whose memory holds at least `bytes` bytes, all zero: a shared memory where the
+ * runtime allows (so that large products can be split with a `WorkShare` helper thread), else the
+ * instance's own. `fused` picks the relaxed SIMD kernel where it validates. Undefined where SIMD is
+ * missing or the memory cannot be had.
  */
 export const make = (bytes: number, fused = env("GPNN_WASM_FMA") !== "0"): Workspace | undefined => {
   const kind = kernelKind(fused)
   if (WasmEncoder.api === undefined || kind === undefined) return undefined
+  const shared = (kind === "fused" ? fusedShared : plainShared) === undefined ? undefined : WasmEncoder.sharedMemory(bytes)
+  if (shared !== undefined) {
+    try {
+      return { kind, memory: shared, heap: new Float32Array(shared.buffer), kernel: kernelOn(shared, kind) }
+    } catch {
+      // fall through to an unshared memory
+    }
+  }
   const instance = new WasmEncoder.api.Instance(kind === "fused" ? fusedModule! : plainModule!)
   const memory = instance.exports.memory as WasmEncoder.WasmMemory
   try {
@@ -258,27 +295,66 @@ export interface Product {
 }
 
 /**
- * C = A·B [+ C_old] [+ bias], [max 0] on the workspace's memory (see `Product`). k = 0 is not a
- * product here: callers skip it.
+ * Products of at least this many multiply-adds are split with the `WorkShare` helper thread when
+ * this thread may share (about 50 µs of kernel time on one thread; a job costs the poster a few
+ * µs to post and join).
  */
-export const gemm = (ws: Workspace, p: Product): void => {
-  const { m, n, k, a, ars, aks, b, ldb, bjs, c, ldc, cjs } = p
-  if (m % MR !== 0 || n % NR !== 0 || k < 1) throw new Error(`Sgemm.gemm: m = ${m} must be a multiple of ${MR}, n = ${n} of ${NR}, k = ${k} ≥ 1 (pad the operands)`)
+export const THREAD_WORK = 1 << 20
+/** Pieces a shared product is cut into (the two threads claim them one at a time). */
+const PIECES = 8
+const TASK = "Sgemm.gemm"
+
+/**
+ * Rows [i0, i1) (multiples of MR) and columns [j0, j1) (multiples of NR) of the product: the k
+ * range in equal chunks of at most KC, the columns in blocks of NB. Each entry gets the same
+ * operations in the same order whatever the rectangle, so splitting a product between threads
+ * changes no bit of C.
+ */
+const runPart = (kernel: KernelFn, p: Product, i0: number, i1: number, j0: number, j1: number): void => {
+  const { k, a, ars, aks, b, ldb, bjs, c, ldc, cjs } = p
   const flags = p.flags ?? 0
   const bias = p.bias ?? 0
-  const kernel = ws.kernel
-  const mt = m / MR
+  const mt = (i1 - i0) / MR
+  if (mt <= 0 || j1 <= j0) return
+  const aRows = a + i0 * ars
+  const cRows = c + i0 * ldc
   // equal chunks of at most KC (784 → 4 × 196, not 3 × 256 + 16: a short last chunk costs a pass over C)
   const chunk = Math.ceil(k / Math.ceil(k / KC))
   for (let kb = 0; kb < k; kb += chunk) {
     const kc = Math.min(chunk, k - kb)
     // the first chunk takes the caller's ACCUMULATE; the later ones accumulate; bias, relu on the last
     const f = (kb === 0 ? flags & ACCUMULATE : ACCUMULATE) | (kb + kc === k ? flags & (BIAS | RELU) : 0)
-    const aK = a + kb * aks
+    const aK = aRows + kb * aks
     const bK = b + kb * ldb
-    for (let j0 = 0; j0 < n; j0 += NB) {
-      const jt = j0 / NR
-      kernel(aK, ars, aks, bK + jt * bjs, ldb, bjs, c + jt * cjs, ldc, cjs, mt, Math.min(NB, n - j0) / NR, kc, f, bias + 4 * j0)
+    for (let jb = j0; jb < j1; jb += NB) {
+      const jt = jb / NR
+      kernel(aK, ars, aks, bK + jt * bjs, ldb, bjs, cRows + jt * cjs, ldc, cjs, mt, Math.min(NB, j1 - jb) / NR, kc, f, bias + 4 * jb)
     }
   }
+}
+
+// the shared product's parameters: fused, m, n, k, a, ars, aks, b, ldb, bjs, c, ldc, cjs, flags, bias, by columns
+WorkShare.register(TASK, (memory, x, _floats, lo, hi) => {
+  const p: Product = { m: x[1], n: x[2], k: x[3], a: x[4], ars: x[5], aks: x[6], b: x[7], ldb: x[8], bjs: x[9], c: x[10], ldc: x[11], cjs: x[12], flags: x[13], bias: x[14] }
+  const kernel = kernelOn(memory, x[0] === 1 ? "fused" : "plain")
+  if (x[15] === 1) runPart(kernel, p, 0, p.m, lo, hi)
+  else runPart(kernel, p, lo, hi, 0, p.n)
+})
+
+/**
+ * C = A·B [+ C_old] [+ bias], [max 0] on the workspace's memory (see `Product`). k = 0 is not a
+ * product here: callers skip it. Large products on a shared memory are split with the helper
+ * thread where this thread may share (`WorkShare`): by panels of C's columns when C is wider than
+ * tall (each thread then streams half of B), else by row tiles; the result is bitwise the same.
+ */
+export const gemm = (ws: Workspace, p: Product): void => {
+  const { m, n, k } = p
+  if (m % MR !== 0 || n % NR !== 0 || k < 1) throw new Error(`Sgemm.gemm: m = ${m} must be a multiple of ${MR}, n = ${n} of ${NR}, k = ${k} ≥ 1 (pad the operands)`)
+  if (m * n * k >= THREAD_WORK && Math.max(m / MR, n / NR) >= 2 && WorkShare.ready()) {
+    const byColumns = n > m
+    const bounds = byColumns ? WorkShare.evenBounds(n, NR, PIECES) : WorkShare.evenBounds(m, MR, PIECES)
+    const ints = [ws.kind === "fused" ? 1 : 0, m, n, k, p.a, p.ars, p.aks, p.b, p.ldb, p.bjs, p.c, p.ldc, p.cjs, p.flags ?? 0, p.bias ?? 0, byColumns ? 1 : 0]
+    if (WorkShare.share(TASK, ws.memory, ints, [], bounds)) return
+  }
+  runPart(ws.kernel, p, 0, m, 0, n)
 }

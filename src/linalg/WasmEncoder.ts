@@ -196,3 +196,20 @@ export interface WasmApi {
 
 /** The host's WebAssembly object, or undefined where there is none. */
 export const api: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+
+/** Pages a shared memory may grow to (and modules importing one declare): 4 GiB, all of wasm32. */
+export const SHARED_MAXIMUM_PAGES = 65536
+
+/**
+ * A shared wasm memory (`WebAssembly.Memory({ shared: true })`) of at least `bytes` bytes that may
+ * grow to `maximumPages`, for kernels that a `WorkShare` helper thread runs on too; undefined where
+ * the runtime has no shared memory or cannot reserve it.
+ */
+export const sharedMemory = (bytes: number, maximumPages = SHARED_MAXIMUM_PAGES): WasmMemory | undefined => {
+  try {
+    const initial = Math.max(1, Math.ceil(bytes / 65536))
+    return api === undefined || initial > maximumPages ? undefined : new api.Memory({ initial, maximum: maximumPages, shared: true })
+  } catch {
+    return undefined
+  }
+}

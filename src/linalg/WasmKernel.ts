@@ -36,30 +36,25 @@
  * factorisation or product seen (about 1.75·n² doubles for a Cholesky factor of order n).
  *
  * Threads. The arena memories are shared (`WebAssembly.Memory({ shared: true })`, modules that
- * import them), and on the first in-place update of at least `THREAD_WORK` multiply-adds the main
- * thread starts one helper thread (`KernelWorker.ts`, unref'd, so it never keeps the process
- * alive) with its own instances on the same memories. From then on each such update is cut into
- * `CHUNKS` pieces, runs of A groups of about equal work (rows of C, so the threads write disjoint
- * tiles), posted through a small SharedArrayBuffer; both threads claim pieces one at a time with
- * `Atomics.compareExchange` and the poster waits (`Atomics.wait`) for the helper's last piece.
- * A helper that wakes late, or shares a core with other work, simply takes fewer pieces. Callers
- * can also share a row-independent task of their own (`registerTask`, `shareRows`: Cholesky's
- * panel solve). Each entry of C gets the same operations in the same order on either thread, so
- * results are bitwise the same as on one thread. The helper is not started in worker threads (the
- * trial executor's threads stay single-threaded, so --jobs 2 does not oversubscribe the cores), nor
- * on one core, nor with `GPNN_WASM_THREADS=0` / `setThreads(false)`; then everything runs here.
- * Gotcha: on a machine whose cores are busy with other processes the helper is often descheduled
- * while holding a piece, and the poster waits for it: two threads then measure no faster than one
- * (bench/linalg.ts prints both, with the load average).
+ * import them), so an in-place update of at least `THREAD_WORK` multiply-adds is cut into `CHUNKS`
+ * pieces, runs of A groups of about equal work (rows of C, so the threads write disjoint tiles),
+ * which this thread and its `WorkShare` helper claim one at a time; callers can also share a
+ * row-independent task of their own (`registerTask`, `shareRows`: Cholesky's panel solve). Each
+ * entry of C gets the same operations in the same order on either thread, so results are bitwise
+ * the same as on one thread. When a thread may share (the main thread, or a trial running alone)
+ * and how it backs off on a busy machine is `WorkShare`'s; `GPNN_WASM_THREADS=0` /
+ * `WorkShare.setThreads(false)` keep everything on one thread. Gotcha: on a machine whose cores
+ * are busy with other processes the helper is often descheduled while holding a piece, and the
+ * poster waits for it: two threads then measure no faster than one (bench/linalg.ts prints both,
+ * with the load average).
  *
  * Citation: Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
  * 34(3), 2008 (blocking for the caches around a register-blocked micro-kernel).
  */
-import { availableParallelism } from "node:os"
-import { isMainThread, Worker } from "node:worker_threads"
 import type { Packed } from "./Blas.ts"
 import { f64, i32, module, op, v128, type ValType } from "./WasmEncoder.ts"
 import * as WasmEncoder from "./WasmEncoder.ts"
+import * as WorkShare from "./WorkShare.ts"
 
 /**
  * Calls with m·n·kc below this many multiply-adds (halved in `lower` mode) stay in JS. Measured
@@ -247,14 +242,7 @@ const loadOnMemory = (fused: boolean, memory: WasmEncoder.WasmMemory): Instance 
 }
 
 /** A shared, growable wasm memory of one page (up to `MAX_BYTES`), or undefined where unsupported. */
-const sharedMemory = (): WasmEncoder.WasmMemory | undefined => {
-  try {
-    const wasm = WasmEncoder.api
-    return wasm === undefined ? undefined : new wasm.Memory({ initial: 1, maximum: MAX_BYTES / 65536, shared: true })
-  } catch {
-    return undefined
-  }
-}
+const sharedMemory = (): WasmEncoder.WasmMemory | undefined => WasmEncoder.sharedMemory(1, MAX_BYTES / 65536)
 
 /** The separate mul/add kernel (fixed-width SIMD): bitwise equal to the JS kernel. */
 const plain = load(false)
@@ -549,7 +537,7 @@ export const updateNT = (
   return true
 }
 
-// ---- the helper thread ------------------------------------------------------------------------
+// ---- sharing with a helper thread (WorkShare) ------------------------------------------------
 
 /**
  * In-place updates of at least this many multiply-adds (halved in `lower` mode) are shared with
@@ -561,28 +549,53 @@ export const updateNT = (
  * n = 200–500 10–25 % slower than one thread.
  */
 export const THREAD_WORK = 1 << 21
-/**
- * Pieces (runs of A groups of about equal work) a shared update is cut into; the two threads claim
- * them one at a time, so a helper that wakes late or runs on a busy core just takes fewer. At most
- * 15 (four bits of the claim word).
- */
+/** Pieces (runs of A groups of about equal work) a shared update is cut into. */
 const CHUNKS = 8
-/** Consecutive one-second waits without a finished piece after which the helper is declared stuck. */
-const STALL_SECONDS = 60
+const UPDATE = "WasmKernel.update"
 
-// The control block, a SharedArrayBuffer of Int32 slots: the job's sequence number; the claim
-// word (sequence·256 + pieces·16 + next piece: a claim is decided from this one word, so a thread
-// that read it just before the next job was written can never take a piece of that job); pieces
-// done; which kernels the helper runs (bit 0 plain, bit 1 fused, 0 while it starts); the job; the
-// piece boundaries (CHUNKS + 1 A groups, or rows of a task); pieces the helper has run in all; the
-// job's kind (0 a kernel update, else a task's `taskId`); its number of pieces; whether a piece
-// threw on the helper; a task's parameters. Alpha is Float64 slot 16 (Int32 slots 32–33).
-const SEQ = 0, CLAIM = 1, DONE = 2, READY = 3, FUSED = 4, HELPED = 25, KIND = 26, PIECES = 27, FAILED = 28
-const J_A = 5, J_AS = 6, J_B = 7, J_BS = 8, J_C = 9, J_LDC = 10, J_NG = 11, J_K0 = 12, J_KEND = 13, J_KOFF = 14, J_LOWER = 15
-const BOUNDS = 16
-const ALPHA_SLOT = 16
-const PARAMS = 40, MAX_PARAMS = 24
-const CONTROL_BYTES = 4 * (PARAMS + MAX_PARAMS)
+/**
+ * This thread's resident instance on `memory` of the given kind: the resident itself on the
+ * posting thread; on the helper, an instance on the poster's memory, adopted as this thread's
+ * resident, so that updates a shared task makes run in place here too.
+ */
+const residentOn = (memory: WasmEncoder.WasmMemory, isFused: boolean): Instance | undefined => {
+  const current = isFused ? residentFused : residentPlain
+  if (current?.memory === memory) return current
+  const inst = loadOnMemory(isFused, memory)
+  if (isFused) residentFused = inst
+  else residentPlain = inst
+  return inst
+}
+
+// the update's parameters: fused, a, as, b, bs, c, ldc, ng, k0, kEnd, kOff, lower; alpha
+WorkShare.register(UPDATE, (memory, x, floats, lo, hi) => {
+  const inst = residentOn(memory, x[0] === 1)
+  if (inst === undefined) throw new Error("WasmKernel: no kernel instance on the shared memory")
+  const job: Job = { a: x[1], as: x[2], b: x[3], bs: x[4], c: x[5], ldc: x[6], ng: x[7], k0: x[8], kEnd: x[9], kOff: x[10], lower: x[11] === 1, alpha: floats[0] }
+  runGroups(inst.kernel, job, lo, hi)
+})
+
+/**
+ * Runs `job` (on `inst`, a resident instance) in CHUNKS pieces claimed by this thread and the helper
+ * thread; returns false, having done nothing, when no helper can take part now. Each piece is a run
+ * of A groups (rows of C), so the two threads write disjoint parts of C.
+ */
+const shareWithHelper = (inst: Instance, job: Job, mg: number): boolean => {
+  if (!WorkShare.ready()) return false
+  // pieces of about equal work: A group g of a lower update meets min(g + 1, ng) B groups
+  const cost = (g: number): number => (job.lower ? Math.min(g + 1, job.ng) : 1)
+  let total = 0
+  for (let g = 0; g < mg; g++) total += cost(g)
+  const bounds = [0]
+  let sum = 0
+  for (let g = 0; g < mg && bounds.length < CHUNKS; g++) {
+    sum += cost(g)
+    if (sum >= (bounds.length * total) / CHUNKS) bounds.push(g + 1)
+  }
+  while (bounds.length <= CHUNKS) bounds.push(mg)
+  const ints = [inst === residentFused ? 1 : 0, job.a, job.as, job.b, job.bs, job.c, job.ldc, job.ng, job.k0, job.kEnd, job.kOff, job.lower ? 1 : 0]
+  return WorkShare.share(UPDATE, inst.memory, ints, [job.alpha], bounds)
+}
 
 /**
  * A piece of a shared task: rows [lo, hi) of some row-independent computation on the resident
@@ -591,294 +604,26 @@ const CONTROL_BYTES = 4 * (PARAMS + MAX_PARAMS)
  */
 export type Task = (heap: Float64Array, params: Int32Array, lo: number, hi: number, thread: 0 | 1) => void
 
-const tasks = new Map<number, Task>()
-
-/** A task's id: FNV-1a of its name, never 0 (the kind of a kernel update). */
-const taskId = (name: string): number => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193)
-  return (h >>> 1) | 1
-}
-
 /**
- * Registers a row-splittable task under `name` for `shareRows`. Both threads must register it:
- * the module doing so is imported by `KernelWorker.ts` too.
+ * Registers a row-splittable task on the resident memory under `name` for `shareRows`. Both
+ * threads must register it: the module doing so is imported by `ShareWorker.ts` too.
  */
 export const registerTask = (name: string, task: Task): void => {
-  tasks.set(taskId(name), task)
-}
-
-interface Control {
-  readonly ints: Int32Array
-  readonly alpha: Float64Array
-}
-
-const control = (buffer: SharedArrayBuffer): Control => ({ ints: new Int32Array(buffer), alpha: new Float64Array(buffer) })
-
-const readJob = (c: Control): Job => {
-  const x = c.ints
-  return {
-    a: x[J_A], as: x[J_AS], b: x[J_B], bs: x[J_BS], c: x[J_C], ldc: x[J_LDC], ng: x[J_NG],
-    k0: x[J_K0], kEnd: x[J_KEND], kOff: x[J_KOFF], lower: x[J_LOWER] === 1, alpha: c.alpha[ALPHA_SLOT]
-  }
-}
-
-/**
- * Claims and runs pieces of job `seq` until none is left (or another job has replaced it). The
- * job's slots are read only after a successful claim: the poster does not touch them until every
- * claimed piece is done.
- */
-const claimPieces = (c: Control, seq: number, instanceFor: (fused: boolean) => Instance | undefined, isHelper: boolean): void => {
-  const x = c.ints
-  for (;;) {
-    const v = Atomics.load(x, CLAIM)
-    if (v >>> 8 !== seq || (v & 15) >= ((v >>> 4) & 15)) return
-    if (Atomics.compareExchange(x, CLAIM, v, v + 1) !== v) continue
-    const piece = v & 15
-    const inst = instanceFor(x[FUSED] === 1)
-    try {
-      // a helper without this instance never claims (the poster checks READY), so inst is defined
-      if (inst !== undefined) {
-        const lo = x[BOUNDS + piece]
-        const hi = x[BOUNDS + piece + 1]
-        const task = x[KIND] === 0 ? undefined : tasks.get(x[KIND])
-        if (task === undefined) runGroups(inst.kernel, readJob(c), lo, hi)
-        else task(new Float64Array(inst.memory.buffer), x.subarray(PARAMS, PARAMS + MAX_PARAMS), lo, hi, isHelper ? 1 : 0)
-      }
-    } catch (error) {
-      // the poster rethrows its own errors once the helper's pieces are done; the helper reports
-      if (!isHelper) throw error
-      Atomics.store(x, FAILED, 1)
-    } finally {
-      if (isHelper) Atomics.add(x, HELPED, 1)
-      Atomics.add(x, DONE, 1)
-      Atomics.notify(x, DONE)
-    }
-  }
-}
-
-interface Helper {
-  readonly control: Control
-  seq: number
-}
-
-/** The helper of this thread: not yet asked for, starting or running, or unavailable. */
-let helper: Helper | "none" | "failed" = "none"
-let threads = env("GPNN_WASM_THREADS") !== "0"
-
-const sharedBuffer = (inst: Instance | undefined): SharedArrayBuffer | undefined => {
-  const buffer = inst?.memory.buffer
-  return buffer instanceof SharedArrayBuffer ? buffer : undefined
-}
-
-/** Starts the helper thread on the resident memories (returns at once; it reports READY itself). */
-const spawnHelper = (): Helper | "failed" => {
-  if (sharedBuffer(residentPlain) === undefined && sharedBuffer(residentFused) === undefined) return "failed"
-  try {
-    const buffer = new SharedArrayBuffer(CONTROL_BYTES)
-    const worker = new Worker(new URL("./KernelWorker.ts", import.meta.url), {
-      workerData: { control: buffer, plain: residentPlain?.memory, fused: residentFused?.memory }
-    })
-    worker.unref()
-    const fail = (): void => {
-      helper = "failed"
-    }
-    worker.on("error", fail)
-    worker.on("exit", fail)
-    return { control: control(buffer), seq: 0 }
-  } catch {
-    return "failed"
-  }
-}
-
-/** The helper, started on first use in the main thread (trial worker threads stay single-threaded). */
-const readyHelper = (fusedKernel: boolean): Helper | undefined => {
-  if (helper === "none" && isMainThread && availableParallelism() >= 2) helper = spawnHelper()
-  if (typeof helper === "string") return undefined
-  return (Atomics.load(helper.control.ints, READY) & (fusedKernel ? 2 : 1)) !== 0 ? helper : undefined
-}
-
-/** Set while this thread runs a shared job: updates inside a task's pieces stay on one thread. */
-let sharing = false
-
-/**
- * Backing off on a busy machine: a shared job after which the poster waited for the helper longer
- * than it worked itself is a strike (the helper was descheduled holding a piece, so one thread
- * would have been faster); after `STRIKES` in a row the next `paused` jobs run on one thread, and
- * the pause doubles each time sharing fails again (from `PAUSE` up to `MAX_PAUSE` jobs), and
- * returns to `PAUSE` after a job that went well. Timing only decides which thread computes what,
- * never the result, which is bitwise the same either way.
- */
-const STRIKES = 3, PAUSE = 64, MAX_PAUSE = 4096
-let strikes = 0
-let paused = 0
-let pause = PAUSE
-
-/** The running helper that can serve jobs on `inst` (a resident instance), if any. */
-const helperFor = (inst: Instance): Helper | undefined => {
-  if (!threads || sharing || sharedBuffer(inst) === undefined) return undefined
-  if (paused > 0) {
-    paused--
-    return undefined
-  }
-  return readyHelper(inst === residentFused)
-}
-
-/** Records how long the poster of a shared job worked and then waited (ms). */
-const judge = (worked: number, waited: number): void => {
-  if (waited <= worked) {
-    strikes = 0
-    pause = PAUSE
-    return
-  }
-  if (++strikes < STRIKES) return
-  strikes = 0
-  paused = pause
-  pause = Math.min(MAX_PAUSE, 2 * pause)
-}
-
-/**
- * Posts the job already written into `h`'s control block (its slots, KIND, PIECES and BOUNDS), runs
- * pieces of it here until none is left, and waits for the helper's.
- */
-const postAndJoin = (h: Helper, inst: Instance): void => {
-  const x = h.control.ints
-  x[FUSED] = inst === residentFused ? 1 : 0
-  h.seq = (h.seq % (1 << 22)) + 1
-  Atomics.store(x, DONE, 0)
-  Atomics.store(x, CLAIM, h.seq * 256 + x[PIECES] * 16)
-  Atomics.store(x, SEQ, h.seq)
-  Atomics.notify(x, SEQ)
-  sharing = true
-  const t0 = performance.now()
-  let t1 = t0
-  try {
-    claimPieces(h.control, h.seq, () => inst, false)
-  } finally {
-    sharing = false
-    t1 = performance.now()
-    // even when a piece threw here: the helper's pieces still write to the memory until done
-    let stalled = 0
-    for (let done = Atomics.load(x, DONE); done < x[PIECES]; done = Atomics.load(x, DONE)) {
-      if (Atomics.wait(x, DONE, done, 1000) === "timed-out" && Atomics.load(x, DONE) === done && ++stalled >= STALL_SECONDS) {
-        helper = "failed"
-        throw new Error(`WasmKernel: the helper thread finished no piece of a shared job for ${STALL_SECONDS} s; set GPNN_WASM_THREADS=0 to run on one thread`)
-      }
-    }
-  }
-  judge(t1 - t0, performance.now() - t1)
-  if (Atomics.load(x, FAILED) !== 0) {
-    helper = "failed"
-    throw new Error("WasmKernel: a piece of a shared job threw on the helper thread, so the result is incomplete (a bug); the helper is now off, and GPNN_WASM_THREADS=0 runs everything on one thread")
-  }
-}
-
-/**
- * Runs `job` (on `inst`, a resident instance) in CHUNKS pieces claimed by this thread and the helper
- * thread; returns false, having done nothing, when threads are off or no helper is running yet.
- * Each piece is a run of A groups (rows of C), so the two threads write disjoint parts of C.
- */
-const shareWithHelper = (inst: Instance, job: Job, mg: number): boolean => {
-  const h = helperFor(inst)
-  if (h === undefined) return false
-  const c = h.control
-  const x = c.ints
-  x[KIND] = 0
-  x[PIECES] = CHUNKS
-  x[J_A] = job.a; x[J_AS] = job.as; x[J_B] = job.b; x[J_BS] = job.bs; x[J_C] = job.c; x[J_LDC] = job.ldc
-  x[J_NG] = job.ng; x[J_K0] = job.k0; x[J_KEND] = job.kEnd; x[J_KOFF] = job.kOff; x[J_LOWER] = job.lower ? 1 : 0
-  c.alpha[ALPHA_SLOT] = job.alpha
-  // pieces of about equal work: A group g of a lower update meets min(g + 1, ng) B groups
-  const cost = (g: number): number => (job.lower ? Math.min(g + 1, job.ng) : 1)
-  let total = 0
-  for (let g = 0; g < mg; g++) total += cost(g)
-  x[BOUNDS] = 0
-  let piece = 1
-  let sum = 0
-  for (let g = 0; g < mg && piece < CHUNKS; g++) {
-    sum += cost(g)
-    if (sum >= (piece * total) / CHUNKS) x[BOUNDS + piece++] = g + 1
-  }
-  for (; piece <= CHUNKS; piece++) x[BOUNDS + piece] = mg
-  postAndJoin(h, inst)
-  return true
+  WorkShare.register(name, (memory, ints, _floats, lo, hi, thread) => {
+    residentOn(memory, ints[0] === 1)
+    task(new Float64Array(memory.buffer), ints.subarray(1), lo, hi, thread)
+  })
 }
 
 /**
  * Runs the registered task `name` on rows [0, rows) of `memory` (an `arena` view) in `pieces`
  * pieces (at most CHUNKS; each a multiple of four rows but the last) claimed by this thread and the
- * helper, with `params` (at most 24 int32s); returns false, having done nothing, when threads are
- * off, no helper runs yet, or `memory` is not a shared arena. The task's pieces must be independent.
+ * helper, with `params` (at most 23 int32s); returns false, having done nothing, when no helper
+ * can take part now or `memory` is not a shared arena. The task's pieces must be independent.
  */
 export const shareRows = (name: string, memory: Float64Array, params: ReadonlyArray<number>, rows: number, pieces: number): boolean => {
   const inst = [residentFused, residentPlain].find((r) => r !== undefined && memory.buffer === r.memory.buffer)
-  const id = taskId(name)
-  if (inst === undefined || !tasks.has(id) || params.length > MAX_PARAMS) return false
-  const h = helperFor(inst)
-  if (h === undefined) return false
-  const x = h.control.ints
-  const count = Math.max(1, Math.min(CHUNKS, pieces, rows >> 2))
-  x[KIND] = id
-  x[PIECES] = count
-  for (let i = 0; i < params.length; i++) x[PARAMS + i] = params[i]
-  for (let i = 0; i < count; i++) x[BOUNDS + i] = 4 * Math.floor((i * (rows >> 2)) / count)
-  x[BOUNDS + count] = rows
-  postAndJoin(h, inst)
-  return true
+  if (inst === undefined || !WorkShare.ready()) return false
+  const bounds = WorkShare.evenBounds(rows, 4, Math.min(CHUNKS, pieces))
+  return WorkShare.share(name, inst.memory, [inst === residentFused ? 1 : 0, ...params], [], bounds)
 }
-
-/**
- * The helper thread's loop (`KernelWorker.ts` calls it with its workerData): instantiates the
- * kernels on the shared resident memories, reports which it runs, then claims pieces of every job
- * posted. Never returns; the thread is unref'd, so it ends with the process.
- */
-export const serveHelper = (data: { readonly control: SharedArrayBuffer; readonly plain?: WasmEncoder.WasmMemory; readonly fused?: WasmEncoder.WasmMemory }): void => {
-  const c = control(data.control)
-  const onPlain = data.plain === undefined ? undefined : loadOnMemory(false, data.plain)
-  const onFused = data.fused === undefined ? undefined : loadOnMemory(true, data.fused)
-  // this thread's resident instances are the shared ones, so a task's updates run in place here too
-  residentPlain = onPlain
-  residentFused = onFused
-  const instanceFor = (isFused: boolean): Instance | undefined => (isFused ? onFused : onPlain)
-  Atomics.store(c.ints, READY, (onPlain === undefined ? 0 : 1) | (onFused === undefined ? 0 : 2))
-  let seen = 0
-  for (;;) {
-    Atomics.wait(c.ints, SEQ, seen)
-    seen = Atomics.load(c.ints, SEQ)
-    claimPieces(c, seen, instanceFor, true)
-  }
-}
-
-/**
- * Turns the sharing of large in-place updates with a helper thread on or off (and ends any
- * back-off pause); returns the previous setting. `GPNN_WASM_THREADS=0` sets the initial value to
- * off. Results do not depend on it.
- */
-export const setThreads = (on: boolean): boolean => {
-  const previous = threads
-  threads = on
-  strikes = 0
-  paused = 0
-  pause = PAUSE
-  return previous
-}
-
-/**
- * Starts the helper thread now (it otherwise starts on the first large in-place update, and that
- * update and those until it is up run on one thread) and resolves with whether it is running, after
- * at most `timeoutMs`. For benchmarks and tests that must measure or exercise the two-thread path.
- */
-export const startHelper = async (timeoutMs = 10_000): Promise<boolean> => {
-  for (let waited = 0; waited <= timeoutMs; waited += 10) {
-    if (readyHelper(fused) !== undefined) return true
-    if (helper === "failed" || helper === "none") return false
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-  return false
-}
-
-/** Whether the helper thread is up and large in-place updates are shared with it. */
-export const helperRunning = (): boolean => threads && typeof helper !== "string" && Atomics.load(helper.control.ints, READY) !== 0
-
-/** How many pieces of shared updates the helper thread has run so far (0 without one). */
-export const helperPieces = (): number => (typeof helper === "string" ? 0 : Atomics.load(helper.control.ints, HELPED))

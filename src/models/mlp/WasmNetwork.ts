@@ -30,8 +30,10 @@
  *
  * When to use: `supports(structure)` says whether a net can run here; `make` a net, then per step
  * `lossAndGradients` and an `Optimizer32.step`. Gotchas: a net handles at most `capacity` rows
- * per pass (`outputs` and `evaluate` chunk larger sets); its memory is its own wasm instance's,
- * freed with the net by the garbage collector (nothing to dispose).
+ * per pass (`outputs` and `evaluate` chunk larger sets); its memory is its own wasm memory
+ * (shared, so that a helper thread can take half of its large products and optimiser sweeps, see
+ * `linalg/WorkShare.ts`; results are bitwise those of one thread), freed with the net by the
+ * garbage collector (nothing to dispose).
  */
 import * as Sgemm from "../../linalg/Sgemm.ts"
 import type * as Arch from "../Arch.ts"

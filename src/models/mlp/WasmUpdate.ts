@@ -15,6 +15,7 @@
  */
 import { f32, i32, module, op, v128, type ValType } from "../../linalg/WasmEncoder.ts"
 import * as WasmEncoder from "../../linalg/WasmEncoder.ts"
+import * as WorkShare from "../../linalg/WorkShare.ts"
 
 // parameters
 const P = 0, G = 1, M1 = 2, M2 = 3, WP = 4, ROWS = 5, NP = 6, LD = 7, PS = 8
@@ -87,25 +88,67 @@ const body = (): Array<number> => {
   return out
 }
 
-/** The module's bytes: exports "update"; imports the memory. */
-export const moduleBytes = (): Uint8Array<ArrayBuffer> =>
-  module([{ name: "update", params, results: [], locals, body: body() }], 1, true)
+/** The module's bytes: exports "update"; imports the memory (shared, up to 4 GiB, with `sharedMemory`). */
+export const moduleBytes = (sharedMemory = false): Uint8Array<ArrayBuffer> =>
+  module([{ name: "update", params, results: [], locals, body: body() }], 1, sharedMemory ? { sharedMaximumPages: WasmEncoder.SHARED_MAXIMUM_PAGES } : true)
 
 export type UpdateFn = (
   p: number, g: number, m1: number, m2: number, wp: number, rows: number, np: number, ld: number, ps: number,
   coef: number, decay: number, r: number, mu: number, beta1: number, beta2: number, k1: number, k2: number, shrink: number, mode: number
 ) => void
 
-let compiled: object | undefined
+const compiled: { plain?: object; shared?: object } = {}
 
-/** The update function bound to `memory` (a WebAssembly.Memory); undefined where it does not compile. */
-export const bind = (memory: object): UpdateFn | undefined => {
+/** The raw sweep instantiated on `memory` (its module variant follows whether the memory is shared). */
+const instantiate = (memory: WasmEncoder.WasmMemory): UpdateFn => {
+  const wasm = WasmEncoder.api
+  if (wasm === undefined) throw new Error("WasmUpdate: no WebAssembly here")
+  const shared = memory.buffer instanceof SharedArrayBuffer
+  const module = shared ? (compiled.shared ??= new wasm.Module(moduleBytes(true))) : (compiled.plain ??= new wasm.Module(moduleBytes(false)))
+  return new wasm.Instance(module, { env: { memory } }).exports.update as UpdateFn
+}
+
+/** This thread's sweeps on shared memories (the helper instantiates its own on first use). */
+const onMemory = new WeakMap<WasmEncoder.WasmMemory, UpdateFn>()
+
+const sweepOn = (memory: WasmEncoder.WasmMemory): UpdateFn => {
+  let fn = onMemory.get(memory)
+  if (fn === undefined) onMemory.set(memory, (fn = instantiate(memory)))
+  return fn
+}
+
+/**
+ * Sweeps over at least this many entries are split by rows with the `WorkShare` helper thread when
+ * this thread may share (a weight matrix of 256 KiB; the sweep is memory-bound, about 20 µs).
+ */
+export const THREAD_ENTRIES = 1 << 16
+const PIECES = 8
+const TASK = "WasmUpdate.update"
+
+// rows [lo, hi) of a sweep: ints p, g, m1, m2, wp, np, ld, ps, mode; floats coef … shrink
+WorkShare.register(TASK, (memory, x, f, lo, hi) => {
+  const ld = x[6]
+  sweepOn(memory)(
+    x[0] + lo * ld, x[1] + lo * ld, x[2] + lo * ld, x[3] + lo * ld, x[4] === 0 ? 0 : x[4] + 32 * lo, hi - lo, x[5], ld, x[7],
+    f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], x[8]
+  )
+})
+
+/**
+ * The update function bound to `memory` (a WebAssembly.Memory); undefined where it does not
+ * compile. On a shared memory, large sweeps are split by rows with the helper thread (each entry's
+ * arithmetic is the same on either thread, so the result is bitwise the same).
+ */
+export const bind = (memory: WasmEncoder.WasmMemory): UpdateFn | undefined => {
+  let raw: UpdateFn
   try {
-    const wasm = WasmEncoder.api
-    if (wasm === undefined) return undefined
-    compiled ??= new wasm.Module(moduleBytes())
-    return new wasm.Instance(compiled, { env: { memory } }).exports.update as UpdateFn
+    raw = memory.buffer instanceof SharedArrayBuffer ? sweepOn(memory) : instantiate(memory)
   } catch {
     return undefined
+  }
+  return (p, g, m1, m2, wp, rows, np, ld, ps, coef, decay, r, mu, beta1, beta2, k1, k2, shrink, mode) => {
+    const shared = rows * np >= THREAD_ENTRIES && rows >= 2 && WorkShare.ready() &&
+      WorkShare.share(TASK, memory, [p, g, m1, m2, wp, np, ld, ps, mode], [coef, decay, r, mu, beta1, beta2, k1, k2, shrink], WorkShare.evenBounds(rows, 1, PIECES))
+    if (!shared) raw(p, g, m1, m2, wp, rows, np, ld, ps, coef, decay, r, mu, beta1, beta2, k1, k2, shrink, mode)
   }
 }
