@@ -2,7 +2,9 @@
  * Where trials run, as a choice (`--executor`), each declared once in `executors` below:
  * `inline` runs one trial at a time on a single worker thread beside the driver; `threads` keeps
  * up to `jobs` worker threads, each with its own tfjs backend, and hands each a trial at a time
- * (a worker is started when a trial first needs it, so a run of 3 trials starts 3). The driver's
+ * (a worker is started when a trial first needs it, so a run of 3 trials starts 3); a worker whose
+ * trial runs alone uses a second core for it (the pool keeps a count of running trials that the
+ * workers read, see linalg/WorkShare.ts), without changing any result. The driver's
  * own thread never runs a fit: a GP or SMO fit is synchronous and would block the event loop for
  * its whole length, so Ctrl-C or SIGTERM would wait for it; with the fit on a worker, the driver
  * answers a signal at once, terminates the workers and marks the run interrupted. Every executor runs
@@ -114,9 +116,10 @@ export const choose = (name: string, jobs: number): Definition | undefined =>
 
 const workerUrl = new URL("./TrialWorker.ts", import.meta.url)
 
-const spawn = (backend: BackendName) =>
+/** `running`: the pool's count of trials running now, which each worker's `WorkShare` reads. */
+const spawn = (backend: BackendName, running: SharedArrayBuffer) =>
   Effect.acquireRelease(
-    Effect.sync(() => new Worker(workerUrl, { workerData: { backend } })),
+    Effect.sync(() => new Worker(workerUrl, { workerData: { backend, running } })),
     (worker) => Effect.promise(() => worker.terminate())
   )
 
@@ -147,27 +150,32 @@ const makePool = Effect.fnUntraced(function*(jobs: number, backend: BackendName,
   const idle = yield* Queue.unbounded<Worker>()
   const scope = yield* Effect.scope
   let started = 0
+  // Trials running now, shared with the workers: a worker whose trial runs alone (--jobs 1, inline,
+  // a run's tail) splits its large products with a helper thread (linalg/WorkShare.ts).
+  const running = new SharedArrayBuffer(4)
+  const count = new Int32Array(running)
   // The run calls at most `jobs` trials at once: a trial takes an idle worker, or starts one.
   const take = Effect.gen(function*() {
     const ready = yield* Queue.poll(idle)
     if (ready._tag === "Some") return ready.value
     if (started < jobs) {
       started++
-      return yield* spawn(backend).pipe(Effect.provideService(Scope.Scope, scope))
+      return yield* spawn(backend, running).pipe(Effect.provideService(Scope.Scope, scope))
     }
     return yield* Queue.take(idle)
   })
   const run = (trial: TrialSpec): Effect.Effect<TrialResult> =>
     Effect.gen(function*() {
       const worker = yield* take
-      const outcome = yield* Effect.result(call(worker, trial))
+      Atomics.add(count, 0, 1)
+      const outcome = yield* Effect.result(call(worker, trial)).pipe(Effect.ensuring(Effect.sync(() => Atomics.sub(count, 0, 1))))
       if (outcome._tag === "Success") {
         yield* Queue.offer(idle, worker)
         return outcome.success
       }
       // The worker is gone: replace it so the pool keeps its size, and record the trial as failed.
       yield* Effect.promise(() => worker.terminate())
-      yield* Queue.offer(idle, yield* spawn(backend).pipe(Effect.provideService(Scope.Scope, scope)))
+      yield* Queue.offer(idle, yield* spawn(backend, running).pipe(Effect.provideService(Scope.Scope, scope)))
       return TrialRunner.failedResult(trial, `worker died: ${outcome.failure.message}`, backend)
     })
   return Executor.of({ name, jobs, run })
