@@ -296,10 +296,11 @@ export interface Product {
 
 /**
  * Products of at least this many multiply-adds are split with the `WorkShare` helper thread when
- * this thread may share (about 50 µs of kernel time on one thread; a job costs the poster a few
- * µs to post and join).
+ * this thread may share (about 0.1 ms of kernel time on one thread). Measured with `bench/mlp.ts`
+ * at 2²⁰: the 1-128-128-1 net (three products of exactly 2²⁰ per step) trained 0.96× as fast on
+ * two threads as on one, at twice the CPU time, while the 512- and 2048-wide nets gained 1.4–1.6×.
  */
-export const THREAD_WORK = 1 << 20
+export const THREAD_WORK = 1 << 21
 /** Pieces a shared product is cut into (the two threads claim them one at a time). */
 const PIECES = 8
 const TASK = "Sgemm.gemm"
