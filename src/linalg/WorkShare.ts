@@ -16,8 +16,9 @@
  * for the helper's last piece. A helper that wakes late, or shares a core with other work, simply
  * takes fewer pieces. Memories reach the helper once, through a MessagePort that it drains
  * synchronously (`receiveMessageOnPort`) when a job names a memory slot it has not seen; it keeps
- * the last `SLOTS`. After a job the helper polls for the next one for `SPIN_MS` before it sleeps,
- * so the back-to-back products of a training step do not each pay a futex wake-up.
+ * the last `SLOTS`. Between jobs the helper sleeps in `Atomics.wait`. (Polling for the next job
+ * for 0.2 ms first, to spare the back-to-back products of a training step a futex wake-up, made no
+ * difference beyond noise to `bench/mlp.ts` or to the Cholesky bench here, so it does not poll.)
  *
  * Who may share. A thread shares only when it has the cores to itself: the main thread when the
  * machine has two or more (benchmarks, `gpnn worker` processes, embedding programs); a trial
@@ -61,8 +62,6 @@ export const MAX_FLOATS = 12
 const SLOTS = 3
 /** Consecutive one-second waits without a finished piece after which the helper is declared stuck. */
 const STALL_SECONDS = 60
-/** How long the helper polls for the next job before it sleeps (ms). */
-const SPIN_MS = 0.2
 
 // The control block, Int32 slots: the job's sequence number; the claim word; pieces done; whether
 // the helper is up; pieces the helper has run in all; the task; the number of pieces; whether a
@@ -320,9 +319,6 @@ export const serve = (data: { readonly control: SharedArrayBuffer; readonly port
   Atomics.store(x, READY, 1)
   let seen = 0
   for (;;) {
-    // poll briefly for the next job (a training step posts them back to back), then sleep
-    const until = performance.now() + SPIN_MS
-    while (Atomics.load(x, SEQ) === seen && performance.now() < until);
     Atomics.wait(x, SEQ, seen)
     seen = Atomics.load(x, SEQ)
     claimPieces(c, seen, memoryOf, 1)
