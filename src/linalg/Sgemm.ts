@@ -33,9 +33,11 @@
  * `THREAD_WORK` multiply-adds are cut into pieces (panels of C's columns when C is wider than tall,
  * so each thread streams only its part of B; else row tiles) that this thread and its `WorkShare`
  * helper claim, when this thread may share (the main thread, or a trial running alone). Measured
- * with `bench/mlp.ts` (two threads against one, best step): 784-512-512-10 at batch 128 1.7×,
- * 1-512-512-1 at batch 64 1.7×, 1-2048-2048-1 1.3–2.0×, 1-128-128-1 1.15× (its products are
- * near the threshold).
+ * (two threads against one, fastest training step, five runs on this project's busy 2-core
+ * machine): 784-512-512-10 at batch 128 1.33–1.64×, 1-512-512-1 at batch 64 1.30–1.64×,
+ * 1-2048-2048-1 1.59–1.85×; 1-128-128-1 is not shared (its products are below `THREAD_WORK`). A
+ * lone 128×512×784 product runs in 1.0–1.1 ms on two threads at best against 1.95 on one; the
+ * rest of a step (losses, activations' derivatives, small products) stays on one thread.
  *
  * When to use: `make(bytes)` once per workspace (an instance with its own zeroed memory of at
  * least `bytes`), then `gemm` as often as needed. Gotchas: views of `heap` stay valid (the memory
