@@ -117,7 +117,7 @@ const report = (p: Params, run: RunRecord) =>
     const throughputFigure = yield* Workflow.throughputFigure(measured, {
       name: "throughput",
       title: "Training throughput against batch size",
-      caption: `Samples per second of training steps at each size, timed in the B₀ = ${p.baseBatch} trial of each seed (median over seeds), on this run's machine and backend; the ${BatchThroughput.SHARE * 100} %-of-best rule picks ${pick ?? Format.missing}.`,
+      caption: `Samples per second of training steps at each size, timed in the B₀ = ${p.baseBatch} trial of each seed (median over seeds) on ${Workflow.throughputEngines(run, rows.filter((r) => r.status === "ok"))}, the engine that trains the nets, on this run's machine; the ${BatchThroughput.SHARE * 100} %-of-best rule picks ${pick ?? Format.missing}.`,
       label: () => "MLP"
     })
     const bestOf = (rule: Rule) => {

@@ -167,7 +167,7 @@ const report = (p: Params, run: RunRecord) =>
     const throughputFigure = yield* Workflow.throughputFigure(points, {
       name: "throughput",
       title: "Training throughput against batch size",
-      caption: `Samples per second of training steps (${BatchThroughput.SHARE * 100} %-rule: the smallest size within ${Format.percent(1 - BatchThroughput.SHARE, 0)} of the best), median over ${p.seeds} trial(s) per net, on this run's backend and machine; timings, so they vary between runs.`,
+      caption: `Samples per second of training steps (${BatchThroughput.SHARE * 100} %-rule: the smallest size within ${Format.percent(1 - BatchThroughput.SHARE, 0)} of the best), median over ${p.seeds} trial(s) per net, each timed on the engine it trained on (${norms.map((n) => `${normName[n]}: ${Workflow.throughputEngines(run, ok.filter((r) => r.model === n))}`).join("; ")}) on this run's machine; timings, so they vary between runs.`,
       label: (m) => normName[m] ?? m
     })
     const curves = yield* LossCurves.figure(run, {

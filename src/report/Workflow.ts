@@ -15,6 +15,7 @@ import type { RunRecord, TrialRow } from "../results/Run.ts"
 import * as BatchThroughput from "../workflow/BatchThroughput.ts"
 import * as Chart from "./Chart.ts"
 import * as Document from "./Document.ts"
+import * as RunFacts from "./RunFacts.ts"
 import * as Summary from "./Summary.ts"
 
 /** A trial's range test as stored: rates, raw and smoothed losses; undefined when it ran none. */
@@ -79,6 +80,10 @@ export const throughput = (run: RunRecord, rows: ReadonlyArray<TrialRow>): Array
   }
   return [...acc.values()].map((a) => ({ model: a.model, batchSize: a.batchSize, samplesPerSecond: Summary.median(a.values), trials: a.values.length }))
 }
+
+/** In words, the engine(s) that timed the throughput stages of `rows` (`RunFacts.mlpEngines` on info.throughputEngine). */
+export const throughputEngines = (run: RunRecord, rows: ReadonlyArray<TrialRow>): string =>
+  RunFacts.mlpEngines(rows.filter((r) => run.stages.get(r.key)?.throughput !== undefined), run.manifest, "throughputEngine")
 
 /** Per model, the batch size the 90 %-of-best rule picks from its median throughputs. */
 export const picks = (points: ReadonlyArray<ThroughputPoint>): Map<string, number> => {

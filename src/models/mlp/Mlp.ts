@@ -37,7 +37,8 @@
  * initial weights on the training rows and from its own fork of `rng.fork("stages")`: the LR range
  * test (`lrRangeTest`: the net then trains at its suggestion, info.lrSuggested), the overfit check
  * (`overfitCheck`: a failure is a ConfigError naming its diagnosis) and the throughput measurement
- * (`throughputSizes`: timings stored as the fit's "throughput" stage, never in info). The range
+ * (`throughputSizes`: timings on the engine that then trains the net, stored as the fit's
+ * "throughput" stage, never in info). The range
  * test's trace is the fit's "lrRangeTest" stage (`Fitted.stages`).
  *
  * When to use: `family.make(config)` inside a program that provides `NnBackend` turns a
@@ -52,6 +53,7 @@ import * as Random from "../../core/Random.ts"
 import * as Data from "../../data/Dataset.ts"
 import type { Dataset } from "../../data/Dataset.ts"
 import * as Matrix from "../../linalg/Matrix.ts"
+import * as Sgemm from "../../linalg/Sgemm.ts"
 import * as Arch from "../Arch.ts"
 import * as Empirical from "../ntk/Empirical.ts"
 import * as Kernels from "../ntk/Kernels.ts"
@@ -316,9 +318,12 @@ interface StagesRun {
  * The workflow stages a config asks for, in a practitioner's order, each from the net's initial
  * weights on the training rows: the LR range test (its suggestion becomes the rate), the overfit
  * check at that rate (a failure is a ConfigError naming the diagnosis), the throughput
- * measurement (timing only). Each stage draws from its own fork of the trial's generator.
+ * measurement (timing only, on the engine the net trains on: `engine`, gpnn-wasm's name, or the tfjs
+ * `backend` when undefined; info.throughputEngine names it). Each stage draws from its own
+ * fork of the trial's generator. The range test and the overfit check run on tfjs whichever engine
+ * trains (their losses agree with the wasm engine's within float32 tolerance).
  */
-const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset, layers: Network.Layers, structure: Network.Structure, loss: Loss.Kind, outputDim: number, optimizer: Optimizer.Settings, rng: Random.Generator) {
+const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset, initial: Arch.Params, layers: Network.Layers, structure: Network.Structure, loss: Loss.Kind, outputDim: number, optimizer: Optimizer.Settings, rng: Random.Generator, engine: string | undefined, backend: string) {
   const info: Record<string, number | string | boolean> = {}
   const stages: Record<string, Record<string, ReadonlyArray<number>>> = {}
   let learningRate = config.learningRate
@@ -373,15 +378,28 @@ const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset
     }
   }
   if (config.throughputSizes.length > 0) {
-    const measured = yield* Effect.acquireUseRelease(
-      Effect.sync(() => deviceData(fitSet, loss, outputDim)),
-      (data) => BatchThroughput.measure({ layers, activation: config.activation, structure, data, loss, optimizer: { ...optimizer, learningRate }, sizes: config.throughputSizes, warmup: 3, steps: config.throughputSteps, rng: rng.fork("throughput") }),
-      (data) => Effect.sync(() => tf.dispose([data.X, data.target]))
-    )
+    // timed on the engine the net then trains on
+    const timing = { sizes: config.throughputSizes, warmup: 3, steps: config.throughputSteps, rng: rng.fork("throughput") }
+    const stepOptimizer = { ...optimizer, learningRate }
+    const measured = engine !== undefined
+      ? yield* BatchThroughput.measure({
+        ...timing,
+        engine: BatchThroughput.wasmEngine({ params: initial, activation: config.activation, data: WasmNetwork.data(fitSet.X.data, fitSet.X.rows, loss, fitSet.y, outputDim), loss, optimizer: stepOptimizer })
+      })
+      : yield* Effect.acquireUseRelease(
+        Effect.sync(() => deviceData(fitSet, loss, outputDim)),
+        (data) => BatchThroughput.measure({ ...timing, engine: BatchThroughput.tfjsEngine({ layers, activation: config.activation, structure, data, loss, optimizer: stepOptimizer }) }),
+        (data) => Effect.sync(() => tf.dispose([data.X, data.target]))
+      )
     stages.throughput = { batchSize: measured.map((m) => m.batchSize), samplesPerSecond: measured.map((m) => m.samplesPerSecond) }
+    // which engine was timed (the one that trains: a fact of the config and backend, not of timing)
+    info.throughputEngine = engine ?? backend
   }
   return { learningRate, info, stages } satisfies StagesRun
 })
+/** The wasm engine as rows name it (`info.backend`, `info.throughputEngine`). */
+const wasmEngineName = (kind: string | undefined): string => `gpnn-wasm (${kind})`
+
 /** The engine that trains a net: gpnn's wasm engine for plain nets unless a native TensorFlow backend runs (or GPNN_MLP_ENGINE=tfjs). */
 const useWasm = (backend: string, structure: Network.Structure): boolean =>
   backend !== "tensorflow" && process.env.GPNN_MLP_ENGINE !== "tfjs" && WasmNetwork.supports(structure)
@@ -429,7 +447,7 @@ const trainWasm = (net: WasmNetwork.WasmNet, sets: Sets<Dataset>, options: Train
       ...(sets.monitor ? { monitor: engineData(sets.monitor) } : {})
     })
     const trained: Trained = {
-      engine: `gpnn-wasm (${net.kind})`,
+      engine: wasmEngineName(net.kind),
       outputs: (X) => WasmNetwork.outputs(net, Float32Array.from(X.data), X.rows),
       params: () => WasmNetwork.toParams(net),
       dispose: () => {}
@@ -478,7 +496,8 @@ export const fit = Effect.fn("Mlp.fit")(
       weightDecay: config.weightDecay,
       ...(config.parameterization === "ntk" ? { scales: ntkScales(arch, config.optimizer) } : {})
     }
-    const staged = yield* runStages(config, fitSet, layers, structure, loss, outputDim, optimizerSettings, options.rng.fork("stages"))
+    const wasm = useWasm(backend.name, structure)
+    const staged = yield* runStages(config, fitSet, initial, layers, structure, loss, outputDim, optimizerSettings, options.rng.fork("stages"), wasm ? wasmEngineName(Sgemm.kernelKind()) : undefined, backend.name)
     const trainingOptions: Training.Options = {
       loss,
       optimizer: { ...optimizerSettings, learningRate: staged.learningRate },
@@ -491,7 +510,7 @@ export const fit = Effect.fn("Mlp.fit")(
     }
     const sets: Sets<Dataset> = { train: fitSet, ...(validation ? { validation } : {}), ...(parts.monitor ? { monitor: parts.monitor } : {}) }
     const batchRows = Math.max(1, Math.min(config.batchSize, fitSet.X.rows))
-    const wasmNet = useWasm(backend.name, structure) ? WasmNetwork.make(initial, config.activation, Math.max(batchRows, EVAL_ROWS)) : undefined
+    const wasmNet = wasm ? WasmNetwork.make(initial, config.activation, Math.max(batchRows, EVAL_ROWS)) : undefined
     const { outcome, trained } = yield* (wasmNet === undefined
       ? trainTfjs(layers, config, structure, sets, trainingOptions, options.rng.fork("batches"), backend.name)
       : trainWasm(wasmNet, sets, trainingOptions, options.rng.fork("batches")))
