@@ -21,6 +21,7 @@ import * as Study from "../src/pipeline/Study.ts"
 import * as TrialRunner from "../src/pipeline/TrialRunner.ts"
 import type { TrialResult } from "../src/results/Run.ts"
 import * as Cluster from "./support/slurmCluster.ts"
+import { timelessResult } from "./support/runRecord.ts"
 
 const study: Study.Study = {
   tasks: [
@@ -38,12 +39,6 @@ const study: Study.Study = {
   ]
 }
 const plan = Study.trials(study, Rng.make(7), Registry.isStochastic)
-
-/** A result without what measures time. */
-const timeless = (r: TrialResult) => ({
-  ...r,
-  row: { ...r.row, fitSeconds: 0, info: Object.fromEntries(Object.entries(r.row.info).filter(([k]) => !k.endsWith("Seconds"))) }
-})
 
 /** Every executor gets the same options: 2 trials at once (slurm: an array of 2 at once, 4 trials a task). */
 const runOn = (definition: Executor.Definition) =>
@@ -93,7 +88,7 @@ describe("every registered executor", () => {
       expect(outcome.jobs).toBe(definition.jobs(2))
       expect(outcome.delivered).toBe(plan.length)
       const expected = await direct
-      expect(outcome.results.map((r) => r === undefined ? undefined : timeless(r))).toEqual(expected.map(timeless))
+      expect(outcome.results.map((r) => r === undefined ? undefined : timelessResult(r))).toEqual(expected.map(timelessResult))
     }, 180_000)
   })
 })

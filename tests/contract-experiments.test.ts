@@ -22,9 +22,9 @@ import { Progress } from "../src/pipeline/Progress.ts"
 import * as Report from "../src/pipeline/Report.ts"
 import { Rng } from "../src/pipeline/Rng.ts"
 import * as Run from "../src/pipeline/Run.ts"
-import type { TrialRow } from "../src/results/Run.ts"
 import { ResultStore } from "../src/results/Store.ts"
 import { reportFiles } from "./support/cli.ts"
+import { timeless } from "./support/runRecord.ts"
 
 const experiments = await Effect.runPromise(Experiments.all)
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "gpnn-contract-experiments-"))
@@ -52,7 +52,6 @@ const runQuick = (experiment: Experiment.Any, executor: "inline" | "threads", na
 }
 
 /** A row without what measures time. */
-const timeless = (row: TrialRow) => ({ ...row, fitSeconds: 0, info: Object.fromEntries(Object.entries(row.info).filter(([k]) => !k.endsWith("Seconds"))) })
 
 describe.each(experiments.map((e) => [e.name, e] as const))("%s, quick profile", (name, experiment) => {
   it.live("runs inline and on two threads to the same rows; its report regenerates byte for byte from the stored run", () =>

@@ -7,6 +7,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { type Outcome, reportFiles, sandbox, trialRecords } from "./support/cli.ts"
+import { timeless } from "./support/runRecord.ts"
 
 const { dirs, gpnn, onlyRun, reportDir } = sandbox("e2e")
 
@@ -123,7 +124,6 @@ describe("gpnn CLI, width-sweep quick profile", () => {
       const mine = JSON.parse(fs.readFileSync(path.join(out, "trials", name), "utf8"))
       const driver = JSON.parse(fs.readFileSync(path.join(source, "trials", name), "utf8"))
       // timings (fitSeconds, info.*Seconds) differ between processes; everything else is identical
-      const timeless = (row: { info: Record<string, unknown> }) => ({ ...row, fitSeconds: 0, info: Object.fromEntries(Object.entries(row.info).filter(([k]) => !k.endsWith("Seconds"))) })
       expect(timeless(mine.row)).toEqual(timeless(driver.row))
     }
     const again = await gpnn(["worker", file, "--out", out])

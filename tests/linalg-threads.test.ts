@@ -5,6 +5,7 @@ import * as Cholesky from "../src/linalg/Cholesky.ts"
 import * as Matrix from "../src/linalg/Matrix.ts"
 import * as WasmKernel from "../src/linalg/WasmKernel.ts"
 import * as WorkShare from "../src/linalg/WorkShare.ts"
+import { differingEntries, oneAndTwoThreads } from "./support/threads.ts"
 
 const initial = WorkShare.setThreads(true)
 afterAll(() => {
@@ -14,24 +15,8 @@ afterAll(() => {
 const randomMatrix = (rng: Random.Generator, rows: number, cols: number): Matrix.Matrix =>
   Matrix.make(rows, cols, Float64Array.from({ length: rows * cols }, () => rng.normal()))
 
-/** The same products and factors on one thread and on two; the helper must have run some pieces. */
-const oneAndTwoThreads = <T>(f: () => T): { readonly one: T; readonly two: ReadonlyArray<T> } => {
-  WorkShare.setThreads(false)
-  const one = f()
-  WorkShare.setThreads(true)
-  const before = WorkShare.helperPieces()
-  const two: Array<T> = []
-  // the helper claims pieces only when it is scheduled: repeat (bounded) until it has taken some
-  for (let r = 0; r < 40 && (r < 2 || WorkShare.helperPieces() === before); r++) two.push(f())
-  expect(WorkShare.helperPieces()).toBeGreaterThan(before)
-  return { one, two }
-}
-
 const sameBits = (a: Float64Array, b: Float64Array, what: string): void => {
-  expect(a.length, what).toBe(b.length)
-  let differing = 0
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) differing++
-  expect(differing, `${what}: entries differing between one and two threads`).toBe(0)
+  expect(differingEntries(a, b), `${what}: entries differing between one and two threads`).toBe(0)
 }
 
 describe.skipIf(!WasmKernel.available())("in-place updates shared with the helper thread", () => {

@@ -21,6 +21,8 @@ import * as Rng from "../src/pipeline/Rng.ts"
 import * as Study from "../src/pipeline/Study.ts"
 import type { ThreadsProbe } from "../src/pipeline/TrialWorker.ts"
 import type { TrialResult } from "../src/results/Run.ts"
+import { differingEntries, oneAndTwoThreads } from "./support/threads.ts"
+import { timelessResult } from "./support/runRecord.ts"
 
 const initial = WorkShare.setThreads(true)
 afterAll(() => {
@@ -28,24 +30,6 @@ afterAll(() => {
 })
 
 const multiCore = availableParallelism() >= 2 && Sgemm.available()
-
-/** `f` on one thread, then on two until the helper has run pieces of it (bounded); both results. */
-const oneAndTwoThreads = <T>(f: () => T): { readonly one: T; readonly two: ReadonlyArray<T> } => {
-  WorkShare.setThreads(false)
-  const one = f()
-  WorkShare.setThreads(true)
-  const before = WorkShare.helperPieces()
-  const two: Array<T> = []
-  for (let r = 0; r < 40 && (r < 2 || WorkShare.helperPieces() === before); r++) two.push(f())
-  expect(WorkShare.helperPieces(), "pieces the helper ran").toBeGreaterThan(before)
-  return { one, two }
-}
-
-const differing = (a: Float32Array | Float64Array, b: Float32Array | Float64Array): number => {
-  let count = a.length === b.length ? 0 : Math.max(a.length, b.length)
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (!Object.is(a[i], b[i])) count++
-  return count
-}
 
 describe("WorkShare.evenBounds", () => {
   it.each([[100, 4, 8], [37, 4, 8], [8, 8, 8], [1000, 1, 20], [5, 4, 3], [4096, 8, 8]])("total %i, quantum %i, %i pieces: covers [0, total) in increasing multiples of the quantum", (total, quantum, count) => {
@@ -88,9 +72,9 @@ describe.skipIf(!multiCore)("the MLP engine's work shared with the helper thread
     expect(spaces.every((ws) => ws.memory.buffer instanceof SharedArrayBuffer)).toBe(true)
     const flags = Sgemm.ACCUMULATE | Sgemm.BIAS | Sgemm.RELU
     const r = oneAndTwoThreads(() => spaces.map((ws, i) => product(ws, m, n, k, i, flags)))
-    for (const run of r.two) run.forEach((c, i) => expect(differing(c, r.one[i]), `memory ${i}`).toBe(0))
+    for (const run of r.two) run.forEach((c, i) => expect(differingEntries(c, r.one[i]), `memory ${i}`).toBe(0))
     // the comparison has power: each memory's product differs from the next one's
-    expect(differing(r.one[0], r.one[1])).toBeGreaterThan(0)
+    expect(differingEntries(r.one[0], r.one[1])).toBeGreaterThan(0)
   })
 
   const train = (settings: Optimizer.Settings, width: number, steps: number) => (): Float64Array => {
@@ -117,7 +101,7 @@ describe.skipIf(!multiCore)("the MLP engine's work shared with the helper thread
     // the products and the weight sweep are large enough to be shared
     expect(64 * width * width).toBeGreaterThanOrEqual(Sgemm.THREAD_WORK)
     const r = oneAndTwoThreads(train(settings, width, 12))
-    for (const run of r.two) expect(differing(run, r.one)).toBe(0)
+    for (const run of r.two) expect(differingEntries(run, r.one)).toBe(0)
   })
 })
 
@@ -137,11 +121,6 @@ describe.skipIf(!multiCore)("a trial worker shares only while its trial runs alo
       worker.once("error", reject)
       worker.postMessage(message)
     })
-
-  const timeless = (r: TrialResult) => ({
-    ...r,
-    row: { ...r.row, fitSeconds: 0, info: Object.fromEntries(Object.entries(r.row.info).filter(([k]) => !k.endsWith("Seconds"))) }
-  })
 
   it("no helper pieces while the pool counts other trials; pieces once it runs alone; the same row", async () => {
     const running = new SharedArrayBuffer(4)
@@ -167,7 +146,7 @@ describe.skipIf(!multiCore)("a trial worker shares only while its trial runs alo
       }
       expect(probe.helperRunning).toBe(true)
       expect(probe.helperPieces).toBeGreaterThan(0)
-      expect(timeless(alone)).toEqual(timeless(busy))
+      expect(timelessResult(alone)).toEqual(timelessResult(busy))
     } finally {
       await worker.terminate()
     }

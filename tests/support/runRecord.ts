@@ -63,3 +63,16 @@ export const runRecord = (parts: {
   extras: new Map(),
   tasks: new Map()
 })
+
+/**
+ * A row without what measures time (`fitSeconds`, info keys ending in "Seconds"): what must be
+ * equal between executors, `--jobs` values and thread counts.
+ */
+export const timeless = <R extends Pick<TrialRow, "fitSeconds" | "info">>(row: R): R => ({
+  ...row,
+  fitSeconds: 0,
+  info: Object.fromEntries(Object.entries(row.info).filter(([k]) => !k.endsWith("Seconds")))
+})
+
+/** A trial result whose row is `timeless`. */
+export const timelessResult = <T extends { readonly row: TrialRow }>(r: T): T => ({ ...r, row: timeless(r.row) })
