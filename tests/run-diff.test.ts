@@ -83,9 +83,47 @@ describe("RunDiff.diff and markdown", () => {
     const md = RunDiff.markdown(RunDiff.diff("toy", a, b))
     expect(md).toContain("| Param  | A                               | B                               | Change |")
     expect(md).toContain("| seed   | 0                               | 7                               | +7     |")
-    expect(md).toContain("| t    | gp    | rmse   | 1.1 (n=2) | 0.9 (n=1) | -0.2   | —  | — | —            |")
-    expect(md).toContain("| t    | svm   | rmse   | — (n=0)   | 2 (n=1)   | —      | —  | — | —            |")
+    expect(md).toContain("| t    | gp    | rmse   | 1.1 (n=2) | 0.9 (n=1) | -0.2   | —  | — | —        | —            |")
+    expect(md).toContain("| t    | svm   | rmse   | — (n=0)   | 2 (n=1)   | —      | —  | — | —        | —            |")
     expect(RunDiff.markdown(RunDiff.diff("toy", a, a))).toContain("Parameters, seed, profile and code: the same.")
+  })
+})
+
+describe("RunDiff.holm: beyond noise over every change a diff compares", () => {
+  // five metrics of one model, each shifted on four paired folds; the shifts are chosen so that
+  // three raw p-values fall below 0.05 and Holm keeps one of them
+  const base = [1.0, 1.3, 0.9, 1.2]
+  const shifts = [[0.5, 0.52, 0.49, 0.51], [0.1, 0.2, 0.05, 0.15], [0.1, 0.18, 0.07, 0.15], [0.1, -0.1, 0.2, 0.0], [0.0, 0.01, -0.01, 0.0]]
+  const side = (runId: string, shift: (m: number, f: number) => number) => ({
+    manifest: manifest({ runId }),
+    rows: base.map((v, f) => row("gp", f, Object.fromEntries(shifts.map((_, m) => [`m${m}`, v + shift(m, f)])))),
+    tasks: new Map()
+  })
+  const a = side("A", () => 0)
+  const b = side("B", (m, f) => shifts[m][f])
+  const d = RunDiff.diff("toy", a, b)
+
+  it("adjusts the raw p-values as statsmodels' multipletests(method='holm') does", () => {
+    const raw = d.metrics.map((m) => m.p)
+    expect(d.metrics.every((m) => m.pairing === "paired")).toBe(true)
+    // Holm by hand: sort, multiply by (m − rank), running maximum, capped at 1
+    const order = raw.map((p, i) => [p, i] as const).sort((x, y) => x[0] - y[0])
+    const want = new Array<number>(raw.length)
+    let running = 0
+    order.forEach(([p, i], rank) => {
+      running = Math.max(running, Math.min(1, (raw.length - rank) * p))
+      want[i] = running
+    })
+    assertClose(d.metrics.map((m) => m.pHolm), want, { rtol: 1e-12 })
+  })
+
+  it("marks beyond noise on the adjusted p: raw p < 0.05 in three metrics, two of them not after Holm", () => {
+    expect(d.metrics.filter((m) => m.p < 0.05).length).toBe(3)
+    expect(d.metrics.filter((m) => m.exceeds).length).toBe(3)
+    expect(d.metrics.filter((m) => m.exceedsHolm).map((m) => m.metric)).toEqual(["m0"])
+    const md = RunDiff.markdown(d)
+    expect(md).toContain("Holm-adjusted p < 0.05 over the 5 change(s) tested here")
+    expect(md.split("\n").filter((l) => l.includes("**yes**")).length).toBe(1)
   })
 })
 
@@ -127,8 +165,8 @@ describe("gpnn runs and gpnn diff on two quick svm-grid runs", () => {
     const lines = out.stdout.trim().split("\n")
     expect(lines[0]).toBe("svm-grid:")
     expect(lines[1]).toMatch(/^run +status +profile +seed +commit +ok +diverged +failed +planned +wall +lock$/)
-    expect(lines[2]).toMatch(/-quick-s0-p\d+ +complete +quick +0 +[0-9a-f]{10}(\+dirty)? +12 +0 +0 +12 +[\d.]+ s$/)
-    expect(lines[3]).toMatch(/-quick-s1-p\d+ +complete +quick +1 +[0-9a-f]{10}(\+dirty)? +12 +0 +0 +12 +[\d.]+ s$/)
+    expect(lines[2]).toMatch(/-quick-s0-p\d+ +complete +quick +0 +[0-9a-f]{10}(\+dirty)? +12 +0 +0 +12 +[\d.]+ m?s$/)
+    expect(lines[3]).toMatch(/-quick-s1-p\d+ +complete +quick +1 +[0-9a-f]{10}(\+dirty)? +12 +0 +0 +12 +[\d.]+ m?s$/)
   })
 
   it("diffs them: the seed changed, folds differ (Welch), every metric of every model; a run against itself pairs and moves nothing", async () => {
@@ -139,10 +177,10 @@ describe("gpnn runs and gpnn diff on two quick svm-grid runs", () => {
     const metricRows = out.stdout.split("\n").filter((l) => l.startsWith("| moons"))
     // 4 models × 7 metrics (accuracy, logLoss, brier, ece, auc, trainAccuracy, trainAuc).
     expect(metricRows).toHaveLength(28)
-    for (const l of metricRows) expect(l).toMatch(/\(Welch\) +\| [\d.<e -]+\| (no|\*\*yes\*\*) +\|$/)
+    for (const l of metricRows) expect(l).toMatch(/\(Welch\) +\| [\d.<e -]+\| [\d.<e -]+\| (no|\*\*yes\*\*) +\|$/)
     const self = await box.gpnn(["diff", "svm-grid", ids[0], ids[0], ...results])
     expect(self.stdout).toContain("Parameters, seed, profile and code: the same.")
-    for (const l of self.stdout.split("\n").filter((x) => x.startsWith("| moons"))) expect(l).toMatch(/\| 0 +\| 0 \(paired, 3 folds\) \| 1\.0 +\| no +\|$/)
+    for (const l of self.stdout.split("\n").filter((x) => x.startsWith("| moons"))) expect(l).toMatch(/\| 0 +\| 0 \(paired, 3 folds\) \| 1\.0 +\| 1\.0 +\| no +\|$/)
     const bad = await box.gpnn(["diff", "svm-grid", "2026", ids[0], ...results])
     expect(bad.code).not.toBe(0)
     expect(bad.stderr).toContain(`2 runs of svm-grid under ${path.join(box.root, "results")} start with "2026"; give a full id`)

@@ -202,7 +202,7 @@ const diff = Command.make(
     yield* Console.log(RunDiff.markdown(d).trimEnd())
   })
 ).pipe(Command.withDescription(
-  "Compare two stored runs as Markdown (like `dvc exp diff --md`): differing parameters, seed, profile and code; every metric per task and model as A, B and B − A with its standard error, marked beyond the fold-to-fold noise when a two-sided t test gives p < 0.05 (paired over the folds both runs share when they split the data alike, else Welch's)"
+  "Compare two stored runs as Markdown (like `dvc exp diff --md`): differing parameters, seed, profile and code; every metric per task and model as A, B and B − A with its standard error, marked beyond the fold-to-fold noise when a two-sided t test gives p < 0.05 after Holm's correction over every change compared (paired over the folds both runs share when they split the data alike, else Welch's)"
 ))
 
 const report = Command.make(

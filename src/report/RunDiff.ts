@@ -15,9 +15,11 @@
  *   SE = √(s_A²/n_A + s_B²/n_B), df by Welch–Satterthwaite (n ≥ 2 on both sides).
  * Fewer trials than that: "—" (no estimate of the noise). A zero SE (identical differences on
  * every fold) with Δ ≠ 0 exceeds any noise. With the 3–5 folds of a study t₀.₉₇₅ is 2.8–4.3, not
- * the 2 of a normal band: that is why it is a t test. It screens what to look at; it is not
- * corrected for the many metrics compared (at p < 0.05, about one change in twenty between two
- * runs of the same code and another seed is flagged by chance).
+ * the 2 of a normal band: that is why it is a t test. A diff compares many metrics at once (every
+ * metric of every model and task), so "beyond noise" is decided on Holm-adjusted p-values over all
+ * the changes whose noise could be estimated (family-wise error ≤ 0.05; uncorrected, about one
+ * change in twenty between two runs of the same code and another seed would be flagged by
+ * chance); the table shows the raw p beside the adjusted one.
  *
  * When to use: after changing code, parameters or seed, to see what moved and whether it moved
  * by more than the folds disagree among themselves. Reads the stored runs only.
@@ -27,6 +29,7 @@ import { ConfigError } from "../core/Errors.ts"
 import type { Manifest, RunRecord, StoredTask, TrialRow } from "../results/Run.ts"
 import { ResultStore } from "../results/Store.ts"
 import * as Distribution from "../stats/Distribution.ts"
+import * as Holm from "../stats/Holm.ts"
 import * as Format from "./Format.ts"
 import { mean, sd } from "./Summary.ts"
 
@@ -63,12 +66,20 @@ export interface MetricChange {
   readonly exceeds: boolean | undefined
 }
 
+/** A metric's change in a diff: its test, and the test Holm-adjusted over every change of the diff. */
+export interface DiffedMetric extends MetricChange {
+  /** Holm-adjusted p over the diff's changes with a finite p; NaN with `p`. */
+  readonly pHolm: number
+  /** Beyond the noise: pHolm < 0.05 (what the table marks); undefined when the noise cannot be estimated. */
+  readonly exceedsHolm: boolean | undefined
+}
+
 export interface Diff {
   readonly experiment: string
   readonly a: string
   readonly b: string
   readonly params: ReadonlyArray<ParamChange>
-  readonly metrics: ReadonlyArray<MetricChange>
+  readonly metrics: ReadonlyArray<DiffedMetric>
 }
 
 /** The part of a stored run a diff reads. */
@@ -178,12 +189,23 @@ export const metricChanges = (a: Side, b: Side): Array<MetricChange> => {
   return out
 }
 
+/** Holm's adjustment over the changes with a finite p (the others keep NaN). */
+export const holm = (changes: ReadonlyArray<MetricChange>): Array<DiffedMetric> => {
+  const tested = changes.flatMap((c, i) => (Number.isNaN(c.p) ? [] : [i]))
+  const adjusted = Holm.adjust(tested.map((i) => changes[i].p))
+  const byIndex = new Map(tested.map((i, k) => [i, adjusted[k]]))
+  return changes.map((c, i) => {
+    const pHolm = byIndex.get(i) ?? Number.NaN
+    return { ...c, pHolm, exceedsHolm: Number.isNaN(pHolm) ? undefined : pHolm < 0.05 }
+  })
+}
+
 export const diff = (experiment: string, a: Side, b: Side): Diff => ({
   experiment,
   a: a.manifest.runId,
   b: b.manifest.runId,
   params: paramChanges(a, b),
-  metrics: metricChanges(a, b)
+  metrics: holm(metricChanges(a, b))
 })
 
 const cell = (s: string): string => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ")
@@ -193,6 +215,8 @@ const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<st
   const line = (r: ReadonlyArray<string>) => `| ${r.map((c, j) => c.padEnd(widths[j])).join(" | ")} |`
   return [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)]
 }
+
+const pCell = (p: number): string => (Number.isNaN(p) ? Format.missing : p < 1e-4 ? "< 1e-4" : Format.significant(p, 2))
 
 const signed = (x: number): string => (Number.isNaN(x) ? Format.missing : `${x > 0 ? "+" : ""}${Format.number(x, 4)}`)
 
@@ -205,7 +229,7 @@ export const markdown = (d: Diff): string => {
   if (d.metrics.length === 0) lines.push("No finished trials with metrics in either run.")
   else {
     lines.push(...table(
-      ["Task", "Model", "Metric", "A", "B", "Change", "SE", "p", "Beyond noise"],
+      ["Task", "Model", "Metric", "A", "B", "Change", "SE", "p", "p (Holm)", "Beyond noise"],
       d.metrics.map((m) => [
         m.task,
         m.model,
@@ -214,11 +238,13 @@ export const markdown = (d: Diff): string => {
         `${Format.number(m.b, 4)} (n=${m.nB})`,
         signed(m.change),
         Number.isNaN(m.se) ? Format.missing : `${Format.number(m.se, 3)} (${m.pairing === "paired" ? `paired, ${m.pairs} folds` : "Welch"})`,
-        Number.isNaN(m.p) ? Format.missing : m.p < 1e-4 ? "< 1e-4" : Format.significant(m.p, 2),
-        m.exceeds === undefined ? Format.missing : m.exceeds ? "**yes**" : "no"
+        pCell(m.p),
+        pCell(m.pHolm),
+        m.exceedsHolm === undefined ? Format.missing : m.exceedsHolm ? "**yes**" : "no"
       ].map(cell))
     ))
-    lines.push("", "Beyond noise: p < 0.05 in a two-sided t test of the change, paired over the folds both runs share when they split the data alike, else Welch's (see `gpnn diff --help`).")
+    const tested = d.metrics.filter((m) => !Number.isNaN(m.p)).length
+    lines.push("", `Beyond noise: Holm-adjusted p < 0.05 over the ${tested} change(s) tested here (family-wise error ≤ 0.05), each a two-sided t test of the change, paired over the folds both runs share when they split the data alike, else Welch's (see \`gpnn diff --help\`).`)
   }
   return `${lines.join("\n")}\n`
 }
