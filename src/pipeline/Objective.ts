@@ -32,18 +32,17 @@
  * Randomness: inner fit k draws from the trial's seed forked "inner/k", the refit from "outer":
  * the row depends on the trial's spec alone, in any process.
  */
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import { DataError, NumericalError, type TrialError } from "../core/Errors.ts"
 import * as Random from "../core/Random.ts"
 import * as Dataset from "../data/Dataset.ts"
 import * as Encode from "../data/Encode.ts"
 import * as Split from "../data/Split.ts"
-import * as Standardise from "../data/Standardise.ts"
 import type { NnBackend } from "../models/mlp/Backend.ts"
 import type { EpochRecord } from "../models/Model.ts"
-import * as Models from "../models/Registry.ts"
 import * as Score from "../scoring/Score.ts"
 import * as Pruner from "../search/Pruner.ts"
+import * as Fit from "./Fit.ts"
 import type * as Study from "./Study.ts"
 
 /** What a search trial adds to its row, and its inner fit's curve (holdout with epochs). */
@@ -86,13 +85,9 @@ const fitScore = Effect.fnUntraced(function*(
 ) {
   const { train, part } = Encode.fitPart(data, fit)
   const test = part(score).data
-  const scaler = Standardise.fit(train)
-  const model = yield* Models.make(entry)
-  const started = yield* Clock.currentTimeMillis
-  const fitted = yield* model.fit(scaler.apply(train), onEpoch === undefined ? { rng } : { rng, validation: scaler.apply(test), onEpoch })
-  const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+  const { fitted, seconds, predict } = yield* Fit.standardised(entry, train, (scaler) => (onEpoch === undefined ? { rng } : { rng, validation: scaler.apply(test), onEpoch }))
   const metrics = yield* Effect.try({
-    try: () => Score.score(scaler.invert(fitted.predict(scaler.applyX(test.X))), test),
+    try: () => Score.score(predict(test.X), test),
     catch: (error) => error instanceof NumericalError || error instanceof DataError ? error : new NumericalError({ reason: "NonFinite", message: `scoring ${entry.id}: ${String(error)}` })
   }).pipe(Effect.ensuring(Effect.sync(() => fitted.dispose())))
   return { metrics: metrics as Record<string, number>, seconds, nTrain: train.X.rows, nTest: test.X.rows, curve: fitted.curve }

@@ -13,16 +13,15 @@ import { type ConfigError, type DataError, NumericalError, type TrialError } fro
 import * as Dataset from "../data/Dataset.ts"
 import * as Encode from "../data/Encode.ts"
 import * as Split from "../data/Split.ts"
-import * as Standardise from "../data/Standardise.ts"
 import * as Task from "../data/Task.ts"
 import * as InformationCriteria from "../scoring/InformationCriteria.ts"
 import * as Score from "../scoring/Score.ts"
 import type { NnBackend } from "../models/mlp/Backend.ts"
 import * as Diagnosis from "../models/mlp/Diagnosis.ts"
-import * as Models from "../models/Registry.ts"
 import type { FailureKind, StoredPrediction, StoredTask, TrialResult, TrialRow } from "../results/Run.ts"
 import type { Prediction } from "../models/Model.ts"
 import * as Matrix from "../linalg/Matrix.ts"
+import * as Fit from "./Fit.ts"
 import * as Objective from "./Objective.ts"
 import * as Study from "./Study.ts"
 
@@ -149,28 +148,24 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
   // line. Only curves read it (nothing is selected on it), so the test fold stays unseen by fits.
   const validation = fold.validation !== undefined ? part(fold.validation).data : test
   const unseenRows = heldOut.unseen.reduce((total, u) => total + u.rows, 0)
-  const scaler = Standardise.fit(train)
-  const model = yield* Models.make(trial.model)
-  const started = yield* Clock.currentTimeMillis
-  const fitted = yield* model.fit(scaler.apply(train), { rng: Random.make(trial.seed), validation: scaler.apply(validation) })
-  const fitSeconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+  const { scaler, fitted, seconds: fitSeconds, predict } = yield* Fit.standardised(trial.model, train, (s) => ({ rng: Random.make(trial.seed), validation: s.apply(validation) }))
   const toScoringError = (error: unknown) =>
     error instanceof NumericalError ? error : new NumericalError({ reason: "NonFinite", message: `scoring ${trial.model.id}: ${String(error)}` })
   // The held-out prediction alone is timed (info.predictSeconds); scoring, the training part and the probe are not.
   const scored = yield* Effect.gen(function*() {
     const predictStarted = yield* Clock.currentTimeMillis
-    const onTest = yield* Effect.try({ try: () => scaler.invert(fitted.predict(scaler.applyX(test.X))), catch: toScoringError })
+    const onTest = yield* Effect.try({ try: () => predict(test.X), catch: toScoringError })
     const predictSeconds = ((yield* Clock.currentTimeMillis) - predictStarted) / 1000
     const rest = yield* Effect.try({
       try: () => {
         const metrics: Record<string, number> = { ...Score.score(onTest, test) }
-        const onTrain = Score.score(scaler.invert(fitted.predict(scaler.applyX(train.X))), train)
+        const onTrain = Score.score(predict(train.X), train)
         if (onTrain.rmse !== undefined) metrics.trainRmse = onTrain.rmse
         if (onTrain.accuracy !== undefined) metrics.trainAccuracy = onTrain.accuracy
         if (onTrain.auc !== undefined) metrics.trainAuc = onTrain.auc
         // The 70/20/10 workflow selects on the validation part: its accuracy or RMSE beside the test metrics.
         if (fold.validation !== undefined) {
-          const onValidation = Score.score(scaler.invert(fitted.predict(scaler.applyX(validation.X))), validation)
+          const onValidation = Score.score(predict(validation.X), validation)
           if (onValidation.rmse !== undefined) metrics.validRmse = onValidation.rmse
           if (onValidation.accuracy !== undefined) metrics.validAccuracy = onValidation.accuracy
         }
@@ -184,7 +179,7 @@ const fitAndScore = Effect.fnUntraced(function*(trial: Study.TrialSpec) {
         }
         const probe = trial.task.probe === undefined
           ? undefined
-          : store(scaler.invert(fitted.predict(scaler.applyX(Matrix.fromRows(trial.task.probe)))))
+          : store(predict(Matrix.fromRows(trial.task.probe)))
         const heldOut = trial.keepPredictions ? { index: Array.from(fold.test), y: Array.from(test.y), prediction: store(onTest) } : undefined
         return { metrics, probe, heldOut }
       },
