@@ -14,10 +14,10 @@
  * clips; `scheduler` StepLR or CosineAnnealingLR stepped after every step). gpnn computes in
  * float32, so the tolerance is the description's float32 clause (default rtol 1e-4 atol 1e-6).
  */
-import { Effect, Result, Schema } from "effect"
+import type { Effect } from "effect"
+import { Schema } from "effect"
 import * as Matrix from "../../linalg/Matrix.ts"
 import * as Arch from "../../models/Arch.ts"
-import * as Backend from "../../models/mlp/Backend.ts"
 import * as Loss from "../../models/mlp/Loss.ts"
 import * as Network from "../../models/mlp/Network.ts"
 import type * as Optimizer from "../../models/mlp/Optimizer.ts"
@@ -26,6 +26,7 @@ import * as Training from "../../models/mlp/Training.ts"
 import * as Check from "../Check.ts"
 import * as Description from "../Description.ts"
 import * as Kind from "../Kind.ts"
+import * as MlpRuns from "./MlpRuns.ts"
 
 const Numbers = Schema.Array(Schema.Number)
 const Rows = Schema.Array(Numbers)
@@ -192,35 +193,21 @@ const runLines = (file: string, c: Case, name: string, r: Run, trace: Training.S
   return out
 }
 
-const run = (f: Fixture, { file, description }: Kind.Context): Effect.Effect<ReadonlyArray<Check.Line>> =>
-  Effect.gen(function*() {
-    const tol = Description.tolerance(description, ["float32"], DEFAULT)
-    const backend = yield* Effect.result(Backend.select("auto"))
-    const lines: Array<Check.Line> = []
-    for (const [k, c] of f.cases.entries()) {
-      const caseName = c.name ?? `cases[${k}]`
-      if (Result.isFailure(backend)) {
-        lines.push(Check.failed(file, caseName, backend.failure.message))
-        continue
-      }
-      for (const [j, r] of c.runs.entries()) {
-        const name = `${caseName}/${r.name}×${r.steps}`
-        lines.push(...yield* Check.guard(file, name, () => {
-          const trace = replay(c, r)
-          if (typeof trace === "string") return [Check.failed(file, name, trace)]
-          const out: Array<Check.Line> = []
-          // The start is the same for every run: checked once, on the first.
-          if (j === 0 && c.lossAtStart !== undefined) out.push(Check.close(file, `${caseName}: loss at start`, trace.losses[0], c.lossAtStart, tol))
-          if (j === 0 && c.gradsAtStart !== undefined) {
-            const expected = flatFixture(c.gradsAtStart)
-            out.push(Check.close(file, `${caseName}: gradients at start`, flatLayers(trace.gradsAtStart), expected.values, tol, (i) => `d${expected.labels[i]}`))
-          }
-          return [...out, ...runLines(file, c, name, r, trace, tol)]
-        }))
-      }
+const run = (f: Fixture, { file, description }: Kind.Context): Effect.Effect<ReadonlyArray<Check.Line>> => {
+  const tol = Description.tolerance(description, ["float32"], DEFAULT)
+  return MlpRuns.eachRun(file, f.cases, (caseName, r) => `${caseName}/${r.name}×${r.steps}`, (c, caseName, r, j, name) => {
+    const trace = replay(c, r)
+    if (typeof trace === "string") return [Check.failed(file, name, trace)]
+    const out: Array<Check.Line> = []
+    // The start is the same for every run: checked once, on the first.
+    if (j === 0 && c.lossAtStart !== undefined) out.push(Check.close(file, `${caseName}: loss at start`, trace.losses[0], c.lossAtStart, tol))
+    if (j === 0 && c.gradsAtStart !== undefined) {
+      const expected = flatFixture(c.gradsAtStart)
+      out.push(Check.close(file, `${caseName}: gradients at start`, flatLayers(trace.gradsAtStart), expected.values, tol, (i) => `d${expected.labels[i]}`))
     }
-    return lines
+    return [...out, ...runLines(file, c, name, r, trace, tol)]
   })
+}
 
 export const kind: Kind.Kind = Kind.make({
   name: "mlp_norm_step",

@@ -11,16 +11,17 @@
  * tolerance is the description's float32 clause ("a float32 implementation rtol 1e-4 atol 1e-6",
  * the default). The tfjs backend is the first that loads ("auto").
  */
-import { Effect, Result, Schema } from "effect"
+import type { Effect } from "effect"
+import { Schema } from "effect"
 import * as Matrix from "../../linalg/Matrix.ts"
 import * as Arch from "../../models/Arch.ts"
-import * as Backend from "../../models/mlp/Backend.ts"
 import * as Loss from "../../models/mlp/Loss.ts"
 import * as Optimizer from "../../models/mlp/Optimizer.ts"
 import * as Training from "../../models/mlp/Training.ts"
 import * as Check from "../Check.ts"
 import * as Description from "../Description.ts"
 import * as Kind from "../Kind.ts"
+import * as MlpRuns from "./MlpRuns.ts"
 
 const Numbers = Schema.Array(Schema.Number)
 const Rows = Schema.Array(Numbers)
@@ -89,72 +90,58 @@ const layerLabels = (prefix: string, sizes: ReadonlyArray<number>, which: "W" | 
   return `${prefix}${which}[?${i}]`
 }
 
-const run = (f: Fixture, { file, description }: Kind.Context): Effect.Effect<ReadonlyArray<Check.Line>> =>
-  Effect.gen(function*() {
-    const tol = Description.tolerance(description, ["float32"], DEFAULT)
-    const backend = yield* Effect.result(Backend.select("auto"))
-    const lines: Array<Check.Line> = []
-    for (const [k, c] of f.cases.entries()) {
-      const caseName = c.name ?? `cases[${k}]`
-      if (Result.isFailure(backend)) {
-        lines.push(Check.failed(file, caseName, backend.failure.message))
-        continue
-      }
-      for (const r of c.runs) {
-        const name = `${caseName}/${r.optimizer}×${r.steps}`
-        lines.push(...yield* Check.guard(file, name, () => {
-          const activation = c.activation
-          const loss = c.loss
-          const optimizer = r.optimizer
-          if (!isOneOf(Arch.activations, activation)) return [Check.failed(file, name, `activation "${activation}" is not one of gpnn's: ${Arch.activations.join(", ")}`)]
-          if (!isOneOf(Loss.kinds, loss)) return [Check.failed(file, name, `loss "${loss}" is not one of gpnn's: ${Loss.kinds.join(", ")}`)]
-          if (!isOneOf(Optimizer.names, optimizer)) return [Check.failed(file, name, `optimizer "${optimizer}" is not one of gpnn's: ${Optimizer.names.join(", ")}`)]
-          const settings = settingsFor(description, optimizer)
-          if (typeof settings === "string") return [Check.failed(file, name, settings)]
-          const trace = Training.fullBatchSteps({
-            params: toParams(c.sizes, c.W, c.b),
-            activation,
-            loss,
-            X: Matrix.fromRows(c.X),
-            y: c.y.flat(),
-            optimizer: settings,
-            steps: r.steps
-          })
-          const out: Array<Check.Line> = []
-          if (r.losses !== undefined) out.push(Check.close(file, `${name}: losses`, trace.losses, r.losses, tol, (i) => `step ${i}`))
-          const g = r.gradsAtStart
-          if (g !== undefined) {
-            out.push(Check.close(
-              file,
-              `${name}: gradients at start`,
-              [...trace.gradsAtStart.weights.flatMap((w) => Array.from(w)), ...trace.gradsAtStart.biases.flatMap((v) => (v === undefined ? [] : Array.from(v)))],
-              [...g.W.flat(2), ...g.b.flat()],
-              tol,
-              (i) => {
-                const nW = g.W.flat(2).length
-                return i < nW ? layerLabels("d", c.sizes, "W")(i) : layerLabels("d", c.sizes, "b")(i - nW)
-              }
-            ))
-          }
-          if (r.W !== undefined || r.b !== undefined) {
-            const W = r.W ?? []
-            const b = r.b ?? []
-            const nW = W.flat(2).length
-            out.push(Check.close(
-              file,
-              `${name}: parameters after`,
-              [...(r.W === undefined ? [] : trace.layers.weights.flatMap((w) => Array.from(w))), ...(r.b === undefined ? [] : trace.layers.biases.flatMap((v) => (v === undefined ? [] : Array.from(v))))],
-              [...W.flat(2), ...b.flat()],
-              tol,
-              (i) => (i < nW ? layerLabels("", c.sizes, "W")(i) : layerLabels("", c.sizes, "b")(i - nW))
-            ))
-          }
-          return out
-        }))
-      }
+const run = (f: Fixture, { file, description }: Kind.Context): Effect.Effect<ReadonlyArray<Check.Line>> => {
+  const tol = Description.tolerance(description, ["float32"], DEFAULT)
+  return MlpRuns.eachRun(file, f.cases, (caseName, r) => `${caseName}/${r.optimizer}×${r.steps}`, (c, _caseName, r, _j, name) => {
+    const activation = c.activation
+    const loss = c.loss
+    const optimizer = r.optimizer
+    if (!isOneOf(Arch.activations, activation)) return [Check.failed(file, name, `activation "${activation}" is not one of gpnn's: ${Arch.activations.join(", ")}`)]
+    if (!isOneOf(Loss.kinds, loss)) return [Check.failed(file, name, `loss "${loss}" is not one of gpnn's: ${Loss.kinds.join(", ")}`)]
+    if (!isOneOf(Optimizer.names, optimizer)) return [Check.failed(file, name, `optimizer "${optimizer}" is not one of gpnn's: ${Optimizer.names.join(", ")}`)]
+    const settings = settingsFor(description, optimizer)
+    if (typeof settings === "string") return [Check.failed(file, name, settings)]
+    const trace = Training.fullBatchSteps({
+      params: toParams(c.sizes, c.W, c.b),
+      activation,
+      loss,
+      X: Matrix.fromRows(c.X),
+      y: c.y.flat(),
+      optimizer: settings,
+      steps: r.steps
+    })
+    const out: Array<Check.Line> = []
+    if (r.losses !== undefined) out.push(Check.close(file, `${name}: losses`, trace.losses, r.losses, tol, (i) => `step ${i}`))
+    const g = r.gradsAtStart
+    if (g !== undefined) {
+      out.push(Check.close(
+        file,
+        `${name}: gradients at start`,
+        [...trace.gradsAtStart.weights.flatMap((w) => Array.from(w)), ...trace.gradsAtStart.biases.flatMap((v) => (v === undefined ? [] : Array.from(v)))],
+        [...g.W.flat(2), ...g.b.flat()],
+        tol,
+        (i) => {
+          const nW = g.W.flat(2).length
+          return i < nW ? layerLabels("d", c.sizes, "W")(i) : layerLabels("d", c.sizes, "b")(i - nW)
+        }
+      ))
     }
-    return lines
+    if (r.W !== undefined || r.b !== undefined) {
+      const W = r.W ?? []
+      const b = r.b ?? []
+      const nW = W.flat(2).length
+      out.push(Check.close(
+        file,
+        `${name}: parameters after`,
+        [...(r.W === undefined ? [] : trace.layers.weights.flatMap((w) => Array.from(w))), ...(r.b === undefined ? [] : trace.layers.biases.flatMap((v) => (v === undefined ? [] : Array.from(v))))],
+        [...W.flat(2), ...b.flat()],
+        tol,
+        (i) => (i < nW ? layerLabels("", c.sizes, "W")(i) : layerLabels("", c.sizes, "b")(i - nW))
+      ))
+    }
+    return out
   })
+}
 
 export const kind: Kind.Kind = Kind.make({
   name: "mlp_step",
