@@ -67,6 +67,13 @@ describe("Slurm.options", () => {
   })
 })
 
+describe("Slurm.memBytes", () => {
+  it("reads --mem as Slurm does: megabytes without a suffix, K, M, G, T in powers of 1024", () => {
+    expect(["512", "4G", "4g", "300K", "2T", "7M"].map(Slurm.memBytes)).toEqual([512 * 2 ** 20, 4 * 2 ** 30, 4 * 2 ** 30, 300 * 2 ** 10, 2 * 2 ** 40, 7 * 2 ** 20])
+    expect(Slurm.memBytes("4GB")).toBeNaN()
+  })
+})
+
 describe("an array's shares", () => {
   const specs = Array.from({ length: 7 }, (_, i) => ({ key: `t${i}` })) as unknown as ReadonlyArray<TrialSpec>
   const keys = (index: number, size: number) => Effect.runSync(Worker.share(specs, index, size)).map((s) => s.key)

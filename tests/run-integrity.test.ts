@@ -17,6 +17,7 @@ import { Progress } from "../src/pipeline/Progress.ts"
 import * as Report from "../src/pipeline/Report.ts"
 import * as Rng from "../src/pipeline/Rng.ts"
 import * as Run from "../src/pipeline/Run.ts"
+import * as Slurm from "../src/pipeline/Slurm.ts"
 import * as Study from "../src/pipeline/Study.ts"
 import * as Worker from "../src/pipeline/Worker.ts"
 import * as TrialRunner from "../src/pipeline/TrialRunner.ts"
@@ -243,6 +244,25 @@ describe("3. sizes are checked before work starts", () => {
     const exit = await runProbe(results, { overrides: ["n=1000000000"] })
     expect(failureOf(exit)).toMatch(/ConfigError: n = 1000000000 is too large for this machine/)
     expect(fs.existsSync(path.join(results, probe.name))).toBe(false)
+  })
+
+  it("an executor's own memory per trial replaces this machine's (a Slurm task's --slurm-mem): named in the message, and it decides", async () => {
+    const where = "each Slurm array task (--slurm-mem 1M)"
+    const byBudget = (n: number, memory: number) =>
+      Effect.runPromiseExit(Limits.check(study(n, 8), { n, widths: [8] }, new Map([["moons", { n, d: 2 }]]), { memory, concurrent: 1, where }))
+    const refused = await byBudget(1e5, 2 ** 20)
+    expect(failureOf(refused)).toMatch(/n = 100000 is too large for each Slurm array task \(--slurm-mem 1M\):.*but each Slurm array task \(--slurm-mem 1M\) has 1\.0 MiB of memory/s)
+    // the same trial fits an allocation of a terabyte, whatever this machine has
+    expect((await byBudget(1e5, 2 ** 40))._tag).toBe("Success")
+    // and a run plans with the executor's memory: the probe refused for a 1 MiB task, naming it
+    const results = path.join(root, "limits-allocation")
+    const small = Layer.effect(Executor, Effect.map(Effect.context<NnBackend>(), (context) => Executor.of({
+      name: "allocation", jobs: 4, memory: { bytes: 2 ** 20, where }, run: (trial) => Effect.provideContext(TrialRunner.run(trial), context)
+    })))
+    const exit = await runProbe(results, { overrides: ["n=100000"] }, small)
+    expect(failureOf(exit)).toMatch(/ConfigError: n = 100000 is too large for each Slurm array task \(--slurm-mem 1M\)/)
+    expect(fs.existsSync(path.join(results, probe.name))).toBe(false)
+    expect(Slurm.memBytes("1M")).toBe(2 ** 20)
   })
 
   it("a search's largest proposal is sized too: hpo with --set maxWidth=1e8 fails at once naming maxWidth", async () => {

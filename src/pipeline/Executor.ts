@@ -38,6 +38,11 @@ export class Executor extends Context.Service<Executor, {
   /** As `--executor` names it (recorded with each session). */
   readonly name: string
   readonly jobs: number
+  /**
+   * The memory each trial runs in when it is not this machine's (a cluster allocation), with words
+   * for it; the size check (`Limits`) plans with it. Absent: this machine's memory, shared by `jobs`.
+   */
+  readonly memory?: { readonly bytes: number; readonly where: string }
   /** Runs one trial. Never fails: a failure is a row with status "failed" or "diverged". */
   run(trial: TrialSpec): Effect.Effect<TrialResult>
   /**
@@ -203,7 +208,10 @@ const slurm = Effect.fnUntraced(function*(options: Options) {
         }).pipe(Effect.catch((error) => Effect.succeed(TrialRunner.failedResult(trial, `slurm: ${error.message}`, options.backend)))),
       (dir) => Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
     )
-  return Executor.of({ name: "slurm", jobs: settings.parallel ?? Slurm.maxArrayTasks, run, runAll })
+  // with --slurm-mem each array task has that memory on its node; without it, the cluster's default
+  // is unknown here and the size check keeps to this machine's memory
+  const memory = settings.mem === undefined ? undefined : { bytes: Slurm.memBytes(settings.mem), where: `each Slurm array task (--slurm-mem ${settings.mem})` }
+  return Executor.of({ name: "slurm", jobs: settings.parallel ?? Slurm.maxArrayTasks, run, runAll, ...(memory === undefined ? {} : { memory }) })
 })
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Size limits checked before a run does any work: an estimate of the memory the largest trial
- * holds, times the trials that run at once, against this machine's memory (`os.totalmem()`). A
+ * holds, times the trials that run at once, against this machine's memory (`os.totalmem()`), or
+ * against the memory an executor gives each trial (a Slurm array task's `--slurm-mem`). A
  * parameter such as `--set n=1e9` is refused at once, naming the parameter and the largest value
  * that fits, instead of growing the process until the system kills it.
  *
@@ -123,10 +124,12 @@ const parameterHolding = (params: Readonly<Record<string, unknown>>, value: numb
   })
 
 export interface Budget {
-  /** The machine's memory in bytes (`os.totalmem()`). */
+  /** The memory trials run in, bytes: this machine's (`os.totalmem()`), or what an executor gives each trial. */
   readonly memory: number
-  /** Trials that run at once. */
+  /** Trials that run at once in that memory. */
   readonly concurrent: number
+  /** What holds that memory, for the message: "this machine" unless said otherwise. */
+  readonly where?: string | undefined
 }
 
 /**
@@ -165,8 +168,9 @@ export const check = (
   const parameter = parameterHolding(params, size[name])
   const named = parameter === undefined || parameter === name ? `${name} = ${size[name]}` : `${parameter} (${name} = ${size[name]})`
   const together = budget.concurrent > 1 ? ` with ${budget.concurrent} trials at once (fewer with --jobs)` : ""
+  const where = budget.where ?? "this machine"
   return Effect.fail(new ConfigError({
     field: parameter ?? name,
-    message: `${named} is too large for this machine: a ${worst.model.family} trial (${worst.model.id} on task ${worst.task}) would hold about ${formatBytes(total)}, mostly ${top.what(size)}${together}, but this machine has ${formatBytes(budget.memory)} of memory, of which ${Math.round(USABLE * 100)}% is planned for. Keep ${name} at most ${fits}${parameter === undefined ? "" : ` (--set ${parameter}=...)`}`
+    message: `${named} is too large for ${where}: a ${worst.model.family} trial (${worst.model.id} on task ${worst.task}) would hold about ${formatBytes(total)}, mostly ${top.what(size)}${together}, but ${where} has ${formatBytes(budget.memory)} of memory, of which ${Math.round(USABLE * 100)}% is planned for. Keep ${name} at most ${fits}${parameter === undefined ? "" : ` (--set ${parameter}=...)`}`
   }))
 }

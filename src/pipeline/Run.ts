@@ -231,7 +231,9 @@ const runScoped = Effect.fn("Run.run")(function*(options: Options) {
   // Sizes are checked before anything is created or computed.
   // A batch executor (a cluster array) runs each trial in an allocation of its own, not beside the others here.
   const concurrentHere = executor.runAll === undefined ? Math.max(1, Math.min(executor.jobs, planned)) : 1
-  yield* Limits.check(study, params, sizes, { memory: os.totalmem(), concurrent: concurrentHere })
+  yield* Limits.check(study, params, sizes, executor.memory === undefined
+    ? { memory: os.totalmem(), concurrent: concurrentHere }
+    : { memory: executor.memory.bytes, concurrent: 1, where: executor.memory.where })
   const resumeHint = (id: string) => `gpnn run ${experiment.name} --resume --run ${id}${profile === "default" ? "" : ` --profile ${profile}`}`
 
   let manifest: Manifest

@@ -56,6 +56,17 @@ export interface Options {
   readonly poll: number
 }
 
+/**
+ * Bytes of a `--mem` value as Slurm reads it: a whole number of megabytes, or with a K, M, G or T
+ * suffix (powers of 1024, as Slurm's units are).
+ */
+export const memBytes = (mem: string): number => {
+  const m = /^(\d+)([KMGT]?)$/i.exec(mem)
+  if (m === null) return Number.NaN
+  const power = { "": 2, K: 1, M: 2, G: 3, T: 4 }[m[2].toUpperCase() as "" | "K" | "M" | "G" | "T"]
+  return Number(m[1]) * 1024 ** power
+}
+
 /** The options as the command line gives them, before validation. */
 export interface Raw {
   readonly partition?: string | undefined
