@@ -16,6 +16,7 @@ import * as WorkShare from "../src/linalg/WorkShare.ts"
 import * as Arch from "../src/models/Arch.ts"
 import * as Optimizer from "../src/models/mlp/Optimizer.ts"
 import * as WasmNetwork from "../src/models/mlp/WasmNetwork.ts"
+import * as WasmUpdate from "../src/models/mlp/WasmUpdate.ts"
 import * as Registry from "../src/models/Registry.ts"
 import * as Rng from "../src/pipeline/Rng.ts"
 import * as Study from "../src/pipeline/Study.ts"
@@ -97,10 +98,30 @@ describe.skipIf(!multiCore)("the MLP engine's work shared with the helper thread
     { name: "adam", settings: { name: "adam", learningRate: 1e-3, momentum: 0 } satisfies Optimizer.Settings },
     { name: "momentum", settings: { name: "momentum", learningRate: 0.01, momentum: 0.9, weightDecay: 1e-3 } satisfies Optimizer.Settings }
   ])("a wide net trained with $name for 12 steps: bitwise the parameters of one thread", ({ settings }) => {
-    const width = 384
+    const width = 512
     // the products and the weight sweep are large enough to be shared
     expect(64 * width * width).toBeGreaterThanOrEqual(Sgemm.THREAD_WORK)
+    expect(width * width).toBeGreaterThanOrEqual(WasmUpdate.THREAD_ENTRIES)
     const r = oneAndTwoThreads(train(settings, width, 12))
+    for (const run of r.two) expect(differingEntries(run, r.one)).toBe(0)
+  })
+})
+
+describe.skipIf(!multiCore)("the optimiser sweep alone shared with the helper", () => {
+  it("Adam steps on fixed gradients of a 512-wide net: bitwise the weights of one thread (only the sweep can share here)", () => {
+    const r = oneAndTwoThreads(() => {
+      const rng = Random.make(11)
+      const arch: Arch.Arch = { inputDim: 3, width: 512, depth: 2, outputDim: 1, activation: "relu", wStd: 1.4, bStd: 0.1 }
+      const net = WasmNetwork.make(Arch.initialize(arch, "torch", rng), "relu", 4)!
+      const data = WasmNetwork.data(Float64Array.from({ length: 12 }, () => rng.normal()), 4, "mse", Array.from({ length: 4 }, () => rng.normal()), 1)
+      // one batch of 4: its products stay below Sgemm.THREAD_WORK, so any helper piece is the sweep's
+      expect(4 * 512 * 512).toBeLessThan(Sgemm.THREAD_WORK)
+      WasmNetwork.lossAndGradients(net, data, Int32Array.from({ length: 4 }, (_, i) => i), "mse")
+      const opt = WasmNetwork.optimizer({ name: "adam", learningRate: 1e-2, momentum: 0, weightDecay: 1e-3 }, net)
+      for (let s = 0; s < 5; s++) opt.step(undefined, 1)
+      const out = WasmNetwork.toParams(net)
+      return Float64Array.from(out.weights.flatMap((w) => [...w]))
+    })
     for (const run of r.two) expect(differingEntries(run, r.one)).toBe(0)
   })
 })

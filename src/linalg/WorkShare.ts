@@ -55,9 +55,10 @@ export const MAX_PIECES = 15
 export const MAX_INTS = 24
 export const MAX_FLOATS = 12
 /**
- * Memories the helper keeps (the most recently used; a training step touches two: its net's and
- * the float64 kernel's). The helper holds them until a newer memory takes the slot; the poster only
- * weakly, so a net dropped by its owner is not kept alive here.
+ * Memories the helper keeps (the most recently used; a fit shares work on one or two: an MLP's
+ * net, the float64 kernel's arena). The helper holds them until a newer memory takes the slot (so
+ * up to three dropped nets' memories may outlive their fits on the helper); the poster holds them
+ * only weakly.
  */
 const SLOTS = 3
 /** Consecutive one-second waits without a finished piece after which the helper is declared stuck. */

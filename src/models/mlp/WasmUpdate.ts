@@ -118,10 +118,13 @@ const sweepOn = (memory: WasmEncoder.WasmMemory): UpdateFn => {
 }
 
 /**
- * Sweeps over at least this many entries are split by rows with the `WorkShare` helper thread when
- * this thread may share (a weight matrix of 256 KiB; the sweep is memory-bound, about 20 µs).
+ * Sweeps over at least this many entries (a 512 × 512 weight matrix) are split by rows with the
+ * `WorkShare` helper thread when this thread may share. Measured (an Adam step of a 1-w-w-1 net,
+ * fastest of 200, one thread → two): w = 256 (65,536 entries) 55–78 µs → 65–98, slower; w = 384
+ * 115–176 → 115–127, even; w = 512 303–308 → 207–219; w = 1024 1.1–1.4 ms → 0.72–0.80; w = 2048
+ * 5.9–6.7 ms → 3.9–4.0.
  */
-export const THREAD_ENTRIES = 1 << 16
+export const THREAD_ENTRIES = 1 << 18
 const PIECES = 8
 const TASK = "WasmUpdate.update"
 
