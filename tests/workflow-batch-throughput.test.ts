@@ -2,6 +2,7 @@
  * Batch size by throughput: the 90 %-of-best rule on given throughputs (and that it is not the
  * argmax), linear scaling, and a measurement on either engine (tfjs, gpnn's wasm engine) that
  * yields one positive throughput per size, sizes above the row count measured at the row count.
+ * (That the engines' steps agree: tests/workflow-engine.test.ts.)
  */
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
@@ -9,10 +10,10 @@ import { beforeAll, describe, expect, it } from "vitest"
 import * as Random from "../src/core/Random.ts"
 import * as Arch from "../src/models/Arch.ts"
 import * as Backend from "../src/models/mlp/Backend.ts"
-import * as Loss from "../src/models/mlp/Loss.ts"
 import * as Network from "../src/models/mlp/Network.ts"
-import * as WasmNetwork from "../src/models/mlp/WasmNetwork.ts"
+import * as Matrix from "../src/linalg/Matrix.ts"
 import * as BatchThroughput from "../src/workflow/BatchThroughput.ts"
+import * as Engine from "../src/workflow/Engine.ts"
 import { assertClose } from "./support/assertClose.ts"
 
 beforeAll(async () => {
@@ -41,35 +42,19 @@ describe("choose", () => {
   })
 })
 
-it("measure: one positive throughput per size, sizes above n measured at n, no tensors left", async () => {
-  const rng = Random.make(2)
-  const arch: Arch.Arch = { inputDim: 5, outputDim: 3, width: 16, depth: 1, activation: "relu", wStd: 1.4, bStd: 0.1 }
-  const layers = Network.initialLayers(Arch.initialize(arch, "ntk-matched", rng), Network.plain)
-  const data = { X: tf.randomNormal([40, 5], 0, 1, "float32", 3) as tf.Tensor2D, target: Loss.target("ce", Array.from({ length: 40 }, (_, i) => i % 3), 40, 3) }
-  const before = tf.memory().numTensors
-  const engine = BatchThroughput.tfjsEngine({ layers, activation: "relu", structure: Network.plain, data, loss: "ce", optimizer: { name: "sgd", learningRate: 0.01, momentum: 0 } })
-  const out = await Effect.runPromise(BatchThroughput.measure({ engine, sizes: [4, 16, 100], warmup: 1, steps: 3, rng }))
-  expect(tf.memory().numTensors).toBe(before)
-  expect(out.map((o) => o.batchSize)).toEqual([4, 16, 40])
-  expect(out.every((o) => o.samplesPerSecond > 0 && Number.isFinite(o.samplesPerSecond))).toBe(true)
-  tf.dispose([data.X, data.target])
-})
-
-it("measure on the wasm engine: one positive throughput per size, sizes above n measured at n, and the steps train (the loss falls)", async () => {
-  const rng = Random.make(3)
-  const arch: Arch.Arch = { inputDim: 5, outputDim: 3, width: 16, depth: 1, activation: "relu", wStd: 1.4, bStd: 0.1 }
-  const params = Arch.initialize(arch, "ntk-matched", rng)
-  const n = 40
-  const X = Float64Array.from({ length: n * 5 }, () => rng.normal())
-  const data = WasmNetwork.data(X, n, "ce", Array.from({ length: n }, (_, i) => (X[5 * i] > 0 ? 1 : 0) + (X[5 * i + 1] > 0 ? 1 : 0)), 3)
-  const engine = BatchThroughput.wasmEngine({ params, activation: "relu", data, loss: "ce", optimizer: { name: "sgd", learningRate: 0.1, momentum: 0 } })
-  const out = await Effect.runPromise(BatchThroughput.measure({ engine, sizes: [4, 16, 100], warmup: 1, steps: 3, rng }))
-  expect(out.map((o) => o.batchSize)).toEqual([4, 16, 40])
-  expect(out.every((o) => o.samplesPerSecond > 0 && Number.isFinite(o.samplesPerSecond))).toBe(true)
-  // a stepper's steps are real training steps: 200 full-batch steps at least halve the loss
-  const stepper = engine.make(n, rng.fork("check"))
-  const losses = Array.from({ length: 200 }, () => stepper.step())
-  stepper.dispose()
-  expect(losses[0]).toBeGreaterThan(0.5)
-  expect(losses[199]).toBeLessThan(0.5 * losses[0])
+describe.each([{ wasm: false }, { wasm: true }])("measure on the $wasm engine (wasm: true is gpnn's)", ({ wasm }) => {
+  it("one positive throughput per size, sizes above n measured at n, no tensors left", async () => {
+    const rng = Random.make(2)
+    const arch: Arch.Arch = { inputDim: 5, outputDim: 3, width: 16, depth: 1, activation: "relu", wStd: 1.4, bStd: 0.1 }
+    const params = Arch.initialize(arch, "ntk-matched", rng)
+    const net: Engine.Net = { wasm, backend: "test", params, layers: Network.initialLayers(params, Network.plain), activation: "relu", structure: Network.plain }
+    const X = Matrix.make(40, 5, Float64Array.from({ length: 200 }, () => rng.normal()))
+    const before = tf.memory().numTensors
+    const held = Engine.build(net, { X, y: Array.from({ length: 40 }, (_, i) => i % 3), loss: "ce", outputs: 3, maxBatch: 100 })
+    const out = await Effect.runPromise(BatchThroughput.measure({ engine: held.engine, optimizer: { name: "sgd", learningRate: 0.01, momentum: 0 }, sizes: [4, 16, 100], warmup: 1, steps: 3, rng }))
+    held.dispose()
+    expect(tf.memory().numTensors).toBe(before)
+    expect(out.map((o) => o.batchSize)).toEqual([4, 16, 40])
+    expect(out.every((o) => o.samplesPerSecond > 0 && Number.isFinite(o.samplesPerSecond))).toBe(true)
+  })
 })

@@ -1,6 +1,6 @@
 /**
  * The overfit check: its rule on recorded losses (every label, in the stated order, at its
- * thresholds), and on real nets: a healthy MLP overfits 32 MNIST digits, the same net at learning
+ * thresholds), and on real nets, on either engine: a healthy MLP overfits 32 MNIST digits, the same net at learning
  * rate 0 fails as "no-progress", an all-zero net (no gradient reaches the first layer) as
  * "no-gradient", and through the mlp family a failed check stops the fit with a ConfigError that
  * names the diagnosis before any long training.
@@ -15,6 +15,7 @@ import * as Backend from "../src/models/mlp/Backend.ts"
 import { NnBackend } from "../src/models/mlp/Backend.ts"
 import * as Mlp from "../src/models/mlp/Mlp.ts"
 import * as Network from "../src/models/mlp/Network.ts"
+import * as Engine from "../src/workflow/Engine.ts"
 import * as OverfitCheck from "../src/workflow/OverfitCheck.ts"
 import { assertClose } from "./support/assertClose.ts"
 
@@ -46,23 +47,20 @@ describe("the rule on recorded losses (prior's loss 2)", () => {
   })
 })
 
-describe("on 32 MNIST digits", async () => {
+describe.each([{ engine: "tfjs", wasm: false }, { engine: "wasm", wasm: true }])("on 32 MNIST digits, $engine engine", async ({ wasm }) => {
   const all = await Effect.runPromise(Mnist.load({ n: 32 }, Random.make(3)))
   const data = Dataset.subset(all, Int32Array.from({ length: 32 }, (_, i) => i))
   const arch: Arch.Arch = { inputDim: 784, outputDim: 10, width: 64, depth: 2, activation: "relu", wStd: 1.0, bStd: 0.1 }
-  const layers = Network.initialLayers(Arch.initialize(arch, "torch", Random.make(4)), Network.plain)
-  const check = (learningRate: number, l: Network.Layers = layers) =>
-    OverfitCheck.run({
-      layers: l,
-      activation: "relu",
-      structure: Network.plain,
-      loss: "ce",
-      X: data.X,
-      y: data.y,
-      classes: 10,
-      optimizer: { name: "adam", learningRate, momentum: 0 },
-      steps: 100
-    })
+  const params = Arch.initialize(arch, "torch", Random.make(4))
+  const check = (learningRate: number, p: Arch.Params = params) => {
+    const net: Engine.Net = { wasm, backend: "auto", params: p, layers: Network.initialLayers(p, Network.plain), activation: "relu", structure: Network.plain }
+    const held = Engine.build(net, { X: data.X, y: data.y, loss: "ce", outputs: 10, maxBatch: 32 })
+    try {
+      return OverfitCheck.run({ engine: held.engine, loss: "ce", y: data.y, classes: 10, optimizer: { name: "adam", learningRate, momentum: 0 }, steps: 100 })
+    } finally {
+      held.dispose()
+    }
+  }
 
   it("a healthy net (Adam at 1e-3) drives the loss below 5 % of the prior's", () => {
     const r = check(1e-3)
@@ -78,14 +76,17 @@ describe("on 32 MNIST digits", async () => {
   })
 
   it("an all-zero net (dead: no gradient flows back to the first layer) fails as no-gradient", () => {
-    const zero: Network.Layers = { ...layers, weights: layers.weights.map((w) => new Float64Array(w.length)), biases: layers.biases.map((b) => b && new Float64Array(b.length)) }
+    const zero: Arch.Params = { ...params, weights: params.weights.map((w) => new Float64Array(w.length)), biases: params.biases.map((b) => new Float64Array(b.length)) }
     const r = check(1e-2, zero)
     expect(r.label).toBe("no-gradient")
     expect(r.firstLayerGradientNorm).toBe(0)
     // Only the output bias learns: the loss ends near the prior's, far above a pass.
     expect(r.finalToPrior).toBeGreaterThan(0.9)
   })
+})
 
+describe("through the mlp family (which picks the engine: the wasm engine for these plain nets)", async () => {
+  const all = await Effect.runPromise(Mnist.load({ n: 32 }, Random.make(3)))
   it("the mlp family runs the check on request: a pass is recorded, a failure stops the fit with a ConfigError naming it", async () => {
     const fit = (config: Partial<Mlp.MlpConfig>) =>
       Effect.runPromise(Effect.exit(Mlp.fit({ ...Mlp.defaults, width: 64, epochs: 1, batchSize: 16, init: "torch", overfitCheck: true, overfitRows: 32, overfitSteps: 100, ...config }, all, { rng: Random.make(1) })).pipe(Effect.provide(NnBackend.layer("auto"))))

@@ -36,10 +36,10 @@ export const trialStatus = (manifest: Manifest, rows: ReadonlyArray<TrialRow>): 
  * What trained a run's MLP rows, in words: each row's `info.backend` ("gpnn-wasm (fused)" for
  * gpnn's float32 engine, else the tfjs backend's name; rows stored before the engine fall back on
  * the session's tfjs backend), e.g. "gpnn's float32 wasm engine (fused multiply-add)". With
- * `field` "throughputEngine": what timed their throughput stage (rows stored before it was
+ * `field` "stagesEngine": what stepped their workflow stages (rows stored before it was
  * recorded were timed on the session's tfjs backend).
  */
-export const mlpEngines = (rows: ReadonlyArray<TrialRow>, manifest: Manifest, field: "backend" | "throughputEngine" = "backend"): string =>
+export const mlpEngines = (rows: ReadonlyArray<TrialRow>, manifest: Manifest, field: "backend" | "stagesEngine" = "backend"): string =>
   [...new Set(rows.map((r) => String(r.info[field] ?? manifest.sessions[0]?.backend)))].sort()
     .map((n) => (n.startsWith("gpnn-wasm") ? `gpnn's float32 wasm engine (${n.includes("fused") ? "fused multiply-add" : "plain SIMD"})` : `the tfjs ${n} backend`))
     .join(" and ")

@@ -81,9 +81,9 @@ export const throughput = (run: RunRecord, rows: ReadonlyArray<TrialRow>): Array
   return [...acc.values()].map((a) => ({ model: a.model, batchSize: a.batchSize, samplesPerSecond: Summary.median(a.values), trials: a.values.length }))
 }
 
-/** In words, the engine(s) that timed the throughput stages of `rows` (`RunFacts.mlpEngines` on info.throughputEngine). */
+/** In words, the engine(s) that timed the throughput stages of `rows` (`RunFacts.mlpEngines` on info.stagesEngine). */
 export const throughputEngines = (run: RunRecord, rows: ReadonlyArray<TrialRow>): string =>
-  RunFacts.mlpEngines(rows.filter((r) => run.stages.get(r.key)?.throughput !== undefined), run.manifest, "throughputEngine")
+  RunFacts.mlpEngines(rows.filter((r) => run.stages.get(r.key)?.throughput !== undefined), run.manifest, "stagesEngine")
 
 /** Per model, the batch size the 90 %-of-best rule picks from its median throughputs. */
 export const picks = (points: ReadonlyArray<ThroughputPoint>): Map<string, number> => {

@@ -1,6 +1,6 @@
 /**
  * Batch size by throughput: time training steps of the net at each candidate batch size on the
- * engine it will train on (gpnn's wasm engine or the tfjs backend: `Engine`, chosen by the caller as
+ * engine it will train on (`Engine.ts`: gpnn's wasm engine or the tfjs net, chosen by the caller as
  * training chooses), and pick by a stated rule; and the linear-scaling rule that goes with a change
  * of batch size.
  *
@@ -22,18 +22,13 @@
  * weights alike (valid while the rate stays below the stability limit; they add a warm-up for
  * large k).
  *
- * When to use: `measure` inside a fit (it needs the initial weights and the engine's data), `choose`
- * and `linearScaling` anywhere (pure).
+ * When to use: `measure` inside a fit (on an `Engine` of the training rows), `choose` and
+ * `linearScaling` anywhere (pure).
  */
-import * as tf from "@tensorflow/tfjs"
 import { Clock, Effect } from "effect"
 import * as Random from "../core/Random.ts"
-import type * as Arch from "../models/Arch.ts"
-import type * as Loss from "../models/mlp/Loss.ts"
-import * as Network from "../models/mlp/Network.ts"
-import * as Optimizer from "../models/mlp/Optimizer.ts"
-import type * as Training from "../models/mlp/Training.ts"
-import * as WasmNetwork from "../models/mlp/WasmNetwork.ts"
+import type * as Optimizer from "../models/mlp/Optimizer.ts"
+import type * as Engine from "./Engine.ts"
 
 /** The share of the best throughput the chosen size must reach. */
 export const SHARE = 0.9
@@ -60,111 +55,32 @@ export const choose = (measurements: ReadonlyArray<Measurement>, share = SHARE):
 export const linearScaling = (baseLearningRate: number, baseBatch: number, batch: number): number => baseLearningRate * batch / baseBatch
 
 /**
- * One engine's training steps at one batch size, for timing: `step` takes one optimiser step on a
- * fresh minibatch and returns the minibatch's loss before it (read back, so a device has finished).
- */
-export interface Stepper {
-  readonly step: () => number
-  readonly dispose: () => void
-}
-
-/**
- * An engine's steppers: `make(b, rng)` builds a fresh net and optimiser from the initial weights
- * that take steps on minibatches of b of the `rows` training rows drawn from `rng`; `minBatch` is
- * the smallest batch the net can take.
- */
-export interface Engine {
-  readonly rows: number
-  readonly minBatch: number
-  readonly make: (batch: number, rng: Random.Generator) => Stepper
-}
-
-/** The tfjs net (`Network.ts`) on device data: what norm and dropout nets, and every net on a native backend, train on. */
-export const tfjsEngine = (options: {
-  readonly layers: Network.Layers
-  readonly activation: Network.Network["activation"]
-  readonly structure: Network.Structure
-  readonly data: Training.Data
-  readonly loss: Loss.Kind
-  readonly optimizer: Optimizer.Settings
-}): Engine => {
-  const n = options.data.X.shape[0]
-  return {
-    rows: n,
-    minBatch: options.structure.norm === "batchnorm" ? 2 : 1,
-    make: (b, rng) => {
-      const net = Network.fromLayers(options.layers, options.activation, options.structure)
-      const optimizer = Optimizer.make(options.optimizer, Network.variables(net))
-      const seeds = options.structure.dropout > 0 ? rng.fork("dropout") : undefined
-      const batches = rng.fork("batches")
-      return {
-        step: () =>
-          tf.tidy(() => {
-            const rows = tf.tensor1d(Random.permutation(batches, n).subarray(0, b), "int32")
-            const { loss, gradients } = Network.lossAndGradients(net, tf.gather(options.data.X, rows), tf.gather(options.data.target, rows), options.loss, seeds?.nextUint32())
-            optimizer.step(Network.flatten(gradients))
-            return loss.dataSync()[0]
-          }),
-        dispose: () => {
-          optimizer.dispose()
-          Network.dispose(net)
-        }
-      }
-    }
-  }
-}
-
-/**
- * gpnn's float32 wasm engine (`WasmNetwork.ts`): what plain nets train on unless a native
- * TensorFlow backend loaded. Its steps share large products with a helper thread where the trial
- * runs alone, as training does.
- */
-export const wasmEngine = (options: {
-  readonly params: Arch.Params
-  readonly activation: Arch.Activation
-  readonly data: WasmNetwork.Data
-  readonly loss: Loss.Kind
-  readonly optimizer: Optimizer.Settings
-}): Engine => ({
-  rows: options.data.rows,
-  minBatch: 1,
-  make: (b, rng) => {
-    const net = WasmNetwork.make(options.params, options.activation, b)
-    if (net === undefined) throw new Error(`BatchThroughput: the wasm engine cannot hold a net of sizes ${options.params.sizes.join("-")} at batch ${b} (no wasm SIMD or memory)`)
-    const optimizer = WasmNetwork.optimizer(options.optimizer, net)
-    const batches = rng.fork("batches")
-    return {
-      step: () => {
-        const value = WasmNetwork.lossAndGradients(net, options.data, Random.permutation(batches, options.data.rows).subarray(0, b), options.loss)
-        optimizer.step()
-        return value
-      },
-      dispose: () => {}
-    }
-  }
-})
-
-/**
- * Times training steps on `engine` at each of `sizes` (the measurement in the header); each size
- * gets a fresh net and optimiser, disposed after, and its own fork of `rng`. Sizes above the row
- * count are measured at the row count (what training would use).
+ * Times training steps on `engine` at each of `sizes` (the measurement in the header), with an
+ * optimiser of `optimizer` at its rate; each size gets a fresh net and optimiser, disposed after,
+ * and its own fork of `rng` (minibatches, dropout masks). Sizes above the row count are measured at
+ * the row count (what training would use).
  */
 export const measure = Effect.fn("BatchThroughput.measure")(function*(options: {
-  readonly engine: Engine
+  readonly engine: Engine.Engine
+  readonly optimizer: Optimizer.Settings
   readonly sizes: ReadonlyArray<number>
   readonly warmup: number
   readonly steps: number
   readonly rng: Random.Generator
 }) {
   const { engine } = options
+  const n = engine.rows
   const out: Array<Measurement> = []
   for (const size of options.sizes) {
-    const b = Math.max(engine.minBatch, Math.min(size, engine.rows))
-    const stepper = engine.make(b, options.rng.fork(`size/${size}`))
+    const b = Math.max(engine.minBatch, Math.min(size, n))
+    const rng = options.rng.fork(`size/${size}`)
+    const stepper = engine.make(options.optimizer, undefined, rng)
+    const batches = rng.fork("batches")
+    const step = () => stepper.step(Random.permutation(batches, n).subarray(0, b), options.optimizer.learningRate)
     try {
-      for (let k = 0; k < options.warmup; k++) stepper.step()
+      for (let k = 0; k < options.warmup; k++) step()
       const started = yield* Clock.currentTimeNanos
-      for (let k = 0; k < options.steps; k++) stepper.step()
+      for (let k = 0; k < options.steps; k++) step()
       const seconds = Number((yield* Clock.currentTimeNanos) - started) / 1e9
       out.push({ batchSize: b, samplesPerSecond: (b * options.steps) / Math.max(seconds, 1e-9) })
     } finally {

@@ -18,8 +18,8 @@
  *   slope against log lr) and suggest the rate of the most negative one. With fewer than two
  *   points left there is no suggestion.
  *
- * When to use: `suggest` on any recorded (rates, losses); `run` on a fresh net before training,
- * then rebuild the net from its initial weights (the test moves them) and train at the
+ * When to use: `suggest` on any recorded (rates, losses); `run` before training, on an `Engine`
+ * of the net's initial weights and training rows (the engine that then trains), and train at the
  * suggestion. Gotchas: the suggestion is where the loss drops fastest, not where it is lowest;
  * the rate at the loss minimum is typically 3–10× larger and already close to divergence. On small
  * minibatches (≈ 16 rows) the bias-corrected average of the first few noisy losses moves more per
@@ -27,12 +27,9 @@
  * start at a useless rate; sweep with batches of 64 or more (or full batch on small data). The
  * lr-scan study shows where the suggestion lands against a grid of fixed rates.
  */
-import * as tf from "@tensorflow/tfjs"
 import * as Random from "../core/Random.ts"
-import * as Network from "../models/mlp/Network.ts"
-import type * as Loss from "../models/mlp/Loss.ts"
-import * as Optimizer from "../models/mlp/Optimizer.ts"
-import type * as Training from "../models/mlp/Training.ts"
+import type * as Optimizer from "../models/mlp/Optimizer.ts"
+import type * as Engine from "./Engine.ts"
 
 /** Lightning's and fastai's smoothing factor β of the moving average. */
 export const BETA = 0.98
@@ -125,26 +122,24 @@ export const conclude = (trace: Trace): Outcome => {
 }
 
 /**
- * Runs the sweep on `net` in place (its weights are then spent: rebuild it from the initial
- * weights to train). Minibatches of `batchSize` rows are drawn as in training: an epoch's order
- * from `Random.permutation(rng, n)`, the next epoch a fresh order once it is used up; under
- * batchnorm a last minibatch of one row is skipped. `optimizer.learningRate` is ignored (the sweep
- * sets each step's rate). Synchronous; one device read per step (the divergence rule needs it).
+ * Runs the sweep on a fresh net of `engine` (the initial weights; the stepped net is then dropped).
+ * Minibatches of `batchSize` rows are drawn as in training: an epoch's order from
+ * `Random.permutation(rng, n)`, the next epoch a fresh order once it is used up; under batchnorm a
+ * last minibatch of one row is skipped. `optimizer.learningRate` is ignored (the sweep sets each
+ * step's rate). Synchronous; one read of the loss per step (the divergence rule needs it).
  */
 export const run = (
-  net: Network.Network,
-  data: Training.Data,
-  options: { readonly loss: Loss.Kind; readonly optimizer: Optimizer.Settings; readonly batchSize: number; readonly sweep: Sweep; readonly clipNorm?: number },
+  engine: Engine.Engine,
+  options: { readonly optimizer: Optimizer.Settings; readonly batchSize: number; readonly sweep: Sweep; readonly clipNorm?: number },
   rng: Random.Generator
 ): Outcome => {
-  const n = data.X.shape[0]
+  const n = engine.rows
   const batch = Math.max(1, Math.min(options.batchSize, n))
-  const { sweep, clipNorm } = options
+  const { sweep } = options
   if (!(sweep.steps >= 2 && sweep.minLr > 0 && sweep.maxLr > sweep.minLr)) {
     throw new Error(`LrRangeTest.run: the sweep needs steps ≥ 2 and 0 < minLr < maxLr, got ${JSON.stringify(sweep)}`)
   }
-  const optimizer = Optimizer.make(options.optimizer, Network.variables(net))
-  const seeds = net.structure.dropout > 0 ? rng.fork("dropout") : undefined
+  const stepper = engine.make(options.optimizer, options.clipNorm, rng)
   const rates: Array<number> = []
   const losses: Array<number> = []
   const smoothed: Array<number> = []
@@ -153,21 +148,14 @@ export const run = (
   let start = 0
   try {
     for (let i = 0; i < sweep.steps; i++) {
-      if (start >= n || (net.structure.norm === "batchnorm" && n - start < 2)) {
+      if (start >= n || n - start < engine.minBatch) {
         order = Random.permutation(rng, n)
         start = 0
       }
       const index = order.subarray(start, Math.min(start + batch, n))
       start += batch
       const lr = rate(sweep, i)
-      const seed = seeds?.nextUint32()
-      const loss = tf.tidy(() => {
-        const rows = tf.tensor1d(index, "int32")
-        const { loss, gradients } = Network.lossAndGradients(net, tf.gather(data.X, rows), tf.gather(data.target, rows), options.loss, seed)
-        const flat = Network.flatten(gradients)
-        optimizer.step(clipNorm === undefined ? flat : Optimizer.clipByGlobalNorm(flat, clipNorm), lr)
-        return loss.dataSync()[0]
-      })
+      const loss = stepper.step(index, lr)
       rates.push(lr)
       losses.push(loss)
       // The smoothing of `smooth`, one step at a time.
@@ -179,6 +167,6 @@ export const run = (
     }
     return conclude({ rates, losses, smoothed, stop: "completed" })
   } finally {
-    optimizer.dispose()
+    stepper.dispose()
   }
 }

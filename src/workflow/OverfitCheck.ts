@@ -25,17 +25,15 @@
  * The initial loss is reported against the prior's as well (Karpathy's "verify loss @ init": a
  * well-initialised classifier starts near log k).
  *
- * When to use: `judge` on any recorded losses; `run` before training (it builds its own net from
- * the given initial layers and leaves no tensors). Gotchas: a pass says the net can memorise, not
- * that it generalises.
+ * When to use: `judge` on any recorded losses; `run` before training, on an `Engine` of the net's
+ * initial weights and the check's rows (the engine that then trains; it steps a fresh net and
+ * leaves no tensors). Gotchas: a pass says the net can memorise, not that it generalises.
  */
-import type * as Arch from "../models/Arch.ts"
+import * as Random from "../core/Random.ts"
 import * as Diagnosis from "../models/mlp/Diagnosis.ts"
 import type * as Loss from "../models/mlp/Loss.ts"
-import type * as Network from "../models/mlp/Network.ts"
 import type * as Optimizer from "../models/mlp/Optimizer.ts"
-import * as Training from "../models/mlp/Training.ts"
-import type { Matrix } from "../linalg/Matrix.ts"
+import type * as Engine from "./Engine.ts"
 
 export const labels = ["passed", "diverged", "no-gradient", "no-progress", "stuck-at-prior", "underfit"] as const
 export type Label = (typeof labels)[number]
@@ -106,35 +104,28 @@ export const judge = (losses: ReadonlyArray<number>, firstLayerGradientNorm: num
 }
 
 /**
- * Runs the check on (X, y): `steps` full-batch steps from `layers` (Training.fullBatchSteps, one
- * more step to read the final loss), judged against the prior's loss. `y`: class indices for "ce",
- * values (one output) for "mse"; `classes` the class count for "ce".
+ * Runs the check on `engine`'s rows (built on the check's subset, dropout off: see the header):
+ * `steps` full-batch steps from a fresh net of the initial weights (one more step reads the final
+ * loss), judged against the prior's loss. `y`: the rows' class indices for "ce", values (one
+ * output) for "mse"; `classes` the class count for "ce".
  */
 export const run = (options: {
-  readonly layers: Network.Layers
-  readonly activation: Arch.Activation
-  readonly structure: Network.Structure
+  readonly engine: Engine.Engine
   readonly loss: Loss.Kind
-  readonly X: Matrix
   readonly y: ArrayLike<number>
   readonly classes: number
   readonly optimizer: Optimizer.Settings
   readonly steps: number
   readonly clipNorm?: number
 }): Result => {
-  const trace = Training.fullBatchSteps({
-    params: options.layers,
-    activation: options.activation,
-    structure: { ...options.structure, dropout: 0 },
-    loss: options.loss,
-    X: options.X,
-    y: options.y,
-    optimizer: options.optimizer,
-    steps: options.steps + 1,
-    ...(options.clipNorm === undefined ? {} : { clipNorm: options.clipNorm })
-  })
-  const first = trace.gradsAtStart.weights[0]
-  let squares = 0
-  for (let k = 0; k < first.length; k++) squares += first[k] * first[k]
-  return judge(trace.losses, Math.sqrt(squares), Diagnosis.meanLoss(options.loss, options.y, options.classes), options.X.rows)
+  const { engine } = options
+  const stepper = engine.make(options.optimizer, options.clipNorm, Random.make(0))
+  const all = Int32Array.from({ length: engine.rows }, (_, i) => i)
+  try {
+    const losses: Array<number> = []
+    for (let k = 0; k <= options.steps; k++) losses.push(stepper.step(all, options.optimizer.learningRate))
+    return judge(losses, stepper.startGradientNorm(), Diagnosis.meanLoss(options.loss, options.y, options.classes), engine.rows)
+  } finally {
+    stepper.dispose()
+  }
 }

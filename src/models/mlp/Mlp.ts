@@ -37,8 +37,8 @@
  * initial weights on the training rows and from its own fork of `rng.fork("stages")`: the LR range
  * test (`lrRangeTest`: the net then trains at its suggestion, info.lrSuggested), the overfit check
  * (`overfitCheck`: a failure is a ConfigError naming its diagnosis) and the throughput measurement
- * (`throughputSizes`: timings on the engine that then trains the net, stored as the fit's
- * "throughput" stage, never in info). The range
+ * (`throughputSizes`: timings stored as the fit's "throughput" stage, never in info), all on the
+ * engine that then trains the net (info.stagesEngine). The range
  * test's trace is the fit's "lrRangeTest" stage (`Fitted.stages`).
  *
  * When to use: `family.make(config)` inside a program that provides `NnBackend` turns a
@@ -68,6 +68,7 @@ import * as Optimizer from "./Optimizer.ts"
 import * as Schedule from "./Schedule.ts"
 import * as Training from "./Training.ts"
 import * as BatchThroughput from "../../workflow/BatchThroughput.ts"
+import * as Engine from "../../workflow/Engine.ts"
 import * as LrRangeTest from "../../workflow/LrRangeTest.ts"
 import * as OverfitCheck from "../../workflow/OverfitCheck.ts"
 import * as WasmNetwork from "./WasmNetwork.ts"
@@ -316,30 +317,30 @@ interface StagesRun {
 
 /**
  * The workflow stages a config asks for, in a practitioner's order, each from the net's initial
- * weights on the training rows: the LR range test (its suggestion becomes the rate), the overfit
- * check at that rate (a failure is a ConfigError naming the diagnosis), the throughput
- * measurement (timing only, on the engine the net trains on: `engine`, gpnn-wasm's name, or the tfjs
- * `backend` when undefined; info.throughputEngine names it). Each stage draws from its own
- * fork of the trial's generator. The range test and the overfit check run on tfjs whichever engine
- * trains (their losses agree with the wasm engine's within float32 tolerance).
+ * weights on the training rows and on the engine that then trains the net (`net.wasm`; see
+ * src/workflow/Engine.ts): the LR range test (its suggestion becomes the rate), the overfit check
+ * at that rate (a failure is a ConfigError naming the diagnosis), the throughput measurement
+ * (timing only). info.stagesEngine names the engine. Each stage draws from its own fork of the
+ * trial's generator.
  */
-const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset, initial: Arch.Params, layers: Network.Layers, structure: Network.Structure, loss: Loss.Kind, outputDim: number, optimizer: Optimizer.Settings, rng: Random.Generator, engine: string | undefined, backend: string) {
+const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset, net: Engine.Net, loss: Loss.Kind, outputDim: number, optimizer: Optimizer.Settings, rng: Random.Generator) {
   const info: Record<string, number | string | boolean> = {}
   const stages: Record<string, Record<string, ReadonlyArray<number>>> = {}
+  const clip = config.clipNorm === null ? {} : { clipNorm: config.clipNorm }
+  /** Runs `use` on an engine of `net` over `ds` (stepping at most `maxBatch` rows), freeing its data after. */
+  const onEngine = <A>(ds: Dataset, maxBatch: number, use: (engine: Engine.Engine) => A, stepped: Engine.Net = net) =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => Engine.build(stepped, { X: ds.X, y: ds.y, loss, outputs: outputDim, maxBatch })),
+      (held) => Effect.sync(() => use(held.engine)),
+      (held) => Effect.sync(() => held.dispose())
+    )
   let learningRate = config.learningRate
   if (config.lrRangeTest) {
     if (!(config.lrRangeMax > config.lrRangeMin)) {
       return yield* new ConfigError({ field: "mlp.lrRangeMax", message: `the range test sweeps from lrRangeMin up to lrRangeMax, got ${config.lrRangeMin} to ${config.lrRangeMax}: make lrRangeMax larger` })
     }
     const sweep = { minLr: config.lrRangeMin, maxLr: config.lrRangeMax, steps: config.lrRangeSteps }
-    const outcome = yield* Effect.acquireUseRelease(
-      Effect.sync(() => ({ data: deviceData(fitSet, loss, outputDim), net: Network.fromLayers(layers, config.activation, structure) })),
-      ({ data, net }) => Effect.sync(() => LrRangeTest.run(net, data, { loss, optimizer, batchSize: config.batchSize, sweep, ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm }) }, rng.fork("lr-range"))),
-      ({ data, net }) => Effect.sync(() => {
-        tf.dispose([data.X, data.target])
-        Network.dispose(net)
-      })
-    )
+    const outcome = yield* onEngine(fitSet, config.batchSize, (engine) => LrRangeTest.run(engine, { optimizer, batchSize: config.batchSize, sweep, ...clip }, rng.fork("lr-range")))
     const { trace, suggestion } = outcome
     if (suggestion === undefined) {
       return yield* new ConfigError({
@@ -357,18 +358,9 @@ const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset
     if (!(Diagnosis.meanLoss(loss, subset.y, subset.classes) > 0)) {
       return yield* new ConfigError({ field: "mlp.overfitRows", message: `the overfit check's ${rows} rows hold one ${loss === "ce" ? "class" : "target value"} only, so there is nothing to fit beyond the prior: raise overfitRows` })
     }
-    const result = OverfitCheck.run({
-      layers,
-      activation: config.activation,
-      structure,
-      loss,
-      X: subset.X,
-      y: subset.y,
-      classes: subset.classes,
-      optimizer: { ...optimizer, learningRate },
-      steps: config.overfitSteps,
-      ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm })
-    })
+    // dropout off: its training-mode loss is noisy and not the function being fitted (OverfitCheck)
+    const result = yield* onEngine(subset, rows, (engine) =>
+      OverfitCheck.run({ engine, loss, y: subset.y, classes: subset.classes, optimizer: { ...optimizer, learningRate }, steps: config.overfitSteps, ...clip }), { ...net, structure: { ...net.structure, dropout: 0 } })
     Object.assign(info, { overfitLabel: result.label, overfitFinalToPrior: result.finalToPrior, overfitInitialToPrior: result.initialToPrior })
     if (!result.passed) {
       return yield* new ConfigError({
@@ -378,26 +370,18 @@ const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset
     }
   }
   if (config.throughputSizes.length > 0) {
-    // timed on the engine the net then trains on
-    const timing = { sizes: config.throughputSizes, warmup: 3, steps: config.throughputSteps, rng: rng.fork("throughput") }
-    const stepOptimizer = { ...optimizer, learningRate }
-    const measured = engine !== undefined
-      ? yield* BatchThroughput.measure({
-        ...timing,
-        engine: BatchThroughput.wasmEngine({ params: initial, activation: config.activation, data: WasmNetwork.data(fitSet.X.data, fitSet.X.rows, loss, fitSet.y, outputDim), loss, optimizer: stepOptimizer })
-      })
-      : yield* Effect.acquireUseRelease(
-        Effect.sync(() => deviceData(fitSet, loss, outputDim)),
-        (data) => BatchThroughput.measure({ ...timing, engine: BatchThroughput.tfjsEngine({ layers, activation: config.activation, structure, data, loss, optimizer: stepOptimizer }) }),
-        (data) => Effect.sync(() => tf.dispose([data.X, data.target]))
-      )
+    const measured = yield* Effect.acquireUseRelease(
+      Effect.sync(() => Engine.build(net, { X: fitSet.X, y: fitSet.y, loss, outputs: outputDim, maxBatch: Math.max(...config.throughputSizes) })),
+      (held) => BatchThroughput.measure({ engine: held.engine, optimizer: { ...optimizer, learningRate }, sizes: config.throughputSizes, warmup: 3, steps: config.throughputSteps, rng: rng.fork("throughput") }),
+      (held) => Effect.sync(() => held.dispose())
+    )
     stages.throughput = { batchSize: measured.map((m) => m.batchSize), samplesPerSecond: measured.map((m) => m.samplesPerSecond) }
-    // which engine was timed (the one that trains: a fact of the config and backend, not of timing)
-    info.throughputEngine = engine ?? backend
   }
+  // which engine the stages stepped (the one that trains: a fact of the config and backend)
+  if (config.lrRangeTest || config.overfitCheck || config.throughputSizes.length > 0) info.stagesEngine = net.wasm ? wasmEngineName(Sgemm.kernelKind()) : net.backend
   return { learningRate, info, stages } satisfies StagesRun
 })
-/** The wasm engine as rows name it (`info.backend`, `info.throughputEngine`). */
+/** The wasm engine as rows name it (`info.backend`, `info.stagesEngine`). */
 const wasmEngineName = (kind: string | undefined): string => `gpnn-wasm (${kind})`
 
 /** The engine that trains a net: gpnn's wasm engine for plain nets unless a native TensorFlow backend runs (or GPNN_MLP_ENGINE=tfjs). */
@@ -497,7 +481,8 @@ export const fit = Effect.fn("Mlp.fit")(
       ...(config.parameterization === "ntk" ? { scales: ntkScales(arch, config.optimizer) } : {})
     }
     const wasm = useWasm(backend.name, structure)
-    const staged = yield* runStages(config, fitSet, initial, layers, structure, loss, outputDim, optimizerSettings, options.rng.fork("stages"), wasm ? wasmEngineName(Sgemm.kernelKind()) : undefined, backend.name)
+    const stagesNet: Engine.Net = { wasm, backend: backend.name, params: initial, layers, activation: config.activation, structure }
+    const staged = yield* runStages(config, fitSet, stagesNet, loss, outputDim, optimizerSettings, options.rng.fork("stages"))
     const trainingOptions: Training.Options = {
       loss,
       optimizer: { ...optimizerSettings, learningRate: staged.learningRate },
