@@ -90,6 +90,9 @@ export const tfjs = (options: {
   }
 })
 
+/** The wasm engine as rows name it (`info.backend`, `info.stagesEngine`): "gpnn-wasm (fused)" or "(plain)". */
+export const wasmName = (kind: string | undefined): string => `gpnn-wasm (${kind})`
+
 /** gpnn's float32 wasm engine (`WasmNetwork.ts`); its large steps share a helper thread as training's do. */
 export const wasm = (options: {
   readonly params: Arch.Params
@@ -99,7 +102,7 @@ export const wasm = (options: {
   /** The most rows a step takes (the net's capacity). */
   readonly maxBatch: number
 }): Engine => ({
-  name: `gpnn-wasm (${Sgemm.kernelKind()})`,
+  name: wasmName(Sgemm.kernelKind()),
   rows: options.data.rows,
   minBatch: 1,
   make: (settings, clipNorm) => {

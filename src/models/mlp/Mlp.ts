@@ -378,12 +378,9 @@ const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset
     stages.throughput = { batchSize: measured.map((m) => m.batchSize), samplesPerSecond: measured.map((m) => m.samplesPerSecond) }
   }
   // which engine the stages stepped (the one that trains: a fact of the config and backend)
-  if (config.lrRangeTest || config.overfitCheck || config.throughputSizes.length > 0) info.stagesEngine = net.wasm ? wasmEngineName(Sgemm.kernelKind()) : net.backend
+  if (config.lrRangeTest || config.overfitCheck || config.throughputSizes.length > 0) info.stagesEngine = net.wasm ? Engine.wasmName(Sgemm.kernelKind()) : net.backend
   return { learningRate, info, stages } satisfies StagesRun
 })
-/** The wasm engine as rows name it (`info.backend`, `info.stagesEngine`). */
-const wasmEngineName = (kind: string | undefined): string => `gpnn-wasm (${kind})`
-
 /** The engine that trains a net: gpnn's wasm engine for plain nets unless a native TensorFlow backend runs (or GPNN_MLP_ENGINE=tfjs). */
 const useWasm = (backend: string, structure: Network.Structure): boolean =>
   backend !== "tensorflow" && process.env.GPNN_MLP_ENGINE !== "tfjs" && WasmNetwork.supports(structure)
@@ -431,7 +428,7 @@ const trainWasm = (net: WasmNetwork.WasmNet, sets: Sets<Dataset>, options: Train
       ...(sets.monitor ? { monitor: engineData(sets.monitor) } : {})
     })
     const trained: Trained = {
-      engine: wasmEngineName(net.kind),
+      engine: Engine.wasmName(net.kind),
       outputs: (X) => WasmNetwork.outputs(net, Float32Array.from(X.data), X.rows),
       params: () => WasmNetwork.toParams(net),
       dispose: () => {}
