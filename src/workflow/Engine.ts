@@ -23,7 +23,7 @@ import type * as Arch from "../models/Arch.ts"
 import * as Loss from "../models/mlp/Loss.ts"
 import * as Network from "../models/mlp/Network.ts"
 import * as Optimizer from "../models/mlp/Optimizer.ts"
-import type * as Training from "../models/mlp/Training.ts"
+import * as Training from "../models/mlp/Training.ts"
 import * as WasmNetwork from "../models/mlp/WasmNetwork.ts"
 
 const norm = (values: ArrayLike<number>): number => {
@@ -74,11 +74,8 @@ export const tfjs = (options: {
     return {
       step: (index, lr) =>
         tf.tidy(() => {
-          const rows = tf.tensor1d(index, "int32")
-          const { loss, gradients } = Network.lossAndGradients(net, tf.gather(options.data.X, rows), tf.gather(options.data.target, rows), options.loss, seeds?.nextUint32())
+          const { loss, gradients } = Training.step(net, optimizer, options.data, index, { loss: options.loss, lr, clipNorm, seed: seeds?.nextUint32() })
           if (Number.isNaN(startNorm)) startNorm = norm(gradients.weights[0].dataSync())
-          const flat = Network.flatten(gradients)
-          optimizer.step(clipNorm === undefined ? flat : Optimizer.clipByGlobalNorm(flat, clipNorm), lr)
           return loss.dataSync()[0]
         }),
       startGradientNorm: () => startNorm,

@@ -323,24 +323,28 @@ interface StagesRun {
  * (timing only). info.stagesEngine names the engine. Each stage draws from its own fork of the
  * trial's generator.
  */
-const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset, net: Engine.Net, loss: Loss.Kind, outputDim: number, optimizer: Optimizer.Settings, rng: Random.Generator) {
+const runStages = (config: MlpConfig, fitSet: Dataset, net: Engine.Net, loss: Loss.Kind, outputDim: number, optimizer: Optimizer.Settings, rng: Random.Generator) => {
+  // the range test and the throughput measurement step the training rows: one engine (one upload) for both
+  const onTrainingRows = config.lrRangeTest || config.throughputSizes.length > 0
+  return Effect.acquireUseRelease(
+    Effect.sync(() => (onTrainingRows ? Engine.build(net, { X: fitSet.X, y: fitSet.y, loss, outputs: outputDim, maxBatch: Math.max(config.batchSize, ...config.throughputSizes) }) : undefined)),
+    (held) => stagesOn(config, fitSet, held?.engine, net, loss, outputDim, optimizer, rng),
+    (held) => Effect.sync(() => held?.dispose())
+  )
+}
+
+/** `runStages` with the engine of the training rows built (undefined when no stage steps them). */
+const stagesOn = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset, training: Engine.Engine | undefined, net: Engine.Net, loss: Loss.Kind, outputDim: number, optimizer: Optimizer.Settings, rng: Random.Generator) {
   const info: Record<string, number | string | boolean> = {}
   const stages: Record<string, Record<string, ReadonlyArray<number>>> = {}
   const clip = config.clipNorm === null ? {} : { clipNorm: config.clipNorm }
-  /** Runs `use` on an engine of `net` over `ds` (stepping at most `maxBatch` rows), freeing its data after. */
-  const onEngine = <A>(ds: Dataset, maxBatch: number, use: (engine: Engine.Engine) => A, stepped: Engine.Net = net) =>
-    Effect.acquireUseRelease(
-      Effect.sync(() => Engine.build(stepped, { X: ds.X, y: ds.y, loss, outputs: outputDim, maxBatch })),
-      (held) => Effect.sync(() => use(held.engine)),
-      (held) => Effect.sync(() => held.dispose())
-    )
   let learningRate = config.learningRate
   if (config.lrRangeTest) {
     if (!(config.lrRangeMax > config.lrRangeMin)) {
       return yield* new ConfigError({ field: "mlp.lrRangeMax", message: `the range test sweeps from lrRangeMin up to lrRangeMax, got ${config.lrRangeMin} to ${config.lrRangeMax}: make lrRangeMax larger` })
     }
     const sweep = { minLr: config.lrRangeMin, maxLr: config.lrRangeMax, steps: config.lrRangeSteps }
-    const outcome = yield* onEngine(fitSet, config.batchSize, (engine) => LrRangeTest.run(engine, { optimizer, batchSize: config.batchSize, sweep, ...clip }, rng.fork("lr-range")))
+    const outcome = LrRangeTest.run(training!, { optimizer, batchSize: config.batchSize, sweep, ...clip }, rng.fork("lr-range"))
     const { trace, suggestion } = outcome
     if (suggestion === undefined) {
       return yield* new ConfigError({
@@ -359,8 +363,9 @@ const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset
       return yield* new ConfigError({ field: "mlp.overfitRows", message: `the overfit check's ${rows} rows hold one ${loss === "ce" ? "class" : "target value"} only, so there is nothing to fit beyond the prior: raise overfitRows` })
     }
     // dropout off: its training-mode loss is noisy and not the function being fitted (OverfitCheck)
-    const result = yield* onEngine(subset, rows, (engine) =>
-      OverfitCheck.run({ engine, loss, y: subset.y, classes: subset.classes, optimizer: { ...optimizer, learningRate }, steps: config.overfitSteps, ...clip }), { ...net, structure: { ...net.structure, dropout: 0 } })
+    const held = Engine.build({ ...net, structure: { ...net.structure, dropout: 0 } }, { X: subset.X, y: subset.y, loss, outputs: outputDim, maxBatch: rows })
+    const result = yield* Effect.sync(() => OverfitCheck.run({ engine: held.engine, loss, y: subset.y, classes: subset.classes, optimizer: { ...optimizer, learningRate }, steps: config.overfitSteps, ...clip }))
+      .pipe(Effect.ensuring(Effect.sync(() => held.dispose())))
     Object.assign(info, { overfitLabel: result.label, overfitFinalToPrior: result.finalToPrior, overfitInitialToPrior: result.initialToPrior })
     if (!result.passed) {
       return yield* new ConfigError({
@@ -370,11 +375,7 @@ const runStages = Effect.fnUntraced(function*(config: MlpConfig, fitSet: Dataset
     }
   }
   if (config.throughputSizes.length > 0) {
-    const measured = yield* Effect.acquireUseRelease(
-      Effect.sync(() => Engine.build(net, { X: fitSet.X, y: fitSet.y, loss, outputs: outputDim, maxBatch: Math.max(...config.throughputSizes) })),
-      (held) => BatchThroughput.measure({ engine: held.engine, optimizer: { ...optimizer, learningRate }, sizes: config.throughputSizes, warmup: 3, steps: config.throughputSteps, rng: rng.fork("throughput") }),
-      (held) => Effect.sync(() => held.dispose())
-    )
+    const measured = yield* BatchThroughput.measure({ engine: training!, optimizer: { ...optimizer, learningRate }, sizes: config.throughputSizes, warmup: 3, steps: config.throughputSteps, rng: rng.fork("throughput") })
     stages.throughput = { batchSize: measured.map((m) => m.batchSize), samplesPerSecond: measured.map((m) => m.samplesPerSecond) }
   }
   // which engine the stages stepped (the one that trains: a fact of the config and backend)

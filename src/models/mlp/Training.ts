@@ -116,6 +116,26 @@ interface Engine<D> {
 }
 
 /**
+ * One optimiser step of `net` on rows `index` of `data` at rate `lr`, the gradients clipped to the
+ * global norm `clipNorm` first: the minibatch's loss before the step and its gradients, tensors
+ * the caller's `tf.tidy` owns. What training and the workflow stages (src/workflow/Engine.ts)
+ * step tfjs nets with.
+ */
+export const step = (
+  net: Network.Network,
+  optimizer: Optimizer.Optimizer,
+  data: Data,
+  index: Int32Array,
+  options: { readonly loss: Loss.Kind; readonly lr: number; readonly clipNorm?: number | undefined; readonly seed?: number | undefined }
+): { readonly loss: tf.Scalar; readonly gradients: Network.Gradients } => {
+  const rows = tf.tensor1d(index, "int32")
+  const { loss, gradients } = Network.lossAndGradients(net, tf.gather(data.X, rows), tf.gather(data.target, rows), options.loss, options.seed)
+  const flat = Network.flatten(gradients)
+  optimizer.step(options.clipNorm === undefined ? flat : Optimizer.clipByGlobalNorm(flat, options.clipNorm), options.lr)
+  return { loss, gradients }
+}
+
+/**
  * Trains `net` in place with shuffled minibatches drawn with `rng` and reports what happened;
  * stops (without failing) at the first epoch whose training loss is NaN or infinite, the net's
  * weights then being garbage. `validation` is only recorded; `monitor` is what early stopping
@@ -137,13 +157,7 @@ export const run = (
         evaluate: (d) => evaluate(net, d, options.loss),
         step: (d, index, lr, seed) => {
           const previous = lossSum
-          lossSum = tf.tidy(() => {
-            const rows = tf.tensor1d(index, "int32")
-            const { loss, gradients } = Network.lossAndGradients(net, tf.gather(d.X, rows), tf.gather(d.target, rows), options.loss, seed)
-            const flat = Network.flatten(gradients)
-            optimizer.step(options.clipNorm === undefined ? flat : Optimizer.clipByGlobalNorm(flat, options.clipNorm), lr)
-            return tf.add(previous, loss)
-          })
+          lossSum = tf.tidy(() => tf.add(previous, step(net, optimizer, d, index, { loss: options.loss, lr, clipNorm: options.clipNorm, seed }).loss))
           previous.dispose()
         },
         epochLoss: () => {
